@@ -1,0 +1,143 @@
+"""The Taskgate application factory: configuration, the API route, the error handlers, the CLI."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from typing import Any
+
+import click
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+import actions  # noqa: F401 - importing the package registers every action
+from actions.auth import SignedRequest, verify
+from actions.context import Caller, calling_as
+from actions.envelope import ActionRequired, ApiError, BadHash, Forbidden, Internal, fail, ok
+from actions.http import read_request
+from actions.registry import ACTIONS, dispatch
+from models.base import bind, connect_database, db, transaction
+from models.install import ensure_install
+from models.keys import ApiKey
+
+API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{os.path.join(app.instance_path, 'taskgate.sqlite')}",
+        API_KEY=None,  # fixes the admin key of a fresh install (automation)
+        OWNER_EMAIL="owner@example.com",
+        AUTH_CLOCK_SKEW=300,  # seconds either way for timestamped signatures
+        LEGACY_HASH=True,  # accept md5(page + action + key), which signs no other parameter
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TASKGATE")
+    else:
+        app.config.update(test_config)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or instance_secret(app)
+    app.json.sort_keys = False  # Worksection's field order, not the alphabet
+
+    bind(connect_database(app.config["DATABASE_URL"]))
+    app.before_request(open_db)
+    app.teardown_request(close_db)
+    for path in API_PATHS:
+        app.add_url_rule(path, "api" if path == API_PATHS[0] else None, api,
+                         methods=["GET", "POST"], strict_slashes=False)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def api():
+    """Check the signature, run one action in one transaction, answer with the envelope."""
+    req = read_request(request)
+    if not req.action:
+        raise ActionRequired()
+    key = authenticate(req)
+    spec = ACTIONS.get(req.action)
+    if spec is not None and not key.allows(spec.canonical):
+        raise Forbidden(details=req.action)
+    with calling_as(Caller(key=key)), transaction(writes=spec is None or spec.writes):
+        result = dispatch(req.action, req.params)
+    return jsonify(ok(result))
+
+
+def authenticate(req: SignedRequest) -> ApiKey:
+    """The active key that signed this request, or ``BadHash``."""
+    config = current_app.config
+    now = int(time.time())
+    for key in ApiKey.active():
+        if verify(req, key.secret(config["SECRET_KEY"]), now, config["AUTH_CLOCK_SKEW"],
+                  legacy=config["LEGACY_HASH"]):
+            return key
+    raise BadHash()
+
+
+def open_db() -> None:
+    db.connect(reuse_if_open=True)
+
+
+def close_db(_exc: BaseException | None) -> None:
+    if not db.is_closed():
+        db.close()
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every failure answers with the error envelope; none shows a traceback."""
+
+    @app.errorhandler(ApiError)
+    def api_error(err: ApiError):
+        return jsonify(fail(err)), err.http_status
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        problem = ApiError(f"{err.code} {err.name}: {err.description}", details=request.path)
+        problem.status_code = err.code or 500
+        return jsonify(fail(problem)), err.code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        app.logger.exception("unhandled error in %s", request.path)
+        return jsonify(fail(Internal())), 500
+
+
+def instance_secret(app: Flask) -> str:
+    """The install's master secret: ``instance/secret_key``, created (mode 0600) on first use."""
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the tables, the owner and the admin key (safe to run again)."""
+        secret = ensure_install(app.config["SECRET_KEY"], app.config["OWNER_EMAIL"],
+                                app.config["API_KEY"])
+        click.echo(f"Database ready: {db_location(app)}")
+        if secret:
+            click.echo(f"Admin API key (shown once): {secret}")
+
+    @app.cli.command("actions")
+    def list_actions() -> None:
+        """List every action with its one-line description."""
+        for name in sorted(ACTIONS):
+            spec = ACTIONS[name]
+            alias = f" (alias of {spec.canonical})" if spec.canonical != name else ""
+            click.echo(f"{name:28} {spec.doc}{alias}")
+
+
+def db_location(app: Flask) -> str:
+    url = app.config["DATABASE_URL"]
+    return url.split("@")[-1] if "@" in url else url

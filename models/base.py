@@ -1,0 +1,73 @@
+"""The database handle, bound at run time from a URL, and the helpers every model shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from peewee import (
+    DatabaseProxy,
+    DoesNotExist,
+    Model,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
+from playhouse import db_url
+
+from actions.envelope import ApiError
+
+db = DatabaseProxy()
+
+M = TypeVar("M", bound="BaseModel")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
+    """Open a database from a URL: ``sqlite:///path`` or ``postgresql://...``.
+
+    SQLite runs in WAL mode with a busy timeout and takes the write lock when a transaction
+    begins (IMMEDIATE): a read-then-write transaction under DEFERRED fails with "database is
+    locked" as soon as another process has written in between.
+    """
+    scheme = urlparse(url).scheme
+    if scheme.startswith("sqlite"):
+        return db_url.connect(url, pragmas={"journal_mode": "wal", "synchronous": "normal",
+                                            "foreign_keys": 1},
+                              timeout=10, lock_type="IMMEDIATE")
+    if scheme in {"postgres", "postgresql"}:
+        url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
+    return db_url.connect(url)
+
+
+def bind(database: Any) -> None:
+    db.initialize(database)
+
+
+def now() -> dt.datetime:
+    """The current time as stored: naive UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def get_or_fail(model: type[M], pk: Any, error: type[ApiError], **where: Any) -> M:
+    """The row with this primary key (and field values), or raise ``error``."""
+    query = model.select().where(model._meta.primary_key == pk)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    try:
+        return query.get()
+    except DoesNotExist:
+        raise error() from None
+
+
+def transaction(writes: bool = True):
+    """One transaction for one action. On SQLite a read-only action begins DEFERRED, so that
+    readers do not queue behind the write lock that IMMEDIATE takes at once."""
+    if not writes and isinstance(db.obj, SqliteDatabase):
+        return db.atomic(lock_type="DEFERRED")
+    return db.atomic()

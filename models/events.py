@@ -1,0 +1,51 @@
+"""The events log: every mutation of a project, task or comment, written in the same
+transaction as the mutation itself (read back by ``get_events`` and sent by webhooks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from models.base import BaseModel, now
+from models.members import User
+
+EVENT_ACTIONS = ("post", "update", "close", "reopen", "delete")
+OBJECT_TYPES = ("project", "task", "comment")
+
+
+class Event(BaseModel):
+    id = AutoField()
+    date_added = DateTimeField(default=now, index=True)
+    user = ForeignKeyField(User, null=True, backref="events", on_delete="SET NULL")
+    action = CharField(max_length=16)
+    object_type = CharField(max_length=16)
+    object_id = IntegerField()
+    page = CharField(max_length=200)
+    project_id = IntegerField(null=True, index=True)
+    task_id = IntegerField(null=True, index=True)
+    new = TextField(null=True)
+    old = TextField(null=True)
+
+    class Meta:
+        table_name = "events"
+
+    @property
+    def new_values(self) -> dict[str, Any] | None:
+        return json.loads(self.new) if self.new is not None else None
+
+    @property
+    def old_values(self) -> dict[str, Any] | None:
+        return json.loads(self.old) if self.old is not None else None
+
+
+def record(action: str, object_type: str, object_id: int, page: str, *, user: User | None,
+           project_id: int | None = None, task_id: int | None = None,
+           new: dict[str, Any] | None = None, old: dict[str, Any] | None = None) -> Event:
+    """Write one event row; call it inside the action's transaction."""
+    return Event.create(
+        user=user, action=action, object_type=object_type, object_id=object_id, page=page,
+        project_id=project_id, task_id=task_id,
+        new=None if new is None else json.dumps(new, ensure_ascii=False, default=str),
+        old=None if old is None else json.dumps(old, ensure_ascii=False, default=str))

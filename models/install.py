@@ -1,0 +1,24 @@
+"""First-run set-up of an install: tables, the main team, the owner and the admin key."""
+
+from __future__ import annotations
+
+from models import create_tables
+from models.base import db
+from models.keys import ApiKey
+from models.members import Team, User
+
+ADMIN_KEY_NAME = "admin"
+
+
+def ensure_install(master: str, owner_email: str, api_key: str | None = None) -> str | None:
+    """Create what is missing; return the admin key's plaintext when it was just created."""
+    create_tables()
+    with db.atomic():
+        team = Team.main()
+        if not User.select().where(User.role == "owner").exists():
+            first, _, last = owner_email.split("@")[0].partition(".")
+            User.create(email=owner_email.lower(), first_name=first.capitalize(),
+                        last_name=last.capitalize(), role="owner", team=team)
+        if ApiKey.get_or_none(ApiKey.name == ADMIN_KEY_NAME) is None:
+            return ApiKey.issue(ADMIN_KEY_NAME, master, secret=api_key)[1]
+    return None
