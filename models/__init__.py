@@ -3,9 +3,14 @@
 from peewee import sort_models
 
 from models.base import BaseModel, db
+from models.comments import Comment, CommentVisibility
 from models.events import Event
+from models.files import File
 from models.keys import ApiKey
 from models.members import Contact, ContactFolder, Team, User
+from models.projects import Project, ProjectFolder, ProjectMember
+from models.tags import ProjectTag, Tag, TagGroup, TaskTag
+from models.tasks import Task, TaskRelation, TaskSubscriber, TaskVisibility
 
 
 def all_models() -> list[type[BaseModel]]:
@@ -22,5 +27,9 @@ def create_tables() -> None:
     db.create_tables(all_models(), safe=True)
 
 
-__all__ = ["ApiKey", "Contact", "ContactFolder", "Event", "Team", "User", "all_models",
-           "create_tables", "db"]
+__all__ = [
+    "ApiKey", "Comment", "CommentVisibility", "Contact", "ContactFolder", "Event", "File",
+    "Project", "ProjectFolder", "ProjectMember", "ProjectTag", "Tag", "TagGroup", "Task",
+    "TaskRelation", "TaskSubscriber", "TaskTag", "TaskVisibility", "Team", "User",
+    "all_models", "create_tables", "db",
+]

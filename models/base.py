@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from peewee import (
@@ -15,7 +15,8 @@ from peewee import (
 )
 from playhouse import db_url
 
-from actions.envelope import ApiError
+if TYPE_CHECKING:
+    from actions.envelope import ApiError
 
 db = DatabaseProxy()
 

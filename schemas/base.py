@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, pre_load, validate
 
-from actions.envelope import InvalidEmail
+from actions.envelope import InvalidEmail, PageInvalid
 
 TITLE_MAX = 500
 TEXT_MAX = 1_000_000
@@ -33,7 +33,30 @@ class Params(Schema):
     def drop_empty(self, data: Any, **_: Any) -> Any:
         if not isinstance(data, dict):
             raise ValidationError("Parameters must be an object")
-        return {k: v for k, v in data.items() if v not in ("", None, [], {})}
+        data = {k: v for k, v in data.items() if v not in ("", None, [], {})}
+        return address_from_page(data, self.fields) if "page" in data else data
+
+
+PAGE_LINK = re.compile(r"/project/(\d+)/(?:(\d+)/(?:(\d+)/)?)?")
+
+
+def address_from_page(data: dict[str, Any], declared: Any) -> dict[str, Any]:
+    """Legacy addressing: ``page=/project/P/[T/[S/]]`` stands for ``id_project``/``id_task``
+    (the last task id of the link) in schemas that take them."""
+    page = data["page"]
+    if not isinstance(page, str) or not page.startswith("/"):
+        return data
+    match = PAGE_LINK.fullmatch(page if page.endswith("/") else page + "/")
+    if match is None:
+        raise PageInvalid(details=page)
+    project, task, subtask = match.groups()
+    if "id_project" in declared:
+        data.setdefault("id_project", project)
+    if "id_task" in declared and (subtask or task):
+        data.setdefault("id_task", subtask or task)
+    if "id_parent" in declared and task and "id_task" not in declared:
+        data.setdefault("id_parent", subtask or task)
+    return data
 
 
 class Text(fields.String):

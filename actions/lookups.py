@@ -1,0 +1,83 @@
+"""Lookups every resource shares: rows by id (or fail with the Worksection error), users by
+email, executives with their ANY/NOONE sentinels, tags by name or id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from actions.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
+from models.base import get_or_fail
+from models.members import User
+from models.projects import Project
+from models.tags import DEFAULT_GROUP, Tag, TagGroup
+from models.tasks import Task
+
+ANY, NOONE = "any", "noone"
+
+
+def project_or_fail(id_project: int) -> Project:
+    return get_or_fail(Project, id_project, ProjectInvalid)
+
+
+def task_or_fail(id_task: int) -> Task:
+    return get_or_fail(Task, id_task, TaskInvalid)
+
+
+def user_or_fail(email: str) -> User:
+    """An active user with this email; anything else (a contact, a stranger) is code 11."""
+    user = User.by_email(email)
+    if user is None or not user.is_active:
+        raise InvalidEmail(details=email)
+    return user
+
+
+def users_or_fail(emails: Iterable[str]) -> list[User]:
+    """The active users with these emails, or code 11 naming every email that is not one."""
+    emails = list(dict.fromkeys(e.lower() for e in emails))
+    found = {u.email: u for u in User.select().where(User.email.in_(emails), User.is_active)}
+    missing = [e for e in emails if e not in found]
+    if missing:
+        raise InvalidEmail(details=",".join(missing))
+    return [found[e] for e in emails]
+
+
+def executive(value: str) -> tuple[User | None, bool]:
+    """``email_user_to``: a user's email, ``ANY`` or ``NOONE`` → (user, is_any)."""
+    if value.upper() == "ANY":
+        return None, True
+    if value.upper() == "NOONE":
+        return None, False
+    return user_or_fail(value), False
+
+
+class TagInvalid(ApiError):
+    status_code, message = 16, "Tag is invalid"
+
+
+def tags_named(scope: str, names_or_ids: Iterable[str], create: bool = True) -> list[Tag]:
+    """Tags of ``scope`` (task or project) by id or by exact name.
+
+    A name found in no group is created in the default label group when ``create`` is set,
+    else it is code 16; a name found in two groups is ambiguous (code 16, "give its id").
+    """
+    tags: list[Tag] = []
+    for item in dict.fromkeys(str(v).strip() for v in names_or_ids if str(v).strip()):
+        matches = list(Tag.select(Tag, TagGroup).join(TagGroup)
+                       .where(TagGroup.scope == scope,
+                              (Tag.title == item) | (Tag.id == int(item) if item.isdigit()
+                                                     else Tag.title == item)))
+        by_id = [tag for tag in matches if str(tag.id) == item]
+        if by_id:
+            tags.append(by_id[0])
+        elif len(matches) == 1:
+            tags.append(matches[0])
+        elif len(matches) > 1:
+            raise TagInvalid(f"Tag name is ambiguous: it is in {len(matches)} groups, "
+                             "give its id instead", details=item)
+        elif create and not item.isdigit():
+            group, _ = TagGroup.get_or_create(scope=scope, title=DEFAULT_GROUP,
+                                              defaults={"type": "label", "access": "public"})
+            tags.append(Tag.create(group=group, title=item))
+        else:
+            raise TagInvalid(details=item)
+    return tags
