@@ -6,19 +6,20 @@ import os
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import click
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 import actions  # noqa: F401 - importing the package registers every action
-from actions.auth import SignedRequest, verify
+from actions.auth import SignedRequest, md5_hex, verify
 from actions.context import Caller, calling_as
 from actions.envelope import ActionRequired, ApiError, BadHash, Forbidden, Internal, fail, ok
 from actions.http import read_request
 from actions.registry import ACTIONS, dispatch
 from models.base import bind, connect_database, db, transaction
-from models.install import ensure_install
+from models.install import ADMIN_KEY_NAME, ensure_install
 from models.keys import ApiKey
 
 API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
@@ -128,6 +129,24 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Database ready: {db_location(app)}")
         if secret:
             click.echo(f"Admin API key (shown once): {secret}")
+
+    @app.cli.command("api-key")
+    def show_api_key() -> None:
+        """Print the admin API key (it is stored encrypted; this decrypts it)."""
+        key = ApiKey.get(ApiKey.name == ADMIN_KEY_NAME)
+        click.echo(key.secret(app.config["SECRET_KEY"]))
+
+    @app.cli.command("sign-url")
+    @click.argument("action")
+    @click.argument("params", nargs=-1)
+    @click.option("--base", default="http://127.0.0.1:5000", help="Where the server listens.")
+    def sign_url(action: str, params: tuple[str, ...], base: str) -> None:
+        """Print a ready-to-paste curl command for ACTION [name=value ...], signed with the
+        admin key (hash = md5(query + key))."""
+        key = ApiKey.get(ApiKey.name == ADMIN_KEY_NAME).secret(app.config["SECRET_KEY"])
+        pairs = [("action", action)] + [tuple(p.split("=", 1)) for p in params if "=" in p]
+        query = urlencode(pairs)
+        click.echo(f"curl '{base}/api/admin/v2/?{query}&hash={md5_hex(query + key)}'")
 
     @app.cli.command("actions")
     def list_actions() -> None:
