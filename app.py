@@ -42,7 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_prefixed_env("TASKGATE")
     else:
         app.config.update(test_config)
-    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or instance_secret(app)
+    app.config["SECRET_KEY"] = str(app.config.get("SECRET_KEY") or instance_secret(app))
+    if app.config["API_KEY"] is not None:  # from_prefixed_env reads an all-digit key as a number
+        app.config["API_KEY"] = str(app.config["API_KEY"])
     app.json.sort_keys = False  # Worksection's field order, not the alphabet
 
     bind(connect_database(app.config["DATABASE_URL"]))

@@ -37,10 +37,12 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
     locked" as soon as another process has written in between.
     """
     scheme = urlparse(url).scheme
-    if scheme.startswith("sqlite"):
-        return db_url.connect(url, pragmas={"journal_mode": "wal", "synchronous": "normal",
-                                            "foreign_keys": 1},
-                              timeout=10, lock_type="IMMEDIATE")
+    if scheme == "sqlite":  # pooled: a connection (and its PRAGMAs) outlives the request
+        url = url.replace("sqlite://", "sqlite+pool://", 1)
+        pragmas = {"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1}
+        # A pooled connection serves one thread at a time, but not always the same one.
+        return db_url.connect(url, stale_timeout=300, pragmas=pragmas, timeout=10,
+                              lock_type="IMMEDIATE", check_same_thread=False)
     if scheme in {"postgres", "postgresql"}:
         url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
     return db_url.connect(url)

@@ -14,8 +14,9 @@ NOW = 1_800_000_000
 
 def signed(query: str, hash_value: str, **extra) -> SignedRequest:
     params = dict(pair.split("=", 1) for pair in query.split("&"))
-    return SignedRequest(action=params["action"], params=params, raw_query=f"{query}&hash={hash_value}",
-                         hash_values=(hash_value,), **extra)
+    return SignedRequest(action=params["action"], params=params,
+                         raw_query=f"{query}&hash={hash_value}", hash_values=(hash_value,),
+                         **extra)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

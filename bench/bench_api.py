@@ -1,0 +1,81 @@
+"""In-process benchmark of the API route against a Flask "hello" baseline, in one run.
+
+    python bench/bench_api.py [--seconds 2]
+
+Prints calls/s for each target and its ratio to the baseline (a bare Flask JSON route served
+through the same test client): absolute numbers vary by ±20 % between runs on this machine
+type, ratios measured in the same run do not. Targets: a read (get_users), a write
+(add_user_group), and a rejected signature (the auth path must stay cheap).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import os
+import sys
+import tempfile
+import time
+from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from flask import Flask  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models.base import db  # noqa: E402
+from models.install import ensure_install  # noqa: E402
+
+KEY = "7776461cd931e7b1c8e9632ff8e979ce"
+
+
+def signed(params: dict[str, str]) -> str:
+    query = urlencode(params)
+    return f"/api/admin/v2/?{query}&hash={hashlib.md5((query + KEY).encode()).hexdigest()}"
+
+
+def rate(call, seconds: float) -> float:
+    for _ in range(50):  # warm-up
+        call()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        call()
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=2.0)
+    seconds = parser.parse_args().seconds
+
+    hello = Flask("hello")
+    hello.add_url_rule("/", "hello", lambda: {"status": "ok", "data": []})
+    baseline = hello.test_client()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+                          "SECRET_KEY": "bench", "API_KEY": KEY})
+        with app.app_context():
+            ensure_install("bench", "owner@example.com", KEY)
+            db.close()
+        client = app.test_client()
+        titles = (f"Team {i}" for i in itertools.count())
+        targets = {
+            "baseline: flask hello": lambda: baseline.get("/"),
+            "get_users (read)": lambda: client.get(signed({"action": "get_users"})),
+            "add_user_group (write)": lambda: client.get(
+                signed({"action": "add_user_group", "title": next(titles)})),
+            "bad hash (rejected)": lambda: client.get("/api/admin/v2/?action=get_users&hash=0"),
+        }
+        results = {name: rate(call, seconds) for name, call in targets.items()}
+
+    base = results["baseline: flask hello"]
+    print(f"{'target':28} {'calls/s':>10} {'ratio':>7}")
+    for name, value in results.items():
+        print(f"{name:28} {value:10.0f} {value / base:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
