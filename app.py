@@ -6,16 +6,18 @@ import os
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import click
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 import actions  # noqa: F401 - importing the package registers every action
+from actions import delivery
 from actions.auth import SignedRequest, md5_hex, verify
 from actions.context import Caller, calling_as
 from actions.envelope import ActionRequired, ApiError, BadHash, Forbidden, Internal, fail, ok
+from actions.files import Download
 from actions.http import read_request
 from actions.registry import ACTIONS, dispatch
 from models.base import bind, connect_database, db, transaction
@@ -36,6 +38,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         LEGACY_HASH=True,  # accept md5(page + action + key), which signs no other parameter
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        FILES_DIR=os.path.join(app.instance_path, "files"),  # uploads, by content hash
+        MAX_FILE_SIZE=25 * 1024 * 1024,  # bytes per uploaded file
+        WEBHOOK_ALLOW_PRIVATE=False,  # refuse receivers on loopback/private addresses (SSRF)
+        WEBHOOK_TIMEOUT=5,  # seconds a receiver has to answer (Worksection's limit)
+        WEBHOOK_BACKOFF=[10, 30, 60, 300, 900, 1800, 3600],  # seconds before retry n; last repeats
+        WEBHOOK_PAUSE_AFTER=10,  # consecutive failed attempts that pause a webhook
+        WEBHOOK_WORKER=None,  # the delivery thread; None: on, except in tests and CLI commands
+        WEBHOOK_POLL=5,  # seconds between delivery passes when no write wakes the thread
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -55,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                          methods=["GET", "POST"], strict_slashes=False)
     register_error_handlers(app)
     register_cli(app)
+    delivery.init_app(app)
     return app
 
 
@@ -69,7 +80,19 @@ def api():
         raise Forbidden(details=req.action)
     with calling_as(Caller(key=key)), transaction(writes=spec is None or spec.writes):
         result = dispatch(req.action, req.params)
+    if spec is not None and spec.writes:
+        delivery.wake()  # committed: webhooks may have new events to send
+    if isinstance(result, Download):
+        return send_download(result)
     return jsonify(ok(result))
+
+
+def send_download(download: Download):
+    """Raw bytes, named as Worksection names them (clients read ``filename*``)."""
+    response = send_file(download.path, mimetype="application/x-download")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(download.name, safe='')}")
+    return response
 
 
 def authenticate(req: SignedRequest) -> ApiKey:

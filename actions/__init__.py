@@ -1,3 +1,17 @@
 """Importing this package registers every action (one module per resource)."""
 
-from actions import contacts, members  # noqa: F401
+from actions import (  # noqa: F401
+    comments,
+    contacts,
+    costs,
+    events,
+    files,
+    members,
+    projects,
+    search,
+    subscriptions,
+    tags,
+    tasks,
+    timers,
+    webhooks,
+)

@@ -62,9 +62,10 @@ def tags_named(scope: str, names_or_ids: Iterable[str], create: bool = True) -> 
     """
     tags: list[Tag] = []
     for item in dict.fromkeys(str(v).strip() for v in names_or_ids if str(v).strip()):
+        number = as_id(item)
         matches = list(Tag.select(Tag, TagGroup).join(TagGroup)
                        .where(TagGroup.scope == scope,
-                              (Tag.title == item) | (Tag.id == int(item) if item.isdigit()
+                              (Tag.title == item) | (Tag.id == number if number
                                                      else Tag.title == item)))
         by_id = [tag for tag in matches if str(tag.id) == item]
         if by_id:
@@ -81,3 +82,11 @@ def tags_named(scope: str, names_or_ids: Iterable[str], create: bool = True) -> 
         else:
             raise TagInvalid(details=item)
     return tags
+
+
+def as_id(text: str) -> int | None:
+    """The id a parameter item stands for, if it is one: up to 18 ASCII digits (``"²"`` is a
+    digit to Python, and SQLite cannot compare an integer past 2**63)."""
+    if text.isascii() and text.isdigit() and len(text) <= 18 and int(text) > 0:
+        return int(text)
+    return None

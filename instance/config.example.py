@@ -19,3 +19,8 @@
 # Request limits, in bytes.
 # MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 # MAX_FORM_MEMORY_SIZE = 1024 * 1024
+
+# Uploaded files (stored once per content, by SHA-256; default: instance/files) and the size
+# limit of one uploaded file, in bytes (keep it below MAX_CONTENT_LENGTH).
+# FILES_DIR = "/var/lib/taskgate/files"
+# MAX_FILE_SIZE = 25 * 1024 * 1024

@@ -4,6 +4,7 @@ from peewee import sort_models
 
 from models.base import BaseModel, db
 from models.comments import Comment, CommentVisibility
+from models.costs import Cost  # noqa: F401 - registers the table
 from models.events import Event
 from models.files import File
 from models.keys import ApiKey
@@ -11,6 +12,8 @@ from models.members import Contact, ContactFolder, Team, User
 from models.projects import Project, ProjectFolder, ProjectMember
 from models.tags import ProjectTag, Tag, TagGroup, TaskTag
 from models.tasks import Task, TaskRelation, TaskSubscriber, TaskVisibility
+from models.timers import Timer  # noqa: F401 - registers the table
+from models.webhooks import Webhook  # noqa: F401 - registers the webhook tables
 
 
 def all_models() -> list[type[BaseModel]]:

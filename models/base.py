@@ -41,11 +41,19 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         url = url.replace("sqlite://", "sqlite+pool://", 1)
         pragmas = {"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1}
         # A pooled connection serves one thread at a time, but not always the same one.
-        return db_url.connect(url, stale_timeout=300, pragmas=pragmas, timeout=10,
-                              lock_type="IMMEDIATE", check_same_thread=False)
+        database = db_url.connect(url, stale_timeout=300, pragmas=pragmas, timeout=10,
+                                  lock_type="IMMEDIATE", check_same_thread=False)
+        # SQLite's own lower() folds ASCII only; filters compare names ignoring case in
+        # every alphabet, as PostgreSQL's lower() does.
+        database.register_function(unicode_lower, "lower", 1, deterministic=True)
+        return database
     if scheme in {"postgres", "postgresql"}:
         url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
     return db_url.connect(url)
+
+
+def unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def bind(database: Any) -> None:

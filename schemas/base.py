@@ -82,7 +82,8 @@ class Id(fields.Integer):
 
     def __init__(self, **kwargs: Any) -> None:
         positive = validate.Range(min=1, error="must be a positive id")
-        super().__init__(strict=False, validate=positive, **kwargs)
+        storable = validate.Range(max=2**63 - 1, error="is too large for an id")  # SQL BIGINT
+        super().__init__(strict=False, validate=[positive, storable], **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool) or (isinstance(value, str) and not value.strip().isdigit()):
@@ -152,7 +153,7 @@ class IdList(fields.Field):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[int]:
         items = split_list(value)
-        if not all(item.isdigit() and int(item) > 0 for item in items):
+        if not all(item.isdigit() and 0 < int(item) < 2**63 for item in items):
             raise ValidationError("must be a list of numeric ids")
         return [int(item) for item in items]
 

@@ -1,0 +1,27 @@
+"""The events log: what changed in projects, tasks and comments, and who changed it."""
+
+from __future__ import annotations
+
+from peewee import JOIN
+
+from actions.lookups import project_or_fail, task_or_fail
+from actions.registry import action
+from models.base import now
+from models.events import Event
+from models.members import User
+from schemas.events import EventOut, GetEventsIn
+
+events_out = EventOut(many=True)
+
+
+@action(GetEventsIn)
+def get_events(params):
+    """Get the events of the last period (1m..360m, 1h..72h, 1d..30d), oldest first."""
+    query = (Event.select(Event, User).join(User, JOIN.LEFT_OUTER)
+             .where(Event.date_added >= now() - params["period"])
+             .order_by(Event.date_added, Event.id))
+    if "id_project" in params:
+        query = query.where(Event.project_id == project_or_fail(params["id_project"]).id)
+    if "id_task" in params:
+        query = query.where(Event.task_id == task_or_fail(params["id_task"]).id)
+    return events_out.dump(query)

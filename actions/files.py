@@ -1,0 +1,76 @@
+"""Files: uploads (2026 clients), listings of a project's or a task's files, downloads."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from actions.attachments import save_attachments, storage
+from actions.context import acting_user
+from actions.envelope import ApiError, TaskInvalid
+from actions.lookups import project_or_fail, task_or_fail
+from actions.registry import action
+from models.comments import Comment
+from models.files import File
+from models.members import User
+from models.tasks import Task
+from schemas.files import DownloadIn, FileOut, GetFilesIn, UploadedFileOut, UploadFilesIn
+
+files_out = FileOut(many=True)
+uploaded_out = UploadedFileOut(many=True)
+
+
+class FileNotFound(ApiError):
+    status_code, message = 4, "File not found"
+
+
+class Download(NamedTuple):
+    """A handler result the view sends as raw bytes instead of the JSON envelope."""
+
+    path: str
+    name: str
+
+
+@action(UploadFilesIn, writes=True)
+def upload_files(params):
+    """Upload files to attach to a task later (post_task ``files``)."""
+    return uploaded_out.dump(save_attachments(params["files"], acting_user()))
+
+
+@action(GetFilesIn)
+def get_files(params):
+    """Get the files of a project (all of it) or of a task (description and comments)."""
+    project = project_or_fail(params["id_project"]) if "id_project" in params else None
+    if "id_task" not in params:
+        return files_out.dump(listing(project_files(project)))
+    task = task_or_fail(params["id_task"])
+    if project is not None and task.project_id != project.id:
+        raise TaskInvalid()
+    return files_out.dump(listing(task_files(task)))
+
+
+@action(DownloadIn)
+def download(params):
+    """Download a file: its raw bytes."""
+    file = File.get_or_none(File.id == params["id_file"])
+    path = storage().find(file.sha256) if file is not None else None
+    if path is None:
+        raise FileNotFound()
+    return Download(path, file.name)
+
+
+def project_files(project):
+    """A project's Files section: its description's files and those of its tasks' comments
+    and descriptions, at any depth."""
+    tasks = Task.select(Task.id).where(Task.project == project)
+    comments = Comment.select(Comment.id).where(Comment.task.in_(tasks))
+    return (File.project == project) | File.task.in_(tasks) | File.comment.in_(comments)
+
+
+def task_files(task):
+    """A task's files: its description's and its comments' (not its subtasks')."""
+    comments = Comment.select(Comment.id).where(Comment.task == task)
+    return (File.task == task) | File.comment.in_(comments)
+
+
+def listing(where):
+    return File.select(File, User).join(User).where(where).order_by(File.id)

@@ -1,0 +1,281 @@
+"""Tasks and subtasks (two levels below a task): list, read, create, update, close, reopen.
+The serialisation (``dump_tasks``, ``task_brief``, ``load_refs``) lives in
+``actions.task_dump`` and is re-exported here.
+
+Worksection has no action that creates task relations; post_task and update_task take two
+Taskgate extension parameters for them: ``relations_from`` (the tasks this one waits for) and
+``relations_to`` (the tasks that wait for it), comma lists of ``finish-to-start:ID`` or
+``start-to-start:ID`` (a bare ID is finish-to-start). On update_task a list replaces that side;
+``none`` empties it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from actions.attachments import attach_uploaded, save_attachments
+from actions.context import acting_user
+from actions.envelope import ApiError, InvalidValue, TaskInvalid
+from actions.lookups import executive, project_or_fail, tags_named, task_or_fail, users_or_fail
+from actions.registry import action
+from actions.task_dump import dump_tasks, load_refs, task_brief  # noqa: F401 - shared
+from models.base import now
+from models.events import record
+from models.members import User
+from models.projects import Project
+from models.tags import TaskTag
+from models.tasks import MAX_DEPTH, Task, TaskRelation, TaskSubscriber, TaskVisibility
+from schemas.tasks import (
+    GetAllTasksIn,
+    GetTaskIn,
+    GetTasksIn,
+    PostTaskIn,
+    TaskIdIn,
+    UpdateTaskIn,
+    event_values,
+)
+
+
+class TaskClosed(ApiError):
+    status_code, message = 8, "Task is closed"
+
+
+class AlreadyClosed(ApiError):
+    status_code, message = 12, "Task is already closed"
+
+
+class AlreadyActive(ApiError):
+    status_code, message = 12, "Task is already active"
+
+
+class HasChildren(ApiError):
+    status_code, message = 13, "Task has children"
+
+
+class ParentDone(ApiError):
+    status_code, message = 14, "Parent task is done"
+
+
+@action(GetAllTasksIn)
+def get_all_tasks(params):
+    """Get the tasks of all projects (archived ones with extra=archive)."""
+    query = Task.select().join(Project).where(Task.parent.is_null())
+    if "archive" not in params["extra"]:
+        query = query.where(Project.status != "archive")
+    return list_tasks(query, params)
+
+
+@action(GetTasksIn)
+def get_tasks(params):
+    """Get the tasks of a project."""
+    project = project_or_fail(params["id_project"])
+    return list_tasks(Task.select().where(Task.project == project, Task.parent.is_null()), params)
+
+
+@action(GetTaskIn)
+def get_task(params):
+    """Get a task (with its parent if it is a subtask)."""
+    task = task_or_fail(params["id_task"])
+    return dump_tasks([task], params["extra"], active_only=params["active"],
+                      brief_children=True)[0]
+
+
+@action(PostTaskIn, writes=True, aliases=("post_subtask",))
+def post_task(params):
+    """Create a task, or a subtask of id_parent."""
+    task = new_task(project_or_fail(params["id_project"]), params)
+    task.save()
+    add_people(task, params)
+    link_extras(task, params)
+    attach_uploaded(params.get("files", []), task)
+    save_attachments(params.get("attach", []), task.author, task=task)
+    record("post", "task", task.id, task.page, user=task.author, project_id=task.project_id,
+           task_id=task.id, new=post_values(task))
+    return dump_tasks([task], params["extra"])[0]
+
+
+@action(UpdateTaskIn, writes=True, aliases=("update_subtask",))
+def update_task(params):
+    """Update a task, open or closed."""
+    task = task_or_fail(params["id_task"])
+    before = event_values(task)
+    apply_changes(task, params)
+    task.save()
+    add_subscribers(task, [task.user_to] if task.user_to_id else [])
+    link_extras(task, params, replace=True)
+    record_changes(task, before, acting_user(params.get("email_user_from")))
+    return dump_tasks([task], params["extra"])[0]
+
+
+@action(TaskIdIn, writes=True, aliases=("complete_subtask",))
+def complete_task(params):
+    """Close a task whose subtasks are all closed."""
+    task = task_or_fail(params["id_task"])
+    if task.status == "done":
+        raise AlreadyClosed()
+    if Task.select().where((Task.parent == task) | (Task.root == task),
+                           Task.status == "active").exists():
+        raise HasChildren()
+    task.status, task.date_closed = "done", now()
+    task.save()
+    record_event("close", task, params)
+    return dump_tasks([task])[0]
+
+
+@action(TaskIdIn, writes=True, aliases=("reopen_subtask",))
+def reopen_task(params):
+    """Reopen a closed task (its parent must be open)."""
+    task = task_or_fail(params["id_task"])
+    if task.status == "active":
+        raise AlreadyActive()
+    if task.parent_id and task.parent.status == "done":
+        raise ParentDone()
+    task.status, task.date_closed = "active", None
+    task.save()
+    record_event("reopen", task, params)
+
+
+FIELD_NAMES = {"title": "name", "datestart": "date_start", "dateend": "date_end"}
+
+
+def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
+    """Model field values for the parameters given (``title`` → ``name``...)."""
+    return {FIELD_NAMES.get(name, name): params[name] for name in names if name in params}
+
+
+def new_task(project: Project, params: dict[str, Any]) -> Task:
+    """An unsaved task from post_task's parameters, checked."""
+    task = Task(project=project, name=params["title"], priority=params.get("priority", 1),
+                author=acting_user(params.get("email_user_from")), text=task_text(params),
+                hidden=bool(params.get("hidden")),
+                **fields_from(params, "datestart", "dateend", "max_time", "max_money"))
+    place_under(task, params.get("id_parent"))
+    assign(task, params.get("email_user_to"), project)
+    check_dates(task)
+    return task
+
+
+def apply_changes(task: Task, params: dict[str, Any]) -> None:
+    """Set what update_task was given; ``dateclosed`` keeps the time of day of the closing."""
+    for key, value in fields_from(params, "title", "priority", "datestart", "dateend",
+                                  "max_time", "max_money").items():
+        setattr(task, key, value)
+    if "email_user_to" in params:
+        assign(task, params["email_user_to"])
+    if "dateclosed" in params:
+        task.date_closed = dt.datetime.combine(params["dateclosed"],
+                                               (task.date_closed or dt.datetime.min).time())
+    check_dates(task)
+
+
+def task_text(params: dict[str, Any]) -> str:
+    """The description: text, then ``• item`` per todo line, then the mentioned names."""
+    lines = [params["text"]] if params.get("text") else []
+    text = "\r\n".join(lines + [f"• {item}" for item in params.get("todo", [])])
+    names = ", ".join(user.name or user.email for user in users_or_fail(params.get("mention", [])))
+    return f"{text} {names}".strip() if names else text
+
+
+def place_under(task: Task, id_parent: int | None) -> None:
+    """Make ``task`` a subtask of ``id_parent``: same project, open, at most two levels."""
+    if id_parent is None:
+        return
+    parent = Task.get_or_none(Task.id == id_parent, Task.project == task.project_id)
+    if parent is None:
+        raise TaskInvalid(details=str(id_parent))
+    if parent.status == "done":
+        raise TaskClosed()
+    if parent.depth >= MAX_DEPTH:
+        raise InvalidValue("Invalid id_parent: subtasks nest two levels deep at most",
+                           details="id_parent")
+    task.parent, task.root_id, task.depth = parent, parent.root_id or parent.id, parent.depth + 1
+
+
+def assign(task: Task, value: str | None, project: Project | None = None) -> None:
+    """``email_user_to``: a user, ANY or NOONE; when absent, the project's default."""
+    if value is None and project is not None:
+        task.user_to, task.user_to_any = project.default_user_to, project.default_to_any
+    else:
+        task.user_to, task.user_to_any = executive(value)
+
+
+def check_dates(task: Task) -> None:
+    if task.date_start and task.date_end and task.date_end < task.date_start:
+        raise InvalidValue("Invalid dateend: before datestart", details="dateend")
+
+
+def add_people(task: Task, params: dict[str, Any]) -> None:
+    """Subscribe the author, the executive and ``subscribe``; restrict a ``hidden`` task."""
+    subscribers = [task.author, *users_or_fail(params.get("subscribe", []))]
+    add_subscribers(task, subscribers + ([task.user_to] if task.user_to_id else []))
+    hidden = users_or_fail(params.get("hidden", []))
+    if hidden:
+        TaskVisibility.insert_many([(task.id, user.id) for user in hidden],
+                                   fields=[TaskVisibility.task, TaskVisibility.user]).execute()
+
+
+def add_subscribers(task: Task, users: Iterable[User]) -> None:
+    rows = {user.id: (task.id, user.id) for user in users}
+    if rows:
+        (TaskSubscriber.insert_many(list(rows.values()), fields=[TaskSubscriber.task,
+                                                                  TaskSubscriber.user])
+         .on_conflict_ignore().execute())
+
+
+def link_extras(task: Task, params: dict[str, Any], replace: bool = False) -> None:
+    """Tags and relations (Taskgate's ``relations_from`` / ``relations_to``)."""
+    if "tags" in params:
+        tags = tags_named("task", params["tags"])
+        if replace:
+            TaskTag.delete().where(TaskTag.task == task).execute()
+        if tags:
+            TaskTag.insert_many([(task.id, tag.id) for tag in tags],
+                                fields=[TaskTag.task, TaskTag.tag]).on_conflict_ignore().execute()
+    for side, mine, theirs in (("relations_from", "to_task", "from_task"),
+                               ("relations_to", "from_task", "to_task")):
+        if side in params:
+            set_relations(task, params[side], mine, theirs)
+
+
+def set_relations(task: Task, links: dict[int, str], mine: str, theirs: str) -> None:
+    """Replace the task's relations on one side with ``links`` ({other task id: type})."""
+    if task.id in links:
+        raise InvalidValue("Invalid relations: a task cannot depend on itself",
+                           details=str(task.id))
+    found = {t.id for t in Task.select(Task.id).where(Task.id.in_(list(links)))}
+    missing = [str(i) for i in links if i not in found]
+    if missing:
+        raise TaskInvalid(details=",".join(missing))
+    TaskRelation.delete().where(getattr(TaskRelation, mine) == task).execute()
+    if links:
+        TaskRelation.insert_many([{mine: task.id, theirs: other, "type": kind}
+                                  for other, kind in links.items()]).execute()
+
+
+def post_values(task: Task) -> dict[str, Any]:
+    """A post event's ``new``: the title, the executive and whatever else is set."""
+    values = event_values(task)
+    new = {"title": values.pop("title"), "user_to": values.pop("user_to")}
+    new.update({key: value for key, value in values.items() if value != ""})
+    return {**new, **({"text": task.text} if task.text else {})}
+
+
+def record_changes(task: Task, before: dict[str, Any], user: User) -> None:
+    after = event_values(task)
+    changed = [key for key in after if after[key] != before[key]]
+    if changed:
+        record("update", "task", task.id, task.page, user=user, project_id=task.project_id,
+               task_id=task.id, new={k: after[k] for k in changed},
+               old={k: before[k] for k in changed})
+
+
+def record_event(kind: str, task: Task, params: dict[str, Any]) -> None:
+    record(kind, "task", task.id, task.page, user=acting_user(params.get("email_user_from")),
+           project_id=task.project_id, task_id=task.id)
+
+
+def list_tasks(query, params: dict[str, Any]) -> list[dict[str, Any]]:
+    if params["active"]:
+        query = query.where(Task.status == "active")
+    return dump_tasks(query.order_by(Task.id), params["extra"], active_only=params["active"])

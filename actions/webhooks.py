@@ -1,0 +1,94 @@
+"""Webhooks: get_webhooks, add_webhook, delete_webhook, and the delivery log."""
+
+from __future__ import annotations
+
+from flask import current_app
+from peewee import prefetch
+
+from actions.delivery import address_allowed, new_secret, probe
+from actions.envelope import ApiError, ProjectInvalid, Reply
+from actions.registry import action
+from models.base import get_or_fail
+from models.keys import seal
+from models.projects import Project
+from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, last_event_id
+from schemas.base import Params
+from schemas.webhooks import (
+    AddWebhookIn,
+    DeleteWebhookIn,
+    DeliveryOut,
+    GetWebhookDeliveriesIn,
+    WebhookOut,
+)
+
+webhooks_out = WebhookOut(many=True)
+deliveries_out = DeliveryOut(many=True)
+
+
+class WebhookNotFound(ApiError):
+    status_code, message = 10, "WebHook not found"
+
+
+class UrlNotResponding(ApiError):
+    status_code, message = 11, "Url should respond 200 HTTP_CODE and JSON {status:OK}"
+
+
+class UrlNotAllowed(ApiError):
+    status_code, message = 11, "Url should be public: loopback and private addresses are refused"
+
+
+@action(Params)
+def get_webhooks(params):
+    """Get the account's webhooks."""
+    return webhooks_out.dump(Webhook.select().order_by(Webhook.id))
+
+
+# writes=False begins the transaction DEFERRED on SQLite, so the probe (up to 5 s) does not hold
+# the write lock; the insert is then the first statement, which takes it before any read.
+@action(AddWebhookIn, writes=False)
+def add_webhook(params):
+    """Create a webhook for a URL that answers the probe; its signing secret is shown once."""
+    config, url = current_app.config, params["url"]
+    if not address_allowed(url, config["WEBHOOK_ALLOW_PRIVATE"]):
+        raise UrlNotAllowed(details=url)
+    secret = new_secret()
+    user, password = params.get("http_user", ""), params.get("http_pass", "")
+    if not probe(url, secret, user, password, config["WEBHOOK_TIMEOUT"]):
+        raise UrlNotResponding(details=url)
+    webhook = create_webhook(params, secret, config["SECRET_KEY"])
+    return Reply(id=webhook.id, secret=secret)
+
+
+@action(DeleteWebhookIn, writes=True)
+def delete_webhook(params):
+    """Delete a webhook with its delivery log."""
+    if not Webhook.delete().where(Webhook.id == params["id"]).execute():
+        raise WebhookNotFound()
+
+
+@action(GetWebhookDeliveriesIn)
+def get_webhook_deliveries(params):
+    """Get the webhook deliveries, newest first, with every attempt (a Taskgate extension)."""
+    query = (WebhookDelivery.select().order_by(WebhookDelivery.id.desc())
+             .limit(params["limit"]))
+    if "id" in params:
+        get_or_fail(Webhook, params["id"], WebhookNotFound)
+        query = query.where(WebhookDelivery.webhook == params["id"])
+    return deliveries_out.dump(prefetch(query, WebhookAttempt))
+
+
+def create_webhook(params, secret: str, master: str) -> Webhook:
+    """Insert the webhook (secrets sealed), starting after the last event; check its projects."""
+    password = params.get("http_pass", "")
+    webhook = Webhook.create(
+        url=params["url"], events=",".join(params["events"]),
+        projects=",".join(str(p) for p in dict.fromkeys(params.get("projects", []))),
+        http_user=params.get("http_user", ""), sealed_secret=seal(secret, master),
+        sealed_pass=seal(password, master) if password else "")
+    webhook.cursor = last_event_id()
+    webhook.save()
+    missing = webhook.project_ids - {p.id for p in Project.select(Project.id)
+                                     .where(Project.id.in_(webhook.project_ids))}
+    if missing:
+        raise ProjectInvalid(details=",".join(map(str, sorted(missing))))
+    return webhook

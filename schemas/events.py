@@ -1,0 +1,47 @@
+"""Input and output schemas of the events log (``get_events``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from marshmallow import fields
+
+from actions.envelope import FieldRequired
+from schemas.base import Id, Out, Params, datetime_out
+from schemas.members import user_ref
+
+PERIOD_LIMITS = {"m": 360, "h": 72, "d": 30}
+PERIOD_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+class Period(fields.Field):
+    """How far back to look: ``1m..360m``, ``1h..72h`` or ``1d..30d``. Anything else (``60d``
+    too) is "Field is required" with details ``period``, as Worksection answers."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.timedelta:
+        match = re.fullmatch(r"([0-9]{1,4})([mhd])", str(value).strip().lower())
+        if match is None or not 1 <= int(match[1]) <= PERIOD_LIMITS[match[2]]:
+            raise FieldRequired(details=self.data_key or self.name)
+        return dt.timedelta(**{PERIOD_UNITS[match[2]]: int(match[1])})
+
+
+class GetEventsIn(Params):
+    """``id_task`` is a Taskgate extension: the history of one task."""
+
+    period = Period(required=True)
+    id_project = Id()
+    id_task = Id()
+
+
+class EventOut(Out):
+    OPTIONAL = ("new", "old")
+
+    action = fields.String()
+    object = fields.Function(lambda event: {"type": event.object_type,
+                                            "id": str(event.object_id), "page": event.page})
+    date_added = fields.Function(lambda event: datetime_out(event.date_added))
+    user_from = fields.Function(lambda event: user_ref(event.user))
+    new = fields.Function(lambda event: event.new_values or None)
+    old = fields.Function(lambda event: event.old_values or None)

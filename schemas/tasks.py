@@ -1,0 +1,283 @@
+"""Input and output schemas of tasks, subtasks, their relations and subscribers."""
+
+from __future__ import annotations
+
+import functools
+import html
+from typing import Any
+
+from marshmallow import ValidationError, fields, post_load, validate
+
+from actions.envelope import InvalidEmail
+from models.tasks import RELATION_TYPES
+from schemas.base import (
+    EMAIL_RE,
+    Amount,
+    Choice,
+    Email,
+    EmailList,
+    Flag,
+    Id,
+    Lines,
+    LongText,
+    Number,
+    Out,
+    Params,
+    StrId,
+    StringList,
+    Text,
+    Words,
+    WsDate,
+    date_out,
+    datetime_out,
+    split_list,
+)
+from schemas.files import FileRefs, Uploads
+from schemas.members import ANY, NOONE, user_ref
+
+LIST_EXTRAS = {"text", "html", "files", "comments", "relations", "subtasks", "subscribers",
+               "archive"}
+ECHO_EXTRAS = {"text", "html"}
+
+
+class Executive(fields.Field):
+    """``email_user_to``: a user's email, ``ANY`` or ``NOONE``."""
+
+    api_error = InvalidEmail
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = str(value).strip()
+        if text.upper() in ("ANY", "NOONE"):
+            return text.upper()
+        if not EMAIL_RE.match(text):
+            raise ValidationError("not a valid email address")
+        return text.lower()
+
+
+class Relations(fields.Field):
+    """Taskgate extension: dependencies as ``type:ID`` items (``ID`` alone is
+    finish-to-start); the single word ``none`` stands for an empty list."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[int, str]:
+        items = split_list(value)
+        if [item.lower() for item in items] == ["none"]:
+            return {}
+        links = {}
+        for item in items:
+            kind, _, ident = item.rpartition(":")
+            kind, ident = kind.strip().lower() or RELATION_TYPES[0], ident.strip()
+            if (kind not in RELATION_TYPES or not (ident.isascii() and ident.isdigit())
+                    or len(ident) > 18 or not int(ident)):
+                raise ValidationError(f"{item!r} is not TYPE:TASK_ID with TYPE one of "
+                                      f"{', '.join(RELATION_TYPES)}")
+            links[int(ident)] = kind
+        return links
+
+
+def Priority() -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
+    return fields.Integer(strict=False, validate=validate.Range(
+        min=0, max=10, error="must be between 0 and 10"))
+
+
+class GetAllTasksIn(Params):
+    filter = Choice(("active",))
+    status = Choice(("active",))  # the v2 name of filter, before Dec 2023
+    extra = Words(LIST_EXTRAS, load_default=set)
+    show_subtasks = Flag(load_default=False)  # the v2 name of extra=subtasks
+
+    @post_load
+    def fold_legacy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["active"] = "filter" in data or "status" in data
+        if data.pop("show_subtasks"):
+            data["extra"] = data["extra"] | {"subtasks"}
+        return data
+
+
+class GetTasksIn(GetAllTasksIn):
+    id_project = Id(required=True)
+
+
+class GetTaskIn(GetAllTasksIn):
+    id_task = Id(required=True)
+
+
+class PostTaskIn(Params):
+    """``relations_from`` / ``relations_to`` are Taskgate extensions (see ``Relations``)."""
+
+    id_project = Id(required=True)
+    id_parent = Id()
+    title = Text(required=True)
+    email_user_from = Email()
+    email_user_to = Executive()
+    priority = Priority()
+    text = LongText()
+    todo = Lines()
+    datestart = WsDate()
+    dateend = WsDate()
+    subscribe = EmailList()
+    hidden = EmailList()
+    mention = EmailList()
+    max_time = Amount()
+    max_money = Amount()
+    tags = StringList()
+    relations_from = Relations()
+    relations_to = Relations()
+    extra = Words(ECHO_EXTRAS, load_default=set)
+    attach = Uploads()  # attach[n] multipart files
+    files = FileRefs()  # what upload_files answered (the 2026 clients)
+
+
+class UpdateTaskIn(Params):
+    id_task = Id(required=True)
+    email_user_from = Email()
+    email_user_to = Executive()
+    priority = Priority()
+    title = Text()
+    datestart = WsDate()
+    dateend = WsDate()
+    dateclosed = WsDate()
+    max_time = Amount()
+    max_money = Amount()
+    tags = StringList()
+    relations_from = Relations()
+    relations_to = Relations()
+    extra = Words(ECHO_EXTRAS, load_default=set)
+
+
+class TaskIdIn(Params):
+    id_task = Id(required=True)
+    email_user_from = Email()
+
+
+class SubscribeIn(Params):
+    id_task = Id(required=True)
+    email_user = Email(required=True)
+
+
+def project_ref(project: Any) -> dict[str, str]:
+    return {"id": str(project.id), "name": project.name, "page": project.page}
+
+
+def task_ref(task: Any) -> dict[str, str]:
+    """A task named inside another object (``parent``, a relation)."""
+    return {"id": str(task.id), "name": task.name, "page": task.page, "status": task.status,
+            "priority": str(task.priority)}
+
+
+def executive_ref(task: Any) -> dict[str, str]:
+    return user_ref(task.user_to, ANY if task.user_to_any else NOONE)
+
+
+def loaded(name: str) -> fields.Function:
+    """A field filled from ``task.loaded`` (batch-loaded extras); empty means omitted."""
+    return fields.Function(lambda task: task.loaded.get(name) or None)
+
+
+class TaskOut(Out):
+    """A task. Fields that need more rows (tags, parent, extras) read ``task.loaded`` and the
+    related rows set by ``actions.tasks.dump_tasks``; dump through that function."""
+
+    OPTIONAL = ("parent", "date_start", "date_end", "time_start", "time_end", "date_closed",
+                "max_time", "max_money", "tags", "subscribers", "files", "comments",
+                "relations", "child")
+
+    id = StrId()
+    name = fields.String()
+    page = fields.String()
+    status = fields.String()
+    priority = fields.Function(lambda task: str(task.priority))
+    user_from = fields.Function(lambda task: user_ref(task.author))
+    user_to = fields.Function(executive_ref)
+    project = fields.Function(lambda task: project_ref(task.project))
+    parent = fields.Function(lambda task: task_ref(task.parent) if task.parent_id else None)
+    text = fields.Method("text_out")
+    date_added = fields.Function(lambda task: datetime_out(task.date_added))
+    date_start = fields.Function(lambda task: date_out(task.date_start))
+    date_end = fields.Function(lambda task: date_out(task.date_end))
+    time_start = fields.String()
+    time_end = fields.String()
+    date_closed = fields.Function(lambda task: datetime_out(task.date_closed))
+    max_time = Number()
+    max_money = Number()
+    tags = loaded("tags")
+    subscribers = loaded("subscribers")
+    files = loaded("files")
+    has_comments = fields.Function(lambda task: int(bool(task.loaded.get("comments"))))
+    comments = loaded("comments")
+    relations = loaded("relations")
+    child = fields.Method("child_out")
+
+    def __init__(self, extras: frozenset[str] = frozenset(), brief_children: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.extras, self.brief_children = extras, brief_children
+
+    def text_out(self, task: Any) -> str:
+        if "html" in self.extras:
+            return html.escape(task.text).replace("\r\n", "<br>").replace("\n", "<br>")
+        return task.text
+
+    def child_out(self, task: Any) -> list[dict[str, Any]] | None:
+        schema = child_out if self.brief_children else task_out(self.extras, nested=True)
+        return schema.dump(task.loaded.get("child", []), many=True) or None
+
+
+class ChildOut(Out):
+    """A subtask inside ``get_task``'s ``child``: the short form, two levels."""
+
+    OPTIONAL = ("child",)
+
+    id = StrId()
+    name = fields.String()
+    page = fields.String()
+    status = fields.String()
+    priority = fields.Function(lambda task: str(task.priority))
+    child = fields.Function(lambda task: child_out.dump(task.loaded["child"], many=True) or None)
+
+
+child_out = ChildOut()
+
+EXTRA_FIELDS = {"text": ("text",), "files": ("files",), "comments": ("has_comments", "comments"),
+                "relations": ("relations",), "subtasks": ("child",),
+                "subscribers": ("subscribers",)}
+BRIEF_FIELDS = ("id", "name", "page", "status", "priority", "user_from", "user_to", "project",
+                "date_added", "date_start", "date_end", "time_start", "time_end", "date_closed",
+                "max_time", "max_money")
+
+
+@functools.cache
+def task_out(extras: frozenset[str], nested: bool = False,
+             brief_children: bool = False) -> TaskOut:
+    """The task schema for a set of extras (``html`` counts as ``text``); a subtask nested in
+    ``child`` does not repeat its ``parent``."""
+    wanted = extras | ({"text"} if "html" in extras else set())
+    exclude = [name for extra, names in EXTRA_FIELDS.items() if extra not in wanted
+               for name in names] + (["parent"] if nested else [])
+    return TaskOut(extras=extras, brief_children=brief_children, exclude=exclude)
+
+
+brief_out = TaskOut(only=BRIEF_FIELDS)
+
+
+def file_ref(file: Any) -> dict[str, str]:
+    return {"id": str(file.id), "page": file.page, "name": file.name, "size": str(file.size)}
+
+
+def comment_ref(comment: Any, task_page: str) -> dict[str, Any]:
+    return {"id": str(comment.id), "page": f"{task_page}#com{comment.id}", "text": comment.text,
+            "date_added": datetime_out(comment.date_added), "user_from": user_ref(comment.author)}
+
+
+number = Number()
+
+
+def event_values(task: Any) -> dict[str, Any]:
+    """The fields a task event reports, in ``get_events`` form (unset is "")."""
+    def amount(name: str) -> Any:
+        value = number.serialize(name, task)
+        return "" if value is None else value
+
+    return {"title": task.name, "priority": str(task.priority), "user_to": executive_ref(task),
+            "date_start": date_out(task.date_start), "date_end": date_out(task.date_end),
+            "date_closed": datetime_out(task.date_closed), "max_time": amount("max_time"),
+            "max_money": amount("max_money")}
