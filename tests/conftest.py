@@ -23,6 +23,7 @@ from app import create_app
 from models import all_models, create_tables
 from models.base import connect_database, db
 from models.install import ensure_install
+from models.members import User
 
 API_KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 SECRET_KEY = "test-secret"
@@ -133,6 +134,35 @@ class Api:
 @pytest.fixture
 def api(client) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def count_queries(monkeypatch) -> list[str]:
+    """Every SQL statement run from now on: clear it, make a call, count, to catch N+1."""
+    real = db.obj.execute_sql
+    queries: list[str] = []
+
+    def counting(sql, *args, **kwargs):
+        queries.append(sql)
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    return queries
+
+
+@pytest.fixture
+def frank(app):
+    return User.create(email="frank.harper@ws.com", first_name="Frank", last_name="Harper")
+
+
+@pytest.fixture
+def kate(app):
+    return User.create(email="kate.greenway@ws.com", first_name="Kate", last_name="Greenway")
+
+
+def ref(user) -> dict[str, str]:
+    """A user as the API embeds one."""
+    return {"id": str(user.id), "email": user.email, "name": user.name}
 
 
 @pytest.fixture

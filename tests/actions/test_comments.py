@@ -7,9 +7,8 @@ import json
 import re
 
 import pytest
-from conftest import OWNER_EMAIL, ok_data
+from conftest import OWNER_EMAIL, ok_data, ref
 
-from models.base import db
 from models.comments import Comment, CommentVisibility
 from models.events import Event
 from models.files import File
@@ -27,18 +26,6 @@ def task(app):
     return Task.create(project=project, name="Survey", author=User.owner())
 
 
-@pytest.fixture
-def frank(app):
-    return User.create(email="frank.harper@ws.com", first_name="Frank", last_name="Harper")
-
-
-@pytest.fixture
-def kate(app):
-    return User.create(email="kate.greenway@ws.com", first_name="Kate", last_name="Greenway")
-
-
-def ref(user):
-    return {"id": str(user.id), "email": user.email, "name": user.name}
 
 
 def written():
@@ -226,17 +213,6 @@ def test_get_comments_bad_input(api, task, params, error):
     assert api.call("get_comments", **params) == error
 
 
-@pytest.fixture
-def count_queries(monkeypatch):
-    real = db.obj.execute_sql
-    queries: list[str] = []
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return real(sql, *args, **kwargs)
-
-    monkeypatch.setattr(db.obj, "execute_sql", counting)
-    return queries
 
 
 def test_get_comments_queries_do_not_grow_with_comments(api, task, frank, count_queries):

@@ -11,7 +11,6 @@ import pytest
 from conftest import API_KEY, OWNER_EMAIL, ok_data
 from worksection.client import Client
 
-from models.base import db
 from models.costs import Cost
 from models.members import User
 from models.projects import Project
@@ -244,17 +243,13 @@ def test_get_costs_with_a_bad_filter(api, ws):
                            "project, comment, dateadd, id, date_added"}
 
 
-def test_get_costs_reads_tasks_and_users_in_a_fixed_number_of_queries(api, ws, monkeypatch):
+def test_get_costs_reads_tasks_and_users_in_a_fixed_number_of_queries(api, ws, count_queries):
     add(api, ws.rollout, time="1:00")
 
     def queries():
-        count = []
-        execute = db.obj.execute_sql
-        monkeypatch.setattr(db.obj, "execute_sql",
-                            lambda *a, **k: count.append(1) or execute(*a, **k))
+        count_queries.clear()
         assert api.call("get_costs")["status"] == "ok"
-        monkeypatch.undo()
-        return len(count)
+        return len(count_queries)
 
     one = queries()
     for n in range(8):

@@ -18,9 +18,6 @@ PERIOD_REQUIRED = {"status": "error", "status_code": 10, "message": "Field is re
                    "message_details": "period"}
 
 
-@pytest.fixture
-def frank(app):
-    return User.create(email="frank.harper@ws.com", first_name="Frank", last_name="Harper")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from worksection.exceptions.response_exception import ResponseException
 
 from actions.attachments import UploadInvalid, attach_uploaded, clean_name, save_attachments
 from actions.registry import ACTIONS, Action
-from models.base import db
 from models.comments import Comment
 from models.files import File
 from models.members import User
@@ -222,22 +221,12 @@ def test_get_files_errors(api, project, task, owner):
                                      "message_details": "id_project"}
 
 
-def test_get_files_reads_a_fixed_number_of_queries(app, api, project, task, owner):
+def test_get_files_reads_a_fixed_number_of_queries(app, api, project, task, owner,
+                                                   count_queries):
     def queries() -> int:
-        count = 0
-        real = type(db.obj).execute_sql
-
-        def counting(self, *args, **kwargs):
-            nonlocal count
-            count += 1
-            return real(self, *args, **kwargs)
-
-        type(db.obj).execute_sql = counting
-        try:
-            assert api.call("get_files", id_project=project.id)["status"] == "ok"
-        finally:
-            type(db.obj).execute_sql = real
-        return count
+        count_queries.clear()
+        assert api.call("get_files", id_project=project.id)["status"] == "ok"
+        return len(count_queries)
 
     comment = Comment.create(task=task, author=owner, text="x")
     with app.test_request_context():

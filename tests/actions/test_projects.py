@@ -200,24 +200,16 @@ def test_get_project_errors(api, project, params, expected):
     assert api.call("get_project", **params) == expected
 
 
-def test_get_projects_runs_the_same_queries_for_5_and_50_projects(app, api, monkeypatch):
-    def count_queries():
-        executed = []
-        real = db.obj.execute_sql
-
-        def counting(sql, *args, **kwargs):
-            executed.append(sql)
-            return real(sql, *args, **kwargs)
-
-        with monkeypatch.context() as patch:
-            patch.setattr(db.obj, "execute_sql", counting)
-            data = ok_data(api.call("get_projects", extra="text,options,users"))
-        return len(data), len(executed)
+def test_get_projects_runs_the_same_queries_for_5_and_50_projects(app, api, count_queries):
+    def projects_and_queries():
+        count_queries.clear()
+        data = ok_data(api.call("get_projects", extra="text,options,users"))
+        return len(data), len(count_queries)
 
     seed_projects(0, 5)
-    five = count_queries()
+    five = projects_and_queries()
     seed_projects(5, 50)
-    assert count_queries() == (50, five[1])
+    assert projects_and_queries() == (50, five[1])
     assert five[0] == 5
 
 

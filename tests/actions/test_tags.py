@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from conftest import ok_data
 
-from models.base import db
 from models.events import Event
 from models.members import User
 from models.projects import Project
@@ -400,17 +399,6 @@ def test_an_ambiguous_name_works_by_id(api, tagged):
 # queries
 
 
-@pytest.fixture
-def count_queries(monkeypatch):
-    real = db.obj.execute_sql
-    queries: list[str] = []
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return real(sql, *args, **kwargs)
-
-    monkeypatch.setattr(db.obj, "execute_sql", counting)
-    return queries
 
 
 def test_list_queries_do_not_grow_with_the_rows(api, count_queries):

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import ok_data
+from conftest import ok_data, ref
 
 from actions.task_dump import load_refs, task_brief
 from models.base import db
@@ -29,18 +29,6 @@ def project(app):
     return Project.create(name="Owl brand launch", author=User.owner())
 
 
-@pytest.fixture
-def frank(app):
-    return User.create(email="frank.harper@ws.com", first_name="Frank", last_name="Harper")
-
-
-@pytest.fixture
-def kate(app):
-    return User.create(email="kate.greenway@ws.com", first_name="Kate", last_name="Greenway")
-
-
-def ref(user):
-    return {"id": str(user.id), "email": user.email, "name": user.name}
 
 
 def post(api, project, **params):
@@ -492,17 +480,6 @@ def populate(project, n):
                                   for a, b in zip(tops, tops[1:], strict=False)]).execute()
 
 
-@pytest.fixture
-def count_queries(monkeypatch):
-    real = db.obj.execute_sql
-    queries: list[str] = []
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return real(sql, *args, **kwargs)
-
-    monkeypatch.setattr(db.obj, "execute_sql", counting)
-    return queries
 
 
 EVERY_EXTRA = "text,files,comments,relations,subtasks,subscribers"
