@@ -24,3 +24,16 @@
 # limit of one uploaded file, in bytes (keep it below MAX_CONTENT_LENGTH).
 # FILES_DIR = "/var/lib/taskgate/files"
 # MAX_FILE_SIZE = 25 * 1024 * 1024
+
+# Webhooks. Receivers on loopback or private addresses are refused unless allowed (a
+# single-host set-up, tests). A receiver has WEBHOOK_TIMEOUT seconds to answer; failed
+# deliveries are retried after the WEBHOOK_BACKOFF delays (the last one repeats); a webhook
+# pauses after WEBHOOK_PAUSE_AFTER consecutive failures. The delivery thread runs in the
+# server process (WEBHOOK_WORKER = False turns it off; `flask --app app deliver-webhooks`
+# runs passes from the command line instead).
+# WEBHOOK_ALLOW_PRIVATE = False
+# WEBHOOK_TIMEOUT = 5
+# WEBHOOK_BACKOFF = [10, 30, 60, 300, 900, 1800, 3600]
+# WEBHOOK_PAUSE_AFTER = 10
+# WEBHOOK_WORKER = None
+# WEBHOOK_POLL = 5

@@ -73,3 +73,35 @@ def test_decorator_returns_the_function_and_rejects_duplicates(monkeypatch):
 
 def test_every_action_has_a_one_line_doc():
     assert all(spec.doc for spec in ACTIONS.values())
+
+
+# The Worksection catalogue (spec README §2) as served, with the legacy aliases (§9) and the
+# Taskgate extensions. Not yet served: me and the *_my_timer actions need user tokens (the
+# timer ones answer "needs a user access token" until then), get_users_schedule,
+# update_users_schedule, get_project_custom_fields, get_task_custom_fields.
+WORKSECTION = """
+    get_users add_user get_user_groups add_user_group get_contacts add_contact
+    get_contact_groups add_contact_group subscribe unsubscribe
+    get_projects get_project post_project update_project close_project activate_project
+    add_project_members delete_project_members get_project_groups add_project_group get_events
+    get_all_tasks get_tasks get_task post_task update_task complete_task reopen_task search_tasks
+    get_comments post_comment
+    get_task_tags add_task_tags update_task_tags get_task_tag_groups add_task_tag_groups
+    get_project_tags add_project_tags update_project_tags get_project_tag_groups
+    add_project_tag_groups
+    get_costs get_costs_total add_costs update_costs delete_costs
+    get_timers stop_timer get_my_timer start_my_timer stop_my_timer delete_my_timer
+    get_files download upload_files
+    get_webhooks add_webhook delete_webhook
+""".split()
+LEGACY = """
+    add_project_groups post_subtask update_subtask complete_subtask reopen_subtask
+    get_timemoney post_timemoney update_timemoney delete_timemoney get_tags get_tag_groups
+    update_tags
+""".split()
+EXTENSIONS = ["get_webhook_deliveries"]
+
+
+def test_registry_is_complete():
+    assert sorted(ACTIONS) == sorted(WORKSECTION + LEGACY + EXTENSIONS)
+    assert all(ACTIONS[name].canonical != name for name in LEGACY)

@@ -400,13 +400,6 @@ def test_official_client_uploads_lists_and_downloads(ws, app, task, tmp_path):
         ws.files.download(99, str(sink))
 
 
-def accepts(action_name: str, param: str) -> bool:
-    spec = ACTIONS.get(action_name)
-    return spec is not None and param in spec.schema.fields
-
-
-@pytest.mark.skipif(not accepts("post_task", "files"),
-                    reason="post_task does not take upload_files' `files` yet")
 def test_official_client_attaches_an_upload_to_a_new_task(ws, project, tmp_path):
     source = tmp_path / "logo.png"
     source.write_bytes(b"\x89PNG fake")
@@ -423,8 +416,6 @@ def test_official_client_attaches_an_upload_to_a_new_task(ws, project, tmp_path)
 @pytest.mark.parametrize(("action_name", "target"), [
     ("post_project", {}), ("post_task", {"title": "Logo"}), ("post_comment", {"text": "Hi"})])
 def test_attach_parts_on_post_actions(app, api, project, task, action_name, target):
-    if not accepts(action_name, "attach"):
-        pytest.skip(f"{action_name} does not take attach[n] yet")
     where = {"post_project": {"title": "New"}, "post_task": {"id_project": project.id},
              "post_comment": {"id_task": task.id}}[action_name]
     body = api.post_form(action_name, files={"attach[0]": part(b"one", "one.txt"),
@@ -442,8 +433,6 @@ def test_attach_parts_on_post_actions(app, api, project, task, action_name, targ
 @pytest.mark.parametrize("action_name", ["post_project", "post_task", "post_comment"])
 def test_attach_over_the_limit_on_post_actions_creates_nothing(app, api, project, task,
                                                                action_name):
-    if not accepts(action_name, "attach"):
-        pytest.skip(f"{action_name} does not take attach[n] yet")
     app.config["MAX_FILE_SIZE"] = 2
     where = {"post_project": {"title": "New"},
              "post_task": {"id_project": project.id, "title": "Logo"},
