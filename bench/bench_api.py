@@ -4,8 +4,9 @@
 
 Prints calls/s for each target and its ratio to the baseline (a bare Flask JSON route served
 through the same test client): absolute numbers vary by ±20 % between runs on this machine
-type, ratios measured in the same run do not. Targets: a read (get_users), a write
-(add_user_group), and a rejected signature (the auth path must stay cheap).
+type, ratios measured in the same run do not. Targets: reads (get_users, get_task by id,
+get_tasks of a project of 1,000 tasks), writes (add_user_group, post_comment), and a rejected
+signature (the auth path must stay cheap).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from flask import Flask  # noqa: E402
 from app import create_app  # noqa: E402
 from models.base import db  # noqa: E402
 from models.install import ensure_install  # noqa: E402
+from models.members import User  # noqa: E402
+from models.projects import Project  # noqa: E402
+from models.tasks import Task  # noqa: E402
 
 KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 
@@ -33,6 +37,14 @@ KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 def signed(params: dict[str, str]) -> str:
     query = urlencode(params)
     return f"/api/admin/v2/?{query}&hash={hashlib.md5((query + KEY).encode()).hexdigest()}"
+
+
+def seed_tasks(count: int) -> None:
+    owner = User.owner()
+    project = Project.create(name="Bench", author=owner)
+    with db.atomic():
+        Task.insert_many([{"project": project.id, "name": f"Task {n}", "author": owner.id}
+                          for n in range(count)]).execute()
 
 
 def rate(call, seconds: float) -> float:
@@ -59,6 +71,7 @@ def main() -> None:
                           "SECRET_KEY": "bench", "API_KEY": KEY})
         with app.app_context():
             ensure_install("bench", "owner@example.com", KEY)
+            seed_tasks(1000)
             db.close()
         client = app.test_client()
         titles = (f"Team {i}" for i in itertools.count())
@@ -67,6 +80,12 @@ def main() -> None:
             "get_users (read)": lambda: client.get(signed({"action": "get_users"})),
             "add_user_group (write)": lambda: client.get(
                 signed({"action": "add_user_group", "title": next(titles)})),
+            "get_task (read by id)": lambda: client.get(
+                signed({"action": "get_task", "id_task": "500"})),
+            "post_comment (write)": lambda: client.get(
+                signed({"action": "post_comment", "id_task": "500", "text": "Noted"})),
+            "get_tasks, 1,000 tasks": lambda: client.get(
+                signed({"action": "get_tasks", "id_project": "1"})),
             "bad hash (rejected)": lambda: client.get("/api/admin/v2/?action=get_users&hash=0"),
         }
         results = {name: rate(call, seconds) for name, call in targets.items()}
