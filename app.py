@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-import actions  # noqa: F401 - importing the package registers every action
+import actions.catalogue  # noqa: F401 - importing it registers every action
 from actions import delivery
 from actions.auth import SignedRequest, md5_hex, verify
 from actions.context import Caller, calling_as

@@ -1,17 +1,1 @@
-"""Importing this package registers every action (one module per resource)."""
-
-from actions import (  # noqa: F401
-    comments,
-    contacts,
-    costs,
-    events,
-    files,
-    members,
-    projects,
-    search,
-    subscriptions,
-    tags,
-    tasks,
-    timers,
-    webhooks,
-)
+"""Action handlers by resource, the registry and the envelope (see actions.catalogue)."""

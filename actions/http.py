@@ -30,6 +30,7 @@ def read_request(request: Request) -> SignedRequest:
     body, raw_form = read_body(request)
     params = fold(pairs)
     params.update(body)
+    refuse_nul(params)
     hashes = tuple(v for k, v in pairs if k == "hash")
     if "hash" in body:
         hashes = tuple(as_strings(body["hash"]))
@@ -38,6 +39,19 @@ def read_request(request: Request) -> SignedRequest:
                          raw_query=raw_query, raw_form=raw_form,
                          authorization=request.headers.get("Authorization", ""),
                          hash_values=hashes)
+
+
+def refuse_nul(value: Any, name: str = "") -> None:
+    """No NUL character anywhere: PostgreSQL cannot store one in text (SQLite truncates)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise BadRequest("Parameters must not contain NUL characters", details=name or value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, name or key)
+            refuse_nul(item, name or key)
+    elif isinstance(value, list):
+        for item in value:
+            refuse_nul(item, name)
 
 
 def read_body(request: Request) -> tuple[dict[str, Any], str | None]:

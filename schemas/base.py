@@ -19,7 +19,9 @@ from actions.envelope import InvalidEmail, PageInvalid
 TITLE_MAX = 500
 TEXT_MAX = 1_000_000
 
-EMAIL_RE = re.compile(r"^[^@\s,;<>()\[\]\"']+@[^@\s,;<>()\[\]\"']+\.[^@\s,;<>()\[\]\"']+$")
+# At most 254 characters (RFC 5321), so that every valid address also fits its column.
+EMAIL_PART = r"[^@\s,;<>()\[\]\"']+"
+EMAIL_RE = re.compile(rf"^(?=.{{3,254}}$){EMAIL_PART}@{EMAIL_PART}\.{EMAIL_PART}$")
 
 
 class Params(Schema):
@@ -135,7 +137,10 @@ class StringList(fields.Field):
     """Strings as a JSON array, PHP brackets (``x[]=a``) or a comma-separated string."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
-        return split_list(value)
+        items = split_list(value)
+        if any(len(item) > TITLE_MAX for item in items):
+            raise ValidationError(f"longer than {TITLE_MAX} characters")
+        return items
 
 
 class Lines(fields.Field):

@@ -257,3 +257,18 @@ def test_api_key_is_not_stored_in_clear(app):
         stored = ApiKey.get()
         assert API_KEY not in stored.sealed_secret
         assert stored.secret(app.config["SECRET_KEY"]) == API_KEY
+
+
+@pytest.mark.parametrize("where", ["query", "json"])
+def test_nul_characters_are_refused(client, where):
+    if where == "query":
+        response = client.get(signed_url("action=add_user_group&title=a%00b"))
+    else:
+        response = client.post("/api/admin/v2?action=add_user_group",
+                               data=json.dumps({"title": ["x", "a\x00b"]}),
+                               headers={"Authorization": admin_header("add_user_group")},
+                               content_type="application/json")
+    assert response.get_json() == {"status": "error", "status_code": 10,
+                                   "message": "Parameters must not contain NUL characters",
+                                   "message_details": "title"}
+    assert Team.select().count() == 1
