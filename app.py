@@ -5,26 +5,28 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import click
 from flask import Flask, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 import actions.catalogue  # noqa: F401 - importing it registers every action
-from actions import delivery
-from actions.auth import SignedRequest, md5_hex, verify
+from actions import delivery, idempotency, oauth, operations, signed_urls
+from actions.auth import SignedRequest, verify
 from actions.context import Caller, calling_as
 from actions.envelope import ActionRequired, ApiError, BadHash, Forbidden, Internal, fail, ok
 from actions.files import Download
 from actions.http import read_request
-from actions.registry import ACTIONS, dispatch
+from actions.registry import ACTIONS, Action
 from models.base import bind, connect_database, db, transaction
 from models.install import ADMIN_KEY_NAME, ensure_install
 from models.keys import ApiKey
 
 API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
+USER_PATHS = ("/api/oauth2", "/api/oauth2/")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -46,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WEBHOOK_PAUSE_AFTER=10,  # consecutive failed attempts that pause a webhook
         WEBHOOK_WORKER=None,  # the delivery thread; None: on, except in tests and CLI commands
         WEBHOOK_POLL=5,  # seconds between delivery passes when no write wakes the thread
+        IDEMPOTENCY_TTL=24 * 3600,  # seconds an idempotency key answers retries of a write
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -63,6 +66,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for path in API_PATHS:
         app.add_url_rule(path, "api" if path == API_PATHS[0] else None, api,
                          methods=["GET", "POST"], strict_slashes=False)
+    for path in USER_PATHS:
+        app.add_url_rule(path, "user_api" if path == USER_PATHS[0] else None, user_api,
+                         methods=["GET", "POST"], strict_slashes=False)
+    oauth.init_app(app)  # /oauth2/* endpoints, create-client, create-token, set-password
+    operations.init_app(app)  # keys and sign-url commands, /openapi.json, /docs
     register_error_handlers(app)
     register_cli(app)
     delivery.init_app(app)
@@ -70,18 +78,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def api():
-    """Check the signature, run one action in one transaction, answer with the envelope."""
+    """Check the admin signature, run one action in one transaction, answer with the envelope."""
+    return run_action(admin_caller)
+
+
+def user_api():
+    """Check the user's access token, then run the action as ``api`` does."""
+    return run_action(oauth.token_caller)
+
+
+def run_action(authenticated: Callable[[SignedRequest, Action | None], Caller]):
+    """Run one action as the caller ``authenticated`` finds, in one transaction."""
     req = read_request(request)
     if not req.action:
         raise ActionRequired()
-    key = authenticate(req)
     spec = ACTIONS.get(req.action)
-    if spec is not None and not key.allows(spec.canonical):
-        raise Forbidden(details=req.action)
-    with calling_as(Caller(key=key)), transaction(writes=spec is None or spec.writes):
-        result = dispatch(req.action, req.params)
+    with calling_as(authenticated(req, spec)), transaction(writes=spec is None or spec.writes):
+        result = idempotency.dispatch_once(req, spec, request.headers.get(idempotency.HEADER))
     if spec is not None and spec.writes:
         delivery.wake()  # committed: webhooks may have new events to send
+    if isinstance(result, idempotency.Stored):
+        return result.response()
     if isinstance(result, Download):
         return send_download(result)
     return jsonify(ok(result))
@@ -95,14 +112,24 @@ def send_download(download: Download):
     return response
 
 
+def admin_caller(req: SignedRequest, spec: Action | None) -> Caller:
+    """The admin key that signed the request, if it may run this action."""
+    key = authenticate(req)
+    if spec is not None and not key.allows(spec.canonical, spec.writes):
+        raise Forbidden(details=req.action)
+    return Caller(key=key)
+
+
 def authenticate(req: SignedRequest) -> ApiKey:
     """The active key that signed this request, or ``BadHash``."""
     config = current_app.config
+    if signed_urls.PARAM in req.params:  # an expiring URL from ``flask sign-url --expires``
+        return signed_urls.signed_key(req, config["SECRET_KEY"]).touch()
     now = int(time.time())
     for key in ApiKey.active():
         if verify(req, key.secret(config["SECRET_KEY"]), now, config["AUTH_CLOCK_SKEW"],
                   legacy=config["LEGACY_HASH"]):
-            return key
+            return key.touch()  # last_used, written at most once a minute
     raise BadHash()
 
 
@@ -160,18 +187,6 @@ def register_cli(app: Flask) -> None:
         """Print the admin API key (it is stored encrypted; this decrypts it)."""
         key = ApiKey.get(ApiKey.name == ADMIN_KEY_NAME)
         click.echo(key.secret(app.config["SECRET_KEY"]))
-
-    @app.cli.command("sign-url")
-    @click.argument("action")
-    @click.argument("params", nargs=-1)
-    @click.option("--base", default="http://127.0.0.1:5000", help="Where the server listens.")
-    def sign_url(action: str, params: tuple[str, ...], base: str) -> None:
-        """Print a ready-to-paste curl command for ACTION [name=value ...], signed with the
-        admin key (hash = md5(query + key))."""
-        key = ApiKey.get(ApiKey.name == ADMIN_KEY_NAME).secret(app.config["SECRET_KEY"])
-        pairs = [("action", action)] + [tuple(p.split("=", 1)) for p in params if "=" in p]
-        query = urlencode(pairs)
-        click.echo(f"curl '{base}/api/admin/v2/?{query}&hash={md5_hex(query + key)}'")
 
     @app.cli.command("actions")
     def list_actions() -> None:

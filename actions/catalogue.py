@@ -12,10 +12,12 @@ from actions import (  # noqa: F401
     files,
     members,
     projects,
+    schedule,
     search,
     subscriptions,
     tags,
     tasks,
     timers,
+    user,
     webhooks,
 )

@@ -8,14 +8,20 @@ from typing import Any
 from actions.attachments import save_attachments
 from actions.context import acting_user
 from actions.envelope import ApiError
-from actions.lookups import task_or_fail, users_or_fail
+from actions.lookups import task_or_fail, users_or_fail, visible_comments
 from actions.registry import action
 from models.comments import Comment, CommentVisibility
 from models.events import record
 from models.files import File
 from models.members import User
 from models.tasks import Task
-from schemas.comments import CommentOut, GetCommentsIn, PostCommentIn
+from schemas.comments import (
+    CommentIdIn,
+    CommentOut,
+    GetCommentsIn,
+    PostCommentIn,
+    UpdateCommentIn,
+)
 
 comment_out = CommentOut(exclude=("files",))
 comments_out = CommentOut(many=True, exclude=("files",))
@@ -26,11 +32,16 @@ class OneOfRequired(ApiError):
     status_code, message = 10, "At least one of fields required"
 
 
+class CommentInvalid(ApiError):
+    status_code, message = 10, "Comment is invalid"
+
+
 @action(GetCommentsIn)
 def get_comments(params):
     """Get the comments of a task, newest first."""
     task = task_or_fail(params["id_task"])
-    comments = list(Comment.select(Comment, User).join(User).where(Comment.task == task)
+    query = Comment.select(Comment, User).join(User).where(Comment.task == task)
+    comments = list(visible_comments(query)
                     .order_by(Comment.date_added.desc(), Comment.id.desc()))
     for comment in comments:
         comment.task = task  # the page link needs it; spares a query per comment
@@ -54,6 +65,35 @@ def post_comment(params):
     save_attachments(params.get("attach", []), author, comment=comment)
     record_post(comment, task)
     return comment_out.dump(comment)
+
+
+@action(UpdateCommentIn, writes=True)
+def update_comment(params):
+    """Replace the text of a comment (a Taskgate extension)."""
+    comment = comment_or_fail(params["id_comment"])
+    user = acting_user(params.get("email_user_from"))
+    old, comment.text = comment.text, params["text"]
+    comment.save()
+    if comment.text != old:
+        record_comment("update", comment, user, new={"text": comment.text}, old={"text": old})
+    return comment_out.dump(comment)
+
+
+@action(CommentIdIn, writes=True)
+def delete_comment(params):
+    """Delete a comment with its files (a Taskgate extension)."""
+    comment = comment_or_fail(params["id_comment"])
+    user = acting_user(params.get("email_user_from"))
+    record_comment("delete", comment, user, old={"text": comment.text})
+    comment.delete_instance()
+
+
+def comment_or_fail(id_comment: int) -> Comment:
+    """The comment, if the caller may see it (as ``task_or_fail`` treats hidden tasks)."""
+    comment = visible_comments(Comment.select().where(Comment.id == id_comment)).first()
+    if comment is None:
+        raise CommentInvalid()
+    return comment
 
 
 def comment_text(params: dict[str, Any]) -> str:
@@ -87,3 +127,9 @@ def record_post(comment: Comment, task: Task) -> None:
     # Worksection's comment events point object.page at the task, not at the comment anchor.
     record("post", "comment", comment.id, task.page, user=comment.author,
            project_id=task.project_id, task_id=task.id, new={"text": comment.text})
+
+
+def record_comment(kind: str, comment: Comment, user: User, **values: Any) -> None:
+    task = comment.task
+    record(kind, "comment", comment.id, task.page, user=user, project_id=task.project_id,
+           task_id=task.id, **values)

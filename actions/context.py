@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from actions.envelope import InvalidEmail
+from actions.envelope import InvalidEmail, UserOnly
 from models.keys import ApiKey
 from models.members import User
 
@@ -32,6 +32,14 @@ def calling_as(caller: Caller) -> Iterator[Caller]:
 
 def caller() -> Caller:
     return _caller.get() or Caller()
+
+
+def token_user() -> User:
+    """The user of the access token, or ``UserOnly`` for the admin key."""
+    user = caller().user
+    if user is None:
+        raise UserOnly()
+    return user
 
 
 def acting_user(email: str | None = None) -> User:

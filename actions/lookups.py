@@ -1,16 +1,19 @@
 """Lookups every resource shares: rows by id (or fail with the Worksection error), users by
-email, executives with their ANY/NOONE sentinels, tags by name or id."""
+email, executives with their ANY/NOONE sentinels, tags by name or id; what a user token may
+see of hidden tasks and comments."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from actions.context import caller
 from actions.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
 from models.base import get_or_fail
+from models.comments import Comment, CommentVisibility
 from models.members import User
 from models.projects import Project
 from models.tags import DEFAULT_GROUP, Tag, TagGroup
-from models.tasks import Task
+from models.tasks import Task, TaskVisibility
 
 ANY, NOONE = "any", "noone"
 
@@ -20,7 +23,33 @@ def project_or_fail(id_project: int) -> Project:
 
 
 def task_or_fail(id_task: int) -> Task:
-    return get_or_fail(Task, id_task, TaskInvalid)
+    """The task, if the caller may see it (a hidden task is code 5 to a user not let in)."""
+    task = visible_tasks(Task.select().where(Task.id == id_task)).first()
+    if task is None:
+        raise TaskInvalid()
+    return task
+
+
+def visible_tasks(query):
+    """Restrict a task query for a user token: a hidden task shows to its author and to the
+    users it names. The admin key sees everything."""
+    user = caller().user
+    if user is None:
+        return query
+    named = TaskVisibility.select(TaskVisibility.task).where(TaskVisibility.user == user.id)
+    return query.where((Task.hidden == False) | (Task.author == user.id)  # noqa: E712
+                       | Task.id.in_(named))
+
+
+def visible_comments(query):
+    """Restrict a comment query for a user token, as ``visible_tasks`` does tasks."""
+    user = caller().user
+    if user is None:
+        return query
+    named = (CommentVisibility.select(CommentVisibility.comment)
+             .where(CommentVisibility.user == user.id))
+    return query.where((Comment.hidden == False) | (Comment.author == user.id)  # noqa: E712
+                       | Comment.id.in_(named))
 
 
 def user_or_fail(email: str) -> User:

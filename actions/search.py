@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.envelope import InvalidEmail
-from actions.lookups import project_or_fail, task_or_fail
+from actions.lookups import project_or_fail, task_or_fail, visible_tasks
 from actions.registry import action
 from actions.task_dump import dump_tasks
 from models.members import User
@@ -22,7 +22,7 @@ TASK_COLUMNS = {"id": Task.id, "project": Task.project, "parent": Task.parent, "
 @action(SearchTasksIn)
 def search_tasks(params):
     """Search tasks and subtasks; archived projects only when a project or task is named."""
-    query = matching(Task.select().join(Project), params)
+    query = visible_tasks(matching(Task.select().join(Project), params))
     if "id_project" not in params and "id_task" not in params:
         query = query.where(Project.status != "archive")
     return dump_tasks(query.order_by(Task.id), params["extra"])

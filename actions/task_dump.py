@@ -10,6 +10,7 @@ from typing import Any
 
 from peewee import fn
 
+from actions.lookups import visible_comments, visible_tasks
 from models.comments import Comment
 from models.files import File
 from models.members import User
@@ -69,7 +70,8 @@ def rows_by_id(model, ids: set[int | None]) -> dict[int, Any]:
 
 def subtasks_of(family: dict[int, Task], active_only: bool) -> list[Task]:
     ids = list(family)
-    query = Task.select().where(Task.root.in_(ids) | Task.parent.in_(ids)).order_by(Task.id)
+    query = visible_tasks(Task.select().where(Task.root.in_(ids) | Task.parent.in_(ids)))
+    query = query.order_by(Task.id)
     return list(query.where(Task.status == "active") if active_only else query)
 
 
@@ -97,7 +99,8 @@ def load_comments(family: dict[int, Task]) -> None:
     order = [Comment.date_added.desc(), Comment.id.desc()]
     ranked = (Comment.select(Comment.id, fn.ROW_NUMBER().over(partition_by=[Comment.task],
                                                               order_by=order).alias("rank"))
-              .where(Comment.task.in_(list(family))).alias("ranked"))
+              .where(Comment.task.in_(list(family))))
+    ranked = visible_comments(ranked).alias("ranked")
     query = (Comment.select(Comment, User).join(User)
              .join(ranked, on=(ranked.c.id == Comment.id))
              .where(ranked.c.rank <= LAST_COMMENTS).order_by(Comment.task, *order))
@@ -112,6 +115,7 @@ def load_relations(family: dict[int, Task]) -> None:
         other = getattr(TaskRelation, theirs)
         query = (TaskRelation.select(TaskRelation, Task).join(Task, on=other)
                  .where(getattr(TaskRelation, mine).in_(list(family))).order_by(TaskRelation.id))
+        query = visible_tasks(query)
         for rel in query:
             relations = family[getattr(rel, f"{mine}_id")].loaded.setdefault("relations", {})
             relations.setdefault(side, []).append(

@@ -1,4 +1,4 @@
-"""Tasks and subtasks (two levels below a task): list, read, create, update, close, reopen.
+"""Tasks and subtasks (two levels below a task): list, read, create, update, close, reopen, delete.
 The serialisation (``dump_tasks``, ``task_brief``, ``load_refs``) lives in
 ``actions.task_dump`` and is re-exported here.
 
@@ -17,7 +17,14 @@ from typing import Any
 from actions.attachments import attach_uploaded, save_attachments
 from actions.context import acting_user
 from actions.envelope import ApiError, InvalidValue, TaskInvalid
-from actions.lookups import executive, project_or_fail, tags_named, task_or_fail, users_or_fail
+from actions.lookups import (
+    executive,
+    project_or_fail,
+    tags_named,
+    task_or_fail,
+    users_or_fail,
+    visible_tasks,
+)
 from actions.registry import action
 from actions.task_dump import dump_tasks, load_refs, task_brief  # noqa: F401 - shared
 from models.base import now
@@ -134,6 +141,15 @@ def reopen_task(params):
     task.status, task.date_closed = "active", None
     task.save()
     record_event("reopen", task, params)
+
+
+@action(TaskIdIn, writes=True)
+def delete_task(params):
+    """Delete a task with its subtasks, comments, files and costs (a Taskgate extension)."""
+    task = task_or_fail(params["id_task"])
+    record("delete", "task", task.id, task.page, user=acting_user(params.get("email_user_from")),
+           project_id=task.project_id, task_id=task.id, old={"title": task.name})
+    task.delete_instance()
 
 
 FIELD_NAMES = {"title": "name", "datestart": "date_start", "dateend": "date_end"}
@@ -278,4 +294,5 @@ def record_event(kind: str, task: Task, params: dict[str, Any]) -> None:
 def list_tasks(query, params: dict[str, Any]) -> list[dict[str, Any]]:
     if params["active"]:
         query = query.where(Task.status == "active")
-    return dump_tasks(query.order_by(Task.id), params["extra"], active_only=params["active"])
+    return dump_tasks(visible_tasks(query).order_by(Task.id), params["extra"],
+                      active_only=params["active"])

@@ -7,12 +7,15 @@ from models.comments import Comment, CommentVisibility
 from models.costs import Cost  # noqa: F401 - registers the table
 from models.events import Event
 from models.files import File
+from models.idempotency import StoredResponse  # noqa: F401 - registers the table
 from models.keys import ApiKey
 from models.members import Contact, ContactFolder, Team, User
 from models.projects import Project, ProjectFolder, ProjectMember
+from models.schedule import ScheduleDay  # noqa: F401 - registers the table
 from models.tags import ProjectTag, Tag, TagGroup, TaskTag
 from models.tasks import Task, TaskRelation, TaskSubscriber, TaskVisibility
 from models.timers import Timer  # noqa: F401 - registers the table
+from models.tokens import Token  # noqa: F401 - registers the OAuth client/token/password tables
 from models.webhooks import Webhook  # noqa: F401 - registers the webhook tables
 
 

@@ -10,6 +10,7 @@ database alone does not reveal any key.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import secrets
@@ -20,6 +21,9 @@ from peewee import AutoField, CharField, DateTimeField, TextField
 from models.base import BaseModel, now
 
 ALL_SCOPES = "*"
+READ_SCOPE = "read"  # every action that writes nothing
+RETIRED = "~"  # a rotated key's old secret is kept, until its grace ends, as NAME~<id>
+TOUCH_EVERY = dt.timedelta(minutes=1)  # last_used is written at most this often per key
 
 
 class ApiKey(BaseModel):
@@ -36,10 +40,13 @@ class ApiKey(BaseModel):
 
     @classmethod
     def active(cls) -> list[ApiKey]:
-        """The keys not revoked, read on every request so that revocation is immediate (the
-        statement is built once: Peewee spends more building SQL than SQLite running it)."""
+        """The keys not revoked (or whose revocation is still to come: a rotated key's grace),
+        read on every request so that revocation is immediate (the statement is built once:
+        Peewee spends more building SQL than SQLite running it)."""
         database = cls._meta.database
-        return [cls(**row) for row in _rows(database.execute_sql(_active_sql(type(database.obj))))]
+        cursor = database.execute_sql(_active_sql(type(database.obj)),
+                                      [cls.revoked_at.db_value(now())])
+        return [cls(**row) for row in _rows(cursor)]
 
     @classmethod
     def issue(cls, name: str, master: str, secret: str | None = None,
@@ -51,16 +58,43 @@ class ApiKey(BaseModel):
     def secret(self, master: str) -> str:
         return unseal(self.sealed_secret, master)
 
-    def allows(self, action: str) -> bool:
+    def allows(self, action: str, writes: bool = True) -> bool:
         scopes = {scope.strip() for scope in self.scopes.split(",")}
-        return ALL_SCOPES in scopes or action in scopes
+        return (ALL_SCOPES in scopes or action in scopes
+                or (READ_SCOPE in scopes and not writes))
+
+    @property
+    def family(self) -> str:
+        """The name the key goes by: a rotated secret's ``NAME~<id>`` is still ``NAME``."""
+        return self.name.split(RETIRED, 1)[0]
+
+    def touch(self) -> ApiKey:
+        """Record that the key was used: at most one write a minute, never one per request."""
+        moment = now()
+        last = ApiKey.last_used.python_value(self.last_used)
+        if last is None or last <= moment - TOUCH_EVERY:
+            stale = ApiKey.last_used.is_null() | (ApiKey.last_used <= moment - TOUCH_EVERY)
+            ApiKey.update(last_used=moment).where((ApiKey.id == self.id) & stale).execute()
+        return self
+
+    def rotate(self, master: str, grace: dt.timedelta) -> tuple[ApiKey, str]:
+        """A new secret under this name; the old one stays valid for ``grace``, renamed."""
+        self.name, self.revoked_at = f"{self.name}{RETIRED}{self.id}", now() + grace
+        self.save()
+        return ApiKey.issue(self.family, master, scopes=self.scopes)
+
+    @classmethod
+    def revoke(cls, name: str) -> int:
+        """Revoke a key now, with the rotated secrets still in their grace; how many."""
+        family = [key.id for key in cls.active() if name in (key.name, key.family)]
+        return cls.update(revoked_at=now()).where(cls.id.in_(family)).execute() if family else 0
 
 
 @functools.cache
 def _active_sql(_dialect: type) -> str:
-    query = ApiKey.select().where(ApiKey.revoked_at.is_null()).order_by(ApiKey.id)
-    sql, params = query.sql()
-    assert not params
+    later = ApiKey.revoked_at.is_null() | (ApiKey.revoked_at > dt.datetime(2000, 1, 1))
+    sql, params = ApiKey.select().where(later).order_by(ApiKey.id).sql()
+    assert len(params) == 1  # the moment, given on each execution
     return sql
 
 

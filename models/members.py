@@ -63,6 +63,7 @@ class User(BaseModel):
     address = TextField(default="")
     address2 = TextField(default="")
     is_active = BooleanField(default=True)
+    accepting_tasks = BooleanField(default=True)  # Tasq's "accepting tasqs": shown, not enforced
     date_added = DateTimeField(default=now)
 
     class Meta:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, validates_schema
 
+from actions.envelope import FieldRequired
 from schemas.base import (
     Email,
     EmailList,
@@ -38,6 +39,22 @@ class PostCommentIn(Params):
     hidden = EmailList()
     mention = EmailList()
     attach = Uploads()  # attach[n] multipart parts
+
+
+class UpdateCommentIn(Params):
+    id_comment = Id(required=True)
+    text = LongText(required=True)
+    email_user_from = Email()
+
+    @validates_schema
+    def text_not_blank(self, data: dict[str, Any], **_: Any) -> None:
+        if not data["text"]:  # spaces only: stripped to nothing
+            raise FieldRequired(details="text")
+
+
+class CommentIdIn(Params):
+    id_comment = Id(required=True)
+    email_user_from = Email()
 
 
 def file_ref(file: Any) -> dict[str, str]:

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from models.members import CONTACT_PRESETS, INVITABLE_ROLES, User
-from schemas.base import Choice, Email, Flag, Number, Out, Params, StrId, Text, datetime_out
+from schemas.base import (
+    Amount,
+    Choice,
+    Email,
+    Flag,
+    Id,
+    Number,
+    Out,
+    Params,
+    StrId,
+    Text,
+    datetime_out,
+)
+
+MAX_LIMIT = 10_000
+MAX_PAGE = 1_000_000_000  # page × limit stays a storable OFFSET
+
+
+class GetUsersIn(Params):
+    """Taskgate extensions: ``search`` (a part of a name or email, any case) and paging by
+    ``page`` (from 1) and ``limit`` (1..10000, default 100); without either, every user."""
+
+    search = Text()
+    page = fields.Integer(strict=False, validate=validate.Range(
+        1, MAX_PAGE, error=f"must be a number from 1 to {MAX_PAGE}"))
+    limit = fields.Integer(strict=False, validate=validate.Range(
+        1, MAX_LIMIT, error=f"must be a number from 1 to {MAX_LIMIT}"))
 
 
 class AddUserIn(Params):
@@ -20,9 +46,45 @@ class AddUserIn(Params):
     role = Choice(INVITABLE_ROLES, load_default="user")
 
 
+class UserIn(Params):
+    """A user by ``id`` or by ``email``; the handler asks for one of them."""
+
+    id = Id()
+    email = Email()
+
+
+class UpdateUserIn(UserIn):
+    """With ``id`` given, ``email`` is the user's new address; else it names the user."""
+
+    first_name = Text()
+    last_name = Text()
+    title = Text()
+    group = Text()
+    department = Text()
+    role = Choice(INVITABLE_ROLES)
+    phone = Text(max_length=100)
+    phone2 = Text(max_length=100)
+    phone3 = Text(max_length=100)
+    phone4 = Text(max_length=100)
+    address = Text(max_length=2000)
+    address2 = Text(max_length=2000)
+    accepting_tasks = Flag()
+    rate = Amount(maximum=999_999_999)
+
+
 class AddUserGroupIn(Params):
     title = Text(required=True)
     client = Flag(load_default=False)
+
+
+class UpdateUserGroupIn(Params):
+    id = Id(required=True)
+    title = Text()
+    client = Flag()
+
+
+class UserGroupIn(Params):
+    id = Id(required=True)
 
 
 class AddContactIn(Params):
@@ -63,6 +125,16 @@ class UserOut(Out):
     address = fields.String()
     address2 = fields.String()
     date_added = fields.Function(lambda user: datetime_out(user.date_added))
+
+
+class ProfileOut(UserOut):
+    """``get_user``: a get_users user with ``phone`` always, ``accepting_tasks`` and
+    ``active`` (0 for a disabled user)."""
+
+    OPTIONAL = ("phone2", "phone3", "phone4", "address", "address2")
+
+    accepting_tasks = fields.Function(lambda user: int(user.accepting_tasks))
+    active = fields.Function(lambda user: int(user.is_active))
 
 
 class TeamOut(Out):

@@ -41,3 +41,11 @@ def test_wrong_key_is_refused(live_server):
     ws = Client(live_server).set_api_key("0" * 32)
     with pytest.raises(ResponseException, match="Action hash is missed or invalid"):
         ws.members.list()
+
+
+def test_schedule_update(ws, app):
+    ws.members.update_schedule({"henry.gardner@ws.com": {"04.01.2021": "vacation"}})
+    from models.schedule import ScheduleDay
+    with app.app_context():
+        assert [(d.day.isoformat(), d.kind) for d in ScheduleDay.select()] == [
+            ("2021-01-04", "vacation")]

@@ -102,3 +102,71 @@ def test_add_user_group_without_title(api):
 def test_add_user_group_with_a_bad_client_flag(api):
     body = api.call("add_user_group", title="X", client="maybe")
     assert (body["status_code"], body["message"]) == (11, "Invalid client: must be 1 or 0")
+
+
+# get_users: Taskgate's search, page and limit
+
+@pytest.fixture
+def crowd(api):
+    """Owner (1) plus six users, ids 2..7."""
+    for email, first, last in [("kate.greenway@ws.com", "Kate", "Greenway"),
+                               ("frank.harper@ws.com", "Frank", "Harper"),
+                               ("olena@ws.com", "Олена", "Шевченко"),
+                               ("x_y@ws.com", "", ""),
+                               ("xay@ws.com", "", ""),
+                               ("ann@clients.org", "Ann", "Green")]:
+        ok_data(api.call("add_user", email=email, first_name=first or email[0],
+                         last_name=last or "-"))
+
+
+def emails(body):
+    return [user["email"] for user in ok_data(body)]
+
+
+@pytest.mark.parametrize("search, found", [
+    ("GREEN", ["kate.greenway@ws.com", "ann@clients.org"]),  # names, any case
+    ("kate green", ["kate.greenway@ws.com"]),  # the full name
+    ("clients.ORG", ["ann@clients.org"]),  # the email
+    ("шевч", ["olena@ws.com"]),  # any alphabet, any case
+    ("x_y", ["x_y@ws.com"]),  # _ and % are plain characters
+    ("%", []),
+    ("nobody", []),
+])
+def test_get_users_search(api, crowd, search, found):
+    assert emails(api.call("get_users", search=search)) == found
+
+
+def test_get_users_pages_with_a_total(api, crowd):
+    everyone = emails(api.call("get_users"))
+    assert len(everyone) == 7
+    first = api.call("get_users", page=1, limit=3)
+    assert (first["total"], emails(first)) == (7, everyone[:3])
+    assert emails(api.call("get_users", page=3, limit=3)) == everyone[6:]
+    assert api.call("get_users", page=4, limit=3) == {"status": "ok", "data": [], "total": 7}
+    assert emails(api.call("get_users", limit=2)) == everyone[:2]  # page 1
+    assert emails(api.call("get_users", page=1)) == everyone  # 100 a page
+    assert api.post_json("get_users", search="@WS.com", page=2, limit=2) == {
+        "status": "ok", "data": ok_data(api.call("get_users"))[2:4], "total": 6}
+
+
+def test_get_users_without_paging_has_no_total(api, crowd):
+    assert list(api.call("get_users", search="a")) == ["status", "data"]
+
+
+@pytest.mark.parametrize("params, message, key", [
+    ({"limit": 0}, "Invalid limit: must be a number from 1 to 10000", "limit"),
+    ({"limit": 10001}, "Invalid limit: must be a number from 1 to 10000", "limit"),
+    ({"limit": "ten"}, "Invalid limit: Not a valid integer", "limit"),
+    ({"page": 0}, "Invalid page: must be a number from 1 to 1000000000", "page"),
+    ({"page": -1}, "Invalid page: must be a number from 1 to 1000000000", "page"),
+    ({"page": 10**10}, "Invalid page: must be a number from 1 to 1000000000", "page"),
+    ({"search": "s" * 501}, "Invalid search: longer than 500 characters", "search"),
+])
+def test_get_users_with_bad_paging_or_search(api, params, message, key):
+    assert api.call("get_users", **params) == {
+        "status": "error", "status_code": 11, "message": message, "message_details": key}
+
+
+def test_get_users_last_page_at_the_limit(api):
+    assert api.call("get_users", page=10**9, limit=10**4) == {
+        "status": "ok", "data": [], "total": 1}
