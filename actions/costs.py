@@ -15,7 +15,7 @@ from peewee import fn
 
 from actions.context import caller
 from actions.envelope import ApiError, FieldRequired, Reply
-from actions.lookups import project_or_fail, task_or_fail, user_or_fail
+from actions.lookups import project_or_fail, task_or_fail, user_or_fail, visible_tasks
 from actions.registry import action
 from actions.task_dump import load_refs, task_brief
 from models.base import now
@@ -124,7 +124,9 @@ def rate_cents(user: User, minutes: int) -> int:
 
 
 def matching(query, params: dict[str, Any]):
-    """Restrict a cost query joined to ``Task`` to the filters of get_costs."""
+    """Restrict a cost query joined to ``Task`` to the filters of get_costs (and to the tasks
+    a user token may see)."""
+    query = visible_tasks(query)
     if "id_project" in params:
         query = query.where(Task.project == project_or_fail(params["id_project"]).id)
     if "id_task" in params:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peewee import JOIN
 
-from actions.lookups import project_or_fail, task_or_fail
+from actions.lookups import project_or_fail, task_or_fail, visible_events
 from actions.registry import action
 from models.base import now
 from models.events import Event
@@ -24,4 +24,4 @@ def get_events(params):
         query = query.where(Event.project_id == project_or_fail(params["id_project"]).id)
     if "id_task" in params:
         query = query.where(Event.task_id == task_or_fail(params["id_task"]).id)
-    return events_out.dump(query)
+    return events_out.dump(visible_events(query))

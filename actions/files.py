@@ -7,7 +7,7 @@ from typing import NamedTuple
 from actions.attachments import save_attachments, storage
 from actions.context import acting_user
 from actions.envelope import ApiError, TaskInvalid
-from actions.lookups import project_or_fail, task_or_fail
+from actions.lookups import project_or_fail, task_or_fail, visible_comments, visible_tasks
 from actions.registry import action
 from models.comments import Comment
 from models.files import File
@@ -61,14 +61,14 @@ def download(params):
 def project_files(project):
     """A project's Files section: its description's files and those of its tasks' comments
     and descriptions, at any depth."""
-    tasks = Task.select(Task.id).where(Task.project == project)
-    comments = Comment.select(Comment.id).where(Comment.task.in_(tasks))
+    tasks = visible_tasks(Task.select(Task.id).where(Task.project == project))
+    comments = visible_comments(Comment.select(Comment.id).where(Comment.task.in_(tasks)))
     return (File.project == project) | File.task.in_(tasks) | File.comment.in_(comments)
 
 
 def task_files(task):
     """A task's files: its description's and its comments' (not its subtasks')."""
-    comments = Comment.select(Comment.id).where(Comment.task == task)
+    comments = visible_comments(Comment.select(Comment.id).where(Comment.task == task))
     return (File.task == task) | File.comment.in_(comments)
 
 

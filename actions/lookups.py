@@ -10,6 +10,7 @@ from actions.context import caller
 from actions.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
 from models.base import get_or_fail
 from models.comments import Comment, CommentVisibility
+from models.events import Event
 from models.members import User
 from models.projects import Project
 from models.tags import DEFAULT_GROUP, Tag, TagGroup
@@ -34,22 +35,36 @@ def visible_tasks(query):
     """Restrict a task query for a user token: a hidden task shows to its author and to the
     users it names. The admin key sees everything."""
     user = caller().user
-    if user is None:
-        return query
-    named = TaskVisibility.select(TaskVisibility.task).where(TaskVisibility.user == user.id)
-    return query.where((Task.hidden == False) | (Task.author == user.id)  # noqa: E712
-                       | Task.id.in_(named))
+    return query if user is None else query.where(task_visible_to(user))
 
 
 def visible_comments(query):
     """Restrict a comment query for a user token, as ``visible_tasks`` does tasks."""
     user = caller().user
+    return query if user is None else query.where(comment_visible_to(user))
+
+
+def visible_events(query):
+    """Restrict an event query for a user token: no event of a task or comment it cannot see."""
+    user = caller().user
     if user is None:
         return query
+    hidden_tasks = Task.select(Task.id).where(~task_visible_to(user))
+    hidden_comments = Comment.select(Comment.id).where(~comment_visible_to(user))
+    return query.where(Event.task_id.is_null() | Event.task_id.not_in(hidden_tasks),
+                       (Event.object_type != "comment") | Event.object_id.not_in(hidden_comments))
+
+
+def task_visible_to(user: User):
+    named = TaskVisibility.select(TaskVisibility.task).where(TaskVisibility.user == user.id)
+    return (Task.hidden == False) | (Task.author == user.id) | Task.id.in_(named)  # noqa: E712
+
+
+def comment_visible_to(user: User):
     named = (CommentVisibility.select(CommentVisibility.comment)
              .where(CommentVisibility.user == user.id))
-    return query.where((Comment.hidden == False) | (Comment.author == user.id)  # noqa: E712
-                       | Comment.id.in_(named))
+    return ((Comment.hidden == False) | (Comment.author == user.id)  # noqa: E712
+            | Comment.id.in_(named))
 
 
 def user_or_fail(email: str) -> User:

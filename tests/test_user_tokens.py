@@ -4,6 +4,7 @@ tasks and comments, the ``/oauth2/*`` endpoints, the CLI and the official client
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -304,6 +305,31 @@ def test_hidden_comments_in_get_comments(user_api, api, frank, hidden):
     outsider = token_for(User.create(email="olga@ws.com"))
     assert ids(user_api.call(outsider, "get_comments", id_task=h.open)) == [h.said]
     assert ids(api.call("get_comments", id_task=h.open)) == [h.note, h.whisper, h.said]
+
+
+def test_hidden_tasks_and_comments_in_events_costs_and_files(user_api, api, hidden):
+    h = hidden
+    for task in (h.open, h.secret):
+        ok_data(api.call("add_costs", id_task=task, time="1:00", email_user_from=OWNER_EMAIL))
+        ok_data(api.post_form("post_comment", id_task=task, text="file",
+                              files={"attach[0]": (io.BytesIO(b"x"), f"{task}.txt")}))
+
+    def event_objects(token):
+        return {(e["object"]["type"], int(e["object"]["id"]))
+                for e in ok_data(user_api.call(token, "get_events", period="1h"))}
+
+    assert ("task", h.secret) in event_objects(h.kate)
+    assert ("comment", h.whisper) in event_objects(h.kate)
+    assert not {("task", h.secret), ("task", h.hidden_sub), ("comment", h.whisper)} \
+        & event_objects(h.frank)
+    assert ("comment", h.said) in event_objects(h.frank)
+    assert [c["task"]["id"] for c in ok_data(user_api.call(h.frank, "get_costs"))] == [
+        str(h.open)]
+    assert user_api.call(h.frank, "get_costs_total")["total"]["time"] == "1:00"
+    assert user_api.call(h.kate, "get_costs_total")["total"]["time"] == "2:00"
+    assert [f["name"] for f in ok_data(user_api.call(h.frank, "get_files",
+                                                     id_project=h.project))] == [f"{h.open}.txt"]
+    assert len(ok_data(api.call("get_files", id_project=h.project))) == 2
 
 
 # OAuth2 endpoints ------------------------------------------------------------------------------
