@@ -78,6 +78,8 @@ def user_or_fail(email: str) -> User:
 def users_or_fail(emails: Iterable[str]) -> list[User]:
     """The active users with these emails, or code 11 naming every email that is not one."""
     emails = list(dict.fromkeys(e.lower() for e in emails))
+    if not emails:
+        return []
     found = {u.email: u for u in User.select().where(User.email.in_(emails), User.is_active)}
     missing = [e for e in emails if e not in found]
     if missing:

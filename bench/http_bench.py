@@ -1,0 +1,179 @@
+"""Over-HTTP benchmark: gunicorn (2 sync workers) and wrk on this machine, in one run.
+
+    pip install gunicorn && apt-get install wrk      # once
+    python bench/http_bench.py [--rounds 3] [--seconds 5]
+
+Every target runs under the same gunicorn settings on a free loopback port: two baselines
+(a raw WSGI app, a Flask "hello") and Taskgate's route (a read by id, a comment write, a
+project's 1,000 tasks, a rejected signature). Rounds are interleaved and the medians reported
+with their ratio to Flask hello, since absolute numbers on a 2-core machine move by ±20 %
+between runs while ratios measured together do not. wrk's Lua hook counts answers that are
+not HTTP 200 or carry "status":"error" (Worksection's errors are HTTP 200, so wrk's own
+non-2xx counter would miss them). Results also go to bench/results-http.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "7776461cd931e7b1c8e9632ff8e979ce"
+LUA = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) errors = 0 end
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"status":"error"', 1, true) then
+    errors = errors + 1
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("errors") end
+  io.write(string.format("ERRORS %d\\n", total))
+end
+"""
+BASELINES = '''
+from flask import Flask
+
+def raw(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"status":"ok","data":[]}']
+
+hello = Flask("hello")
+hello.add_url_rule("/", "hello", lambda: {"status": "ok", "data": []})
+'''
+
+
+def signed(params: dict[str, str]) -> str:
+    query = urlencode(params)
+    return f"/api/admin/v2/?{query}&hash={hashlib.md5((query + KEY).encode()).hexdigest()}"
+
+
+TARGETS = {  # name → (gunicorn app, path); "bad hash" answers errors by design
+    "raw WSGI": ("baselines:raw", "/"),
+    "flask hello": ("baselines:hello", "/"),
+    "get_task": ("app:create_app()", signed({"action": "get_task", "id_task": "1"})),
+    "post_comment": ("app:create_app()",
+                     signed({"action": "post_comment", "id_task": "1", "text": "Noted"})),
+    "get_tasks (1,000)": ("app:create_app()", signed({"action": "get_tasks", "id_project": "1"})),
+    "bad hash": ("app:create_app()", "/api/admin/v2/?action=get_users&hash=0"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(env: dict[str, str]) -> None:
+    """The owner, the key, and one project of 1,000 tasks (task 1 is read and commented)."""
+    script = (
+        "from app import create_app\n"
+        "from models.base import db\n"
+        "from models.install import ensure_install\n"
+        "from models.members import User\n"
+        "from models.projects import Project\n"
+        "from models.tasks import Task\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        f"    ensure_install(app.config['SECRET_KEY'], 'owner@example.com', {KEY!r})\n"
+        "    owner = User.owner()\n"
+        "    project = Project.create(name='Bench', author=owner)\n"
+        "    Task.insert_many([{'project': project.id, 'name': f'Task {n}', 'author': owner.id}\n"
+        "                      for n in range(1000)]).execute()\n"
+        "    db.close()\n")
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True)
+
+
+def serve(app: str, port: int, env: dict[str, str], pythonpath: str) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", app],
+        cwd=ROOT, env={**env, "PYTHONPATH": pythonpath}, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return server
+        except urllib.error.HTTPError:
+            return server  # it answers (404 on / for Taskgate): it is up
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def wrk(url: str, seconds: int, script: str) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p99_ms": float(p99.group(1)) * scale,
+            "errors": int(re.search(r"ERRORS (\d+)", out).group(1))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    for tool in ("wrk",):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed: apt-get install {tool}")
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "baselines.py").write_text(BASELINES)
+        Path(tmp, "errors.lua").write_text(LUA)
+        env = {**os.environ, "TASKGATE_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+               "TASKGATE_SECRET_KEY": "bench", "TASKGATE_WEBHOOK_WORKER": "false"}
+        seed(env)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in TARGETS}
+        for _ in range(args.rounds):
+            for name, (app, path) in TARGETS.items():
+                port = free_port()
+                server = serve(app, port, env, f"{tmp}{os.pathsep}{ROOT}")
+                try:
+                    wrk(f"http://127.0.0.1:{port}{path}", 2, f"{tmp}/errors.lua")  # warm-up
+                    runs[name].append(wrk(f"http://127.0.0.1:{port}{path}", args.seconds,
+                                          f"{tmp}/errors.lua"))
+                finally:
+                    server.terminate()
+                    server.wait(timeout=10)
+    report(runs)
+
+
+def report(runs: dict[str, list[dict[str, float]]]) -> None:
+    medians = {name: {"rps": statistics.median(r["rps"] for r in results),
+                      "p99_ms": statistics.median(r["p99_ms"] for r in results),
+                      "errors": sum(r["errors"] for r in results)}
+               for name, results in runs.items()}
+    base = medians["flask hello"]["rps"]
+    print(f"{'target':20} {'req/s':>9} {'p99 ms':>8} {'error answers':>14} {'vs hello':>9}")
+    for name, m in medians.items():
+        print(f"{name:20} {m['rps']:9.0f} {m['p99_ms']:8.1f} {m['errors']:14d} "
+              f"{m['rps'] / base:9.2f}")
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
+               "processor": platform.processor() or platform.machine()}
+    Path(ROOT, "bench", "results-http.json").write_text(json.dumps(
+        {"machine": machine, "medians": medians, "runs": runs}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
