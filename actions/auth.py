@@ -4,7 +4,7 @@
    The exact string a client hashed is not on the wire, so every form real clients produce is
    tried: the raw query as received, the same percent-decoded (Postman hashes unencoded values),
    a form body as received, and the parameters re-encoded PHP-style (``+``), RFC 3986-style
-   (``%20``) and in Go's key-sorted order.
+   (``%20``) and in Go's key-sorted order, and Postman's ``key=null`` for a bare ``key``.
 2. Legacy: ``hash = md5(page + action + key)``, or ``md5(action + key)`` without ``page``.
 3. ``Authorization: Admin <unix_ts>_<hex hmac_sha256(key, "<action>:<ts>")>`` (2026 clients);
    one client version sends the same HMAC as ``hash`` with a ``time`` parameter instead.
@@ -63,13 +63,20 @@ def reencoded(params: Mapping[str, Any]) -> Iterable[str]:
         yield "&".join(f"{k}={v}" for k, v in ordered)
 
 
+def bare_as_null(raw: str) -> str:
+    """Postman's pre-request script hashes a parameter without a value as ``key=null`` (JS
+    string concatenation) but sends it as a bare ``key``."""
+    return "&".join(pair if "=" in pair else f"{pair}=null" for pair in raw.split("&"))
+
+
 def md5_inputs(req: SignedRequest) -> list[str]:
     """Every string whose md5 with the key appended is an acceptable ``hash``."""
     texts = []
     for raw in (req.raw_query, req.raw_form):
         if raw:
             stripped = without_hash(raw)
-            texts += [stripped, unquote(stripped), unquote_plus(stripped)]
+            for form in dict.fromkeys((stripped, bare_as_null(stripped))):
+                texts += [form, unquote(form), unquote_plus(form)]
     texts += reencoded(req.params)
     return list(dict.fromkeys(texts))
 

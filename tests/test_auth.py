@@ -142,3 +142,12 @@ def test_comparisons_are_constant_time():
     source = inspect.getsource(actions.auth)
     assert "compare_digest" in source
     assert " == signature" not in source and "given ==" not in source
+
+
+def test_postman_bare_parameter_hashed_as_null():
+    """The collection's parameters without a value: hashed as ``title=null``, sent bare."""
+    hashed = md5_hash("action=add_user_group&title=null")
+    req = SignedRequest(action="add_user_group", params={"action": "add_user_group", "title": ""},
+                        raw_query=f"action=add_user_group&title&hash={hashed}",
+                        hash_values=(hashed,))
+    assert verify(req, API_KEY, NOW, 300)
