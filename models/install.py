@@ -1,8 +1,11 @@
-"""First-run set-up of an install: tables, the main team, the owner and the admin key."""
+"""First-run set-up of an install (tables, the main team, the owner and the admin key), and
+the additive schema upgrade a newer version needs on an older database."""
 
 from __future__ import annotations
 
-from models import create_tables
+from playhouse.migrate import SchemaMigrator, migrate
+
+from models import all_models, create_tables
 from models.base import db
 from models.keys import ApiKey
 from models.members import Team, User
@@ -13,6 +16,7 @@ ADMIN_KEY_NAME = "admin"
 def ensure_install(master: str, owner_email: str, api_key: str | None = None) -> str | None:
     """Create what is missing; return the admin key's plaintext when it was just created."""
     create_tables()
+    add_missing_columns()
     with db.atomic():
         team = Team.main()
         if not User.select().where(User.role == "owner").exists():
@@ -22,3 +26,22 @@ def ensure_install(master: str, owner_email: str, api_key: str | None = None) ->
         if ApiKey.get_or_none(ApiKey.name == ADMIN_KEY_NAME) is None:
             return ApiKey.issue(ADMIN_KEY_NAME, master, secret=api_key)[1]
     return None
+
+
+def add_missing_columns() -> list[str]:
+    """Add the columns a newer version's models have and the database lacks (each new column
+    is nullable or has a default, so existing rows get a value); return them as table.column.
+    Removing or changing a column is never done here."""
+    migrator = SchemaMigrator.from_database(db.obj)
+    added, operations = [], []
+    for model in all_models():
+        table = model._meta.table_name
+        existing = {column.name for column in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in existing:
+                operations.append(migrator.add_column(table, field.column_name, field))
+                added.append(f"{table}.{field.column_name}")
+    if operations:
+        with db.atomic():
+            migrate(*operations)
+    return added
