@@ -14,7 +14,16 @@ from flask import Flask, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 import actions.catalogue  # noqa: F401 - importing it registers every action
-from actions import delivery, idempotency, oauth, operations, signed_urls
+from actions import (
+    delivery,
+    health,
+    idempotency,
+    oauth,
+    operations,
+    rate_limits,
+    redaction,
+    signed_urls,
+)
 from actions.auth import SignedRequest, verify
 from actions.context import Caller, calling_as
 from actions.envelope import ActionRequired, ApiError, BadHash, Forbidden, Internal, fail, ok
@@ -74,6 +83,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     delivery.init_app(app)
+    health.init_app(app)  # /healthz, /readyz: no signature, no database session, no limit
+    rate_limits.init_app(app)  # RATE_LIMIT, RATE_LIMIT_FAILED_AUTH, RATE_LIMIT_STORAGE
+    redaction.init_app(app)  # hash=, signature=, access_token= masked in the logs
     return app
 
 
@@ -93,7 +105,8 @@ def run_action(authenticated: Callable[[SignedRequest, Action | None], Caller]):
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
-    with calling_as(authenticated(req, spec)), transaction(writes=spec is None or spec.writes):
+    who = rate_limits.admit(authenticated, req, spec)  # the signature, then the rate limit
+    with calling_as(who), transaction(writes=spec is None or spec.writes):
         result = idempotency.dispatch_once(req, spec, request.headers.get(idempotency.HEADER))
     if spec is not None and spec.writes:
         delivery.wake()  # committed: webhooks may have new events to send

@@ -8,6 +8,7 @@ from actions import (  # noqa: F401
     comments,
     contacts,
     costs,
+    custom_fields,
     events,
     files,
     members,

@@ -2,7 +2,8 @@
 
 Parameters come from the query string, then a form, multipart or JSON object body (the body
 wins on a conflict). PHP bracket names fold into lists (``todo[]=a&todo[]=b``, ``attach[0]``)
-or objects (``data[key]=v``). Uploaded files join the parameters under their folded name.
+or objects (``data[key]=v``, ``custom_fields[ID]=v``). Uploaded files join the parameters under
+their folded name.
 Anything that cannot be read (bad JSON, a JSON body that is not an object, bytes that are not
 UTF-8) is a ``BadRequest`` naming the problem.
 """
@@ -21,6 +22,8 @@ from actions.auth import SignedRequest
 from actions.envelope import BadRequest
 
 BRACKETS = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
+# Objects whose bracket keys are ids, not list positions: custom_fields[12]=x is {"12": "x"}.
+KEYED_BY_ID = frozenset({"custom_fields"})
 
 
 def read_request(request: Request) -> SignedRequest:
@@ -124,7 +127,8 @@ def fold(pairs: Iterable[tuple[str, Any]], always_list: bool = False) -> dict[st
         bucket[index or f"\0{len(bucket)}"] = value
     for name, bucket in indexed.items():
         keys = list(bucket)
-        if all(k.startswith("\0") or k.isdigit() for k in keys):
+        by_id = name in KEYED_BY_ID and all(k.isdigit() for k in keys)
+        if not by_id and all(k.startswith("\0") or k.isdigit() for k in keys):
             params[name] = [bucket[k] for k in sorted(keys, key=list_order(keys))]
         else:
             params[name] = bucket

@@ -9,6 +9,7 @@ from peewee import JOIN
 
 from actions.attachments import save_attachments
 from actions.context import acting_user
+from actions.custom_fields import save_values, values_of
 from actions.envelope import ApiError, InvalidValue, ProjectInvalid
 from actions.lookups import executive, project_or_fail, tags_named, user_or_fail, users_or_fail
 from actions.registry import action
@@ -80,8 +81,10 @@ def post_project(params):
     set_members(project, [author, project.manager, *members])
     set_tags(project, params.get("tags", ()))
     save_attachments(params.get("attach", []), author, project=project)
+    _, custom = save_values("project", project, params.get("custom_fields", {}))
     record("post", "project", project.id, project.page, user=author, project_id=project.id,
-           new={"title": project.name, "user_to": user_ref(project.manager, NO_MANAGER)})
+           new={"title": project.name, "user_to": user_ref(project.manager, NO_MANAGER),
+                **custom})
     return dump_projects([project], params["extra"])[0]
 
 
@@ -96,7 +99,8 @@ def update_project(params):
         set_members(project, [project.manager, *members])
     if "tags" in params:
         set_tags(project, params["tags"])
-    record_changes(project, before, snapshot(project))
+    custom_old, custom_new = save_values("project", project, params.get("custom_fields", {}))
+    record_changes(project, {**before, **custom_old}, {**snapshot(project), **custom_new})
     return dump_projects([project], params["extra"])[0]
 
 
@@ -244,11 +248,13 @@ def members_by_project(ids: list[int]) -> dict[int, list[dict[str, str]]]:
 
 
 def dump_projects(projects: list[Project], extra: set[str]) -> list[dict[str, Any]]:
-    """Projects as Worksection writes them: ``text``, ``options`` and ``users`` on request
-    only, ``tags`` when there are any; two queries however many projects."""
+    """Projects as Worksection writes them: ``text``, ``options``, ``users`` and
+    ``custom_fields`` on request only, ``tags`` when there are any; three queries however
+    many projects."""
     ids = [project.id for project in projects]
     tags = tags_by_project(ids)
     users = members_by_project(ids) if "users" in extra else {}
+    custom = values_of("project", ids) if "custom_fields" in extra else {}
     hidden = {"options"} - extra
     if extra.isdisjoint({"text", "html"}):
         hidden.add("text")
@@ -259,6 +265,8 @@ def dump_projects(projects: list[Project], extra: set[str]) -> list[dict[str, An
             data["tags"] = tags[project.id]
         if "users" in extra:
             data["users"] = users.get(project.id, [])
+        if custom.get(project.id):
+            data["custom_fields"] = custom[project.id]
         dumped.append(data)
     return dumped
 

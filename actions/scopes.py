@@ -1,10 +1,10 @@
 """The OAuth scope each action needs from a user token, in one table.
 
 An action of a resource needs ``<resource>_read``, or ``<resource>_write`` when it writes
-(``Action.writes``); webhooks need ``administrative``. Timers count as costs (a stopped timer
-is a cost line). Actions are listed by canonical name, so legacy aliases follow them. An
-action missing here needs a scope no token has: user tokens cannot call it (a test checks
-that every registered action is listed)."""
+(``Action.writes``); webhooks and defining custom fields need ``administrative``. Timers
+count as costs (a stopped timer is a cost line). Actions are listed by canonical name, so
+legacy aliases follow them. An action missing here needs a scope no token has: user tokens
+cannot call it (a test checks that every registered action is listed)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ RESOURCES = {
     "costs": """get_costs get_costs_total add_costs update_costs delete_costs
         get_timers stop_timer get_my_timer start_my_timer stop_my_timer delete_my_timer""",
     "files": "get_files download upload_files",
-    ADMINISTRATIVE: "get_webhooks add_webhook delete_webhook get_webhook_deliveries",
+    ADMINISTRATIVE: """get_webhooks add_webhook delete_webhook get_webhook_deliveries
+        add_task_custom_field update_task_custom_field delete_task_custom_field
+        add_project_custom_field update_project_custom_field delete_project_custom_field""",
 }
 RESOURCE_OF = {name: resource for resource, names in RESOURCES.items() for name in names.split()}
 

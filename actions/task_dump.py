@@ -10,6 +10,7 @@ from typing import Any
 
 from peewee import fn
 
+from actions.custom_fields import values_of
 from actions.lookups import visible_comments, visible_tasks
 from models.comments import Comment
 from models.files import File
@@ -26,9 +27,9 @@ LAST_COMMENTS = 5
 def dump_tasks(tasks: Iterable[Task], extras: Iterable[str] = (), *, active_only: bool = False,
                brief_children: bool = False) -> list[dict[str, Any]]:
     """Tasks as Worksection writes them, with the extras asked for (``text``/``html``,
-    ``files``, ``comments``, ``relations``, ``subtasks``, ``subscribers``), in a fixed number
-    of queries whatever the number of tasks. ``subtasks`` nests two levels in ``child``
-    (only open ones with ``active_only``; the short form with ``brief_children``)."""
+    ``files``, ``comments``, ``relations``, ``subtasks``, ``subscribers``, ``custom_fields``),
+    in a fixed number of queries whatever the number of tasks. ``subtasks`` nests two levels
+    in ``child`` (only open ones with ``active_only``; the short form with ``brief_children``)."""
     tasks, extras = list(tasks), frozenset(extras)
     family = {task.id: task for task in tasks}
     if "subtasks" in extras and tasks:
@@ -129,6 +130,11 @@ def load_subscribers(family: dict[int, Task]) -> None:
         family[link.task_id].loaded["subscribers"].append(user_ref(link.user))
 
 
+def load_custom_fields(family: dict[int, Task]) -> None:
+    for task_id, values in values_of("task", list(family)).items():
+        family[task_id].loaded["custom_fields"] = values
+
+
 LOADERS = ((load_tags, None), (load_children, "subtasks"), (load_files, "files"),
            (load_comments, "comments"), (load_relations, "relations"),
-           (load_subscribers, "subscribers"))
+           (load_subscribers, "subscribers"), (load_custom_fields, "custom_fields"))

@@ -6,7 +6,8 @@ Worksection has no action that creates task relations; post_task and update_task
 Taskgate extension parameters for them: ``relations_from`` (the tasks this one waits for) and
 ``relations_to`` (the tasks that wait for it), comma lists of ``finish-to-start:ID`` or
 ``start-to-start:ID`` (a bare ID is finish-to-start). On update_task a list replaces that side;
-``none`` empties it."""
+``none`` empties it. Their ``custom_fields`` parameter sets custom field values
+(``actions.custom_fields``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from actions.attachments import attach_uploaded, save_attachments
 from actions.context import acting_user
+from actions.custom_fields import save_values
 from actions.envelope import ApiError, InvalidValue, TaskInvalid
 from actions.lookups import (
     executive,
@@ -97,8 +99,9 @@ def post_task(params):
     link_extras(task, params)
     attach_uploaded(params.get("files", []), task)
     save_attachments(params.get("attach", []), task.author, task=task)
+    _, custom = save_values("task", task, params.get("custom_fields", {}))
     record("post", "task", task.id, task.page, user=task.author, project_id=task.project_id,
-           task_id=task.id, new=post_values(task))
+           task_id=task.id, new={**post_values(task), **custom})
     return dump_tasks([task], params["extra"])[0]
 
 
@@ -111,7 +114,9 @@ def update_task(params):
     task.save()
     add_subscribers(task, [task.user_to] if task.user_to_id else [])
     link_extras(task, params, replace=True)
-    record_changes(task, before, acting_user(params.get("email_user_from")))
+    custom_old, custom_new = save_values("task", task, params.get("custom_fields", {}))
+    record_changes(task, {**before, **custom_old}, acting_user(params.get("email_user_from")),
+                   custom_new)
     return dump_tasks([task], params["extra"])[0]
 
 
@@ -277,8 +282,9 @@ def post_values(task: Task) -> dict[str, Any]:
     return {**new, **({"text": task.text} if task.text else {})}
 
 
-def record_changes(task: Task, before: dict[str, Any], user: User) -> None:
-    after = event_values(task)
+def record_changes(task: Task, before: dict[str, Any], user: User,
+                   custom: dict[str, Any] | None = None) -> None:
+    after = {**event_values(task), **(custom or {})}
     changed = [key for key in after if after[key] != before[key]]
     if changed:
         record("update", "task", task.id, task.page, user=user, project_id=task.project_id,

@@ -37,3 +37,15 @@
 # WEBHOOK_PAUSE_AFTER = 10
 # WEBHOOK_WORKER = None
 # WEBHOOK_POLL = 5
+
+# Rate limits (off by default). RATE_LIMIT counts each caller's API requests (an API key, or
+# the user of an access token; requests with no caller count per client IP), e.g. "60/minute"
+# or "60/minute;2000/hour". RATE_LIMIT_FAILED_AUTH counts failed signatures per IP; once used
+# up, that IP is refused until the window moves on. Over a limit: HTTP 429, Retry-After and
+# the envelope with status_code 429. "memory://" counts per process (N workers allow N times
+# the limit); "redis://127.0.0.1:6379" (pip install -e ".[redis]") shares one count between
+# all processes and hosts, and RATE_LIMIT_PREFIX keeps installs sharing one Redis apart.
+# RATE_LIMIT = "60/minute"
+# RATE_LIMIT_FAILED_AUTH = "20/minute"
+# RATE_LIMIT_STORAGE = "memory://"
+# RATE_LIMIT_PREFIX = "taskgate"

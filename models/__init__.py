@@ -5,6 +5,7 @@ from peewee import sort_models
 from models.base import BaseModel, db
 from models.comments import Comment, CommentVisibility
 from models.costs import Cost  # noqa: F401 - registers the table
+from models.custom_fields import CustomField  # noqa: F401 - registers the definitions and values
 from models.events import Event
 from models.files import File
 from models.idempotency import StoredResponse  # noqa: F401 - registers the table

@@ -27,10 +27,11 @@ from schemas.base import (
     date_out,
     datetime_out,
 )
+from schemas.custom_fields import CustomValues
 from schemas.files import Uploads
 from schemas.members import NO_MANAGER, user_ref
 
-EXTRAS = {"text", "html", "options", "users"}
+EXTRAS = {"text", "html", "options", "users", "custom_fields"}
 STATUS_FILTERS = ("active", "pending", "archive", "archived")
 
 # ``options.<flag>`` cannot be a Python name, so each flag is a field with that data key.
@@ -52,6 +53,7 @@ class ProjectFieldsIn(OptionFlagsIn):
     max_time = Amount()
     max_money = Amount()
     tags = StringList()
+    custom_fields = CustomValues()  # Taskgate extension (see actions.custom_fields)
     extra = Words(EXTRAS, load_default=set)
 
     @pre_load

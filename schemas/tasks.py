@@ -32,12 +32,13 @@ from schemas.base import (
     datetime_out,
     split_list,
 )
+from schemas.custom_fields import CustomValues
 from schemas.files import FileRefs, Uploads
 from schemas.members import ANY, NOONE, user_ref
 
 LIST_EXTRAS = {"text", "html", "files", "comments", "relations", "subtasks", "subscribers",
-               "archive"}
-ECHO_EXTRAS = {"text", "html"}
+               "custom_fields", "archive"}
+ECHO_EXTRAS = {"text", "html", "custom_fields"}
 
 
 class Executive(fields.Field):
@@ -102,7 +103,8 @@ class GetTaskIn(GetAllTasksIn):
 
 
 class PostTaskIn(Params):
-    """``relations_from`` / ``relations_to`` are Taskgate extensions (see ``Relations``)."""
+    """``relations_from`` / ``relations_to`` (see ``Relations``) and ``custom_fields`` (see
+    ``actions.custom_fields``) are Taskgate extensions."""
 
     id_project = Id(required=True)
     id_parent = Id()
@@ -122,6 +124,7 @@ class PostTaskIn(Params):
     tags = StringList()
     relations_from = Relations()
     relations_to = Relations()
+    custom_fields = CustomValues()
     extra = Words(ECHO_EXTRAS, load_default=set)
     attach = Uploads()  # attach[n] multipart files
     files = FileRefs()  # what upload_files answered (the 2026 clients)
@@ -141,6 +144,7 @@ class UpdateTaskIn(Params):
     tags = StringList()
     relations_from = Relations()
     relations_to = Relations()
+    custom_fields = CustomValues()
     extra = Words(ECHO_EXTRAS, load_default=set)
 
 
@@ -179,7 +183,7 @@ class TaskOut(Out):
 
     OPTIONAL = ("parent", "date_start", "date_end", "time_start", "time_end", "date_closed",
                 "max_time", "max_money", "tags", "subscribers", "files", "comments",
-                "relations", "child")
+                "relations", "child", "custom_fields")
 
     id = StrId()
     name = fields.String()
@@ -206,6 +210,7 @@ class TaskOut(Out):
     comments = loaded("comments")
     relations = loaded("relations")
     child = fields.Method("child_out")
+    custom_fields = loaded("custom_fields")
 
     def __init__(self, extras: frozenset[str] = frozenset(), brief_children: bool = False,
                  **kwargs: Any) -> None:
@@ -239,7 +244,7 @@ child_out = ChildOut()
 
 EXTRA_FIELDS = {"text": ("text",), "files": ("files",), "comments": ("has_comments", "comments"),
                 "relations": ("relations",), "subtasks": ("child",),
-                "subscribers": ("subscribers",)}
+                "subscribers": ("subscribers",), "custom_fields": ("custom_fields",)}
 BRIEF_FIELDS = ("id", "name", "page", "status", "priority", "user_from", "user_to", "project",
                 "date_added", "date_start", "date_end", "time_start", "time_end", "date_closed",
                 "max_time", "max_money")

@@ -76,14 +76,16 @@ def test_every_action_has_a_one_line_doc():
 
 
 # The Worksection catalogue (spec README §2) as served, with the legacy aliases (§9) and the
-# Taskgate extensions. Not yet served: get_project_custom_fields, get_task_custom_fields.
+# Taskgate extensions.
 WORKSECTION = """
     me get_users add_user get_user_groups add_user_group get_contacts add_contact
     get_contact_groups add_contact_group subscribe unsubscribe get_users_schedule
     update_users_schedule
     get_projects get_project post_project update_project close_project activate_project
     add_project_members delete_project_members get_project_groups add_project_group get_events
+    get_project_custom_fields
     get_all_tasks get_tasks get_task post_task update_task complete_task reopen_task search_tasks
+    get_task_custom_fields
     get_comments post_comment
     get_task_tags add_task_tags update_task_tags get_task_tag_groups add_task_tag_groups
     get_project_tags add_project_tags update_project_tags get_project_tag_groups
@@ -101,6 +103,8 @@ LEGACY = """
 EXTENSIONS = """
     get_webhook_deliveries get_user update_user enable_user disable_user update_user_group
     delete_user_group delete_task update_comment delete_comment
+    add_task_custom_field update_task_custom_field delete_task_custom_field
+    add_project_custom_field update_project_custom_field delete_project_custom_field
 """.split()
 
 
