@@ -3,6 +3,9 @@ the additive schema upgrade a newer version needs on an older database."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from peewee import PostgresqlDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
 from models import all_models, create_tables
@@ -34,14 +37,28 @@ def add_missing_columns() -> list[str]:
     Removing or changing a column is never done here."""
     migrator = SchemaMigrator.from_database(db.obj)
     added, operations = [], []
+    columns = existing_columns()
     for model in all_models():
         table = model._meta.table_name
-        existing = {column.name for column in db.get_columns(table)}
         for field in model._meta.sorted_fields:
-            if field.column_name not in existing:
+            if field.column_name not in columns[table]:
                 operations.append(migrator.add_column(table, field.column_name, field))
                 added.append(f"{table}.{field.column_name}")
     if operations:
         with db.atomic():
             migrate(*operations)
     return added
+
+
+def existing_columns() -> dict[str, set[str]]:
+    """The columns of every table, by table: in one query on PostgreSQL, whose catalogue is
+    slow to ask table by table (that made every test's set-up 100 ms longer)."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        cursor = db.execute_sql("SELECT table_name, column_name FROM information_schema.columns"
+                                " WHERE table_schema = current_schema()")
+        columns: dict[str, set[str]] = defaultdict(set)
+        for table, column in cursor.fetchall():
+            columns[table].add(column)
+        return columns
+    return {model._meta.table_name: {c.name for c in db.get_columns(model._meta.table_name)}
+            for model in all_models()}

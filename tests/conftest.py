@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
+from peewee import AutoField
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -67,8 +68,20 @@ def app(tmp_path, database_url):
 
 
 def empty_tables() -> None:
-    names = ", ".join(f'"{model._meta.table_name}"' for model in all_models())
-    db.execute_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    """Empty the tables the last test wrote to and restart the ids: far faster than TRUNCATE
+    of every table (which costs PostgreSQL ~80 ms however little was written)."""
+    models = all_models()
+    probe = " UNION ALL ".join(
+        f"SELECT '{m._meta.table_name}' WHERE EXISTS (SELECT 1 FROM \"{m._meta.table_name}\")"
+        for m in models)
+    used = {row[0] for row in db.execute_sql(probe).fetchall()}
+    for model in reversed(models):  # referencing tables first
+        if model._meta.table_name in used:
+            db.execute_sql(f'DELETE FROM "{model._meta.table_name}"')
+    # Every sequence, not only the used tables': a rolled-back insert advances one too.
+    restarts = [f"setval(pg_get_serial_sequence('\"{m._meta.table_name}\"', 'id'), 1, false)"
+                for m in models if isinstance(m._meta.primary_key, AutoField)]
+    db.execute_sql("SELECT " + ", ".join(restarts))
 
 
 @pytest.fixture
