@@ -1,8 +1,9 @@
 """Fixtures: an app on a fresh database, a client that signs requests like real clients do.
 
-The suite runs on a temporary SQLite file per test. Setting ``TEST_DATABASE_URL`` to a
-PostgreSQL URL runs the same suite there (tables created once, emptied between tests); when
-that server cannot be reached every test is skipped with the reason.
+The suite runs on a temporary SQLite file per test (a copy of one installed once). Setting
+``TEST_DATABASE_URL`` to a PostgreSQL URL runs the same suite there (tables created once,
+emptied between tests); when that server cannot be reached every test is skipped with the
+reason.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import threading
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -49,17 +52,33 @@ def database_url() -> str | None:
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An installed SQLite database, made once; each test starts from a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "installed.sqlite"
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}",
+                      "SECRET_KEY": SECRET_KEY, "API_KEY": API_KEY, "OWNER_EMAIL": OWNER_EMAIL})
+    with app.app_context():
+        ensure_install(SECRET_KEY, OWNER_EMAIL, API_KEY)
+    db.obj.close_all()  # the last connection out checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def app(tmp_path, database_url):
-    url = database_url or f"sqlite:///{tmp_path / 'test.sqlite'}"
+def app(tmp_path, database_url, request):
+    if database_url:
+        url = database_url
+    else:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "test.sqlite")
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
                       "API_KEY": API_KEY, "OWNER_EMAIL": OWNER_EMAIL,
                       "FILES_DIR": str(tmp_path / "files")})
-    with app.app_context():
-        if database_url:
+    if database_url:
+        with app.app_context():
             empty_tables()
-        ensure_install(SECRET_KEY, OWNER_EMAIL, API_KEY)
-        db.close()
+            ensure_install(SECRET_KEY, OWNER_EMAIL, API_KEY)
+            db.close()
     yield app
     if hasattr(db.obj, "close_all"):
         db.obj.close_all()
