@@ -102,43 +102,17 @@ class GetTaskIn(GetAllTasksIn):
     id_task = Id(required=True)
 
 
-class PostTaskIn(Params):
-    """``relations_from`` / ``relations_to`` (see ``Relations``) and ``custom_fields`` (see
-    ``actions.custom_fields``) are Taskgate extensions."""
+class TaskFieldsIn(Params):
+    """What post_task and update_task both take. ``relations_from`` / ``relations_to`` (see
+    ``Relations``) and ``custom_fields`` (see ``actions.custom_fields``) are Taskgate
+    extensions."""
 
-    id_project = Id(required=True)
-    id_parent = Id()
-    title = Text(required=True)
-    email_user_from = Email()
-    email_user_to = Executive()
-    priority = Priority()
-    text = LongText()
-    todo = Lines()
-    datestart = WsDate()
-    dateend = WsDate()
-    subscribe = EmailList()
-    hidden = EmailList()
-    mention = EmailList()
-    max_time = Amount()
-    max_money = Amount()
-    tags = StringList()
-    relations_from = Relations()
-    relations_to = Relations()
-    custom_fields = CustomValues()
-    extra = Words(ECHO_EXTRAS, load_default=set)
-    attach = Uploads()  # attach[n] multipart files
-    files = FileRefs()  # what upload_files answered (the 2026 clients)
-
-
-class UpdateTaskIn(Params):
-    id_task = Id(required=True)
     email_user_from = Email()
     email_user_to = Executive()
     priority = Priority()
     title = Text()
     datestart = WsDate()
     dateend = WsDate()
-    dateclosed = WsDate()
     max_time = Amount()
     max_money = Amount()
     tags = StringList()
@@ -146,6 +120,24 @@ class UpdateTaskIn(Params):
     relations_to = Relations()
     custom_fields = CustomValues()
     extra = Words(ECHO_EXTRAS, load_default=set)
+
+
+class PostTaskIn(TaskFieldsIn):
+    id_project = Id(required=True)
+    id_parent = Id()
+    title = Text(required=True)
+    text = LongText()
+    todo = Lines()
+    subscribe = EmailList()
+    hidden = EmailList()
+    mention = EmailList()
+    attach = Uploads()  # attach[n] multipart files
+    files = FileRefs()  # what upload_files answered (the 2026 clients)
+
+
+class UpdateTaskIn(TaskFieldsIn):
+    id_task = Id(required=True)
+    dateclosed = WsDate()
 
 
 class TaskIdIn(Params):
