@@ -8,7 +8,7 @@ from typing import Any
 from actions.attachments import save_attachments
 from actions.context import acting_user
 from actions.envelope import ApiError
-from actions.lookups import task_or_fail, users_or_fail, visible_comments
+from actions.lookups import composed_text, task_or_fail, users_or_fail, visible_comments
 from actions.registry import action
 from models.comments import Comment, CommentVisibility
 from models.events import record
@@ -59,7 +59,7 @@ def post_comment(params):
         raise OneOfRequired(details="text, todo")  # files alone make a comment too
     author = acting_user(params.get("email_user_from"))
     readers = users_or_fail(params.get("hidden", []))
-    comment = Comment.create(task=task, author=author, text=comment_text(params),
+    comment = Comment.create(task=task, author=author, text=composed_text(params),
                              hidden=bool(readers))
     show_only_to(comment, readers)
     save_attachments(params.get("attach", []), author, comment=comment)
@@ -94,15 +94,6 @@ def comment_or_fail(id_comment: int) -> Comment:
     if comment is None:
         raise CommentInvalid()
     return comment
-
-
-def comment_text(params: dict[str, Any]) -> str:
-    """The text, then a ``• item`` line per todo, then the mentioned users' names (as
-    post_task builds a description)."""
-    lines = [params["text"]] if params.get("text") else []
-    text = "\r\n".join(lines + [f"• {item}" for item in params.get("todo", [])])
-    names = ", ".join(user.name or user.email for user in users_or_fail(params.get("mention", [])))
-    return f"{text} {names}".strip() if names else text
 
 
 def show_only_to(comment: Comment, readers: list[User]) -> None:

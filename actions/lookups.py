@@ -5,6 +5,7 @@ see of hidden tasks and comments."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from actions.context import caller
 from actions.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
@@ -136,3 +137,12 @@ def as_id(text: str) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= 18 and int(text) > 0:
         return int(text)
     return None
+
+
+def composed_text(params: dict[str, Any]) -> str:
+    """A task description or a comment as Worksection composes it: the text, then a
+    ``• item`` line per ``todo``, then the names of the users in ``mention``."""
+    lines = [params["text"]] if params.get("text") else []
+    text = "\r\n".join(lines + [f"• {item}" for item in params.get("todo", [])])
+    names = ", ".join(user.name or user.email for user in users_or_fail(params.get("mention", [])))
+    return f"{text} {names}".strip() if names else text

@@ -20,6 +20,7 @@ from actions.context import acting_user
 from actions.custom_fields import save_values
 from actions.envelope import ApiError, InvalidValue, TaskInvalid
 from actions.lookups import (
+    composed_text,
     executive,
     project_or_fail,
     tags_named,
@@ -168,7 +169,7 @@ def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
 def new_task(project: Project, params: dict[str, Any]) -> Task:
     """An unsaved task from post_task's parameters, checked."""
     task = Task(project=project, name=params["title"], priority=params.get("priority", 1),
-                author=acting_user(params.get("email_user_from")), text=task_text(params),
+                author=acting_user(params.get("email_user_from")), text=composed_text(params),
                 hidden=bool(params.get("hidden")),
                 **fields_from(params, "datestart", "dateend", "max_time", "max_money"))
     place_under(task, params.get("id_parent"))
@@ -188,14 +189,6 @@ def apply_changes(task: Task, params: dict[str, Any]) -> None:
         task.date_closed = dt.datetime.combine(params["dateclosed"],
                                                (task.date_closed or dt.datetime.min).time())
     check_dates(task)
-
-
-def task_text(params: dict[str, Any]) -> str:
-    """The description: text, then ``• item`` per todo line, then the mentioned names."""
-    lines = [params["text"]] if params.get("text") else []
-    text = "\r\n".join(lines + [f"• {item}" for item in params.get("todo", [])])
-    names = ", ".join(user.name or user.email for user in users_or_fail(params.get("mention", [])))
-    return f"{text} {names}".strip() if names else text
 
 
 def place_under(task: Task, id_parent: int | None) -> None:
