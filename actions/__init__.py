@@ -1,1 +1,21 @@
-"""Action handlers by resource, the registry and the envelope (see actions.catalogue)."""
+"""What the API does: one module per resource, each action a function registered in
+:mod:`actions.registry` by its decorator. Importing this package registers every action."""
+
+from actions import (  # noqa: F401
+    comments,
+    contacts,
+    costs,
+    custom_fields,
+    events,
+    files,
+    members,
+    projects,
+    schedule,
+    search,
+    subscriptions,
+    tags,
+    tasks,
+    timers,
+    user,
+    webhooks,
+)

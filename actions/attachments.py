@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from flask import after_this_request, current_app, g, has_request_context
 from werkzeug.datastructures import FileStorage
 
-from actions.envelope import ApiError
 from models.comments import Comment
 from models.files import File
 from models.members import User
 from models.projects import Project
 from models.storage import Storage
 from models.tasks import Task
+from schemas.envelope import ApiError
 
 NAME_MAX = 255
 UNSAFE = re.compile(r'[<>:"|?*]')  # not allowed in file names on Windows, where many save them

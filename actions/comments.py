@@ -6,8 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from actions.attachments import save_attachments
-from actions.context import acting_user
-from actions.envelope import ApiError
+from actions.caller import acting_user
 from actions.lookups import composed_text, task_or_fail, users_or_fail, visible_comments
 from actions.registry import action
 from models.comments import Comment, CommentVisibility
@@ -22,6 +21,7 @@ from schemas.comments import (
     PostCommentIn,
     UpdateCommentIn,
 )
+from schemas.envelope import ApiError
 
 comment_out = CommentOut(exclude=("files",))
 comments_out = CommentOut(many=True, exclude=("files",))

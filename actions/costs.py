@@ -13,8 +13,7 @@ from typing import Any
 
 from peewee import fn
 
-from actions.context import caller
-from actions.envelope import ApiError, FieldRequired, Reply
+from actions.caller import caller
 from actions.lookups import project_or_fail, task_or_fail, user_or_fail, visible_tasks
 from actions.registry import action
 from actions.task_dump import load_refs, task_brief
@@ -32,6 +31,7 @@ from schemas.costs import (
     UpdateCostsIn,
     total_out,
 )
+from schemas.envelope import ApiError, FieldRequired, Reply
 from schemas.filters import compile_filter
 from schemas.tasks import task_ref
 

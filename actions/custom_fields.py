@@ -14,7 +14,6 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from actions.envelope import ApiError, InvalidValue
 from actions.lookups import user_or_fail
 from actions.registry import action
 from models.base import BaseModel
@@ -30,6 +29,7 @@ from schemas.custom_fields import (
     load_value,
     value_out,
 )
+from schemas.envelope import ApiError, InvalidValue
 
 field_out = CustomFieldOut()
 fields_out = CustomFieldOut(many=True)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from actions.attachments import save_attachments, storage
-from actions.context import acting_user
-from actions.envelope import ApiError, TaskInvalid
+from actions.caller import acting_user
 from actions.lookups import project_or_fail, task_or_fail, visible_comments, visible_tasks
 from actions.registry import action
 from models.comments import Comment
 from models.files import File
 from models.members import User
 from models.tasks import Task
+from schemas.envelope import ApiError, Download, TaskInvalid
 from schemas.files import DownloadIn, FileOut, GetFilesIn, UploadedFileOut, UploadFilesIn
 
 files_out = FileOut(many=True)
@@ -21,13 +19,6 @@ uploaded_out = UploadedFileOut(many=True)
 
 class FileNotFound(ApiError):
     status_code, message = 4, "File not found"
-
-
-class Download(NamedTuple):
-    """A handler result the view sends as raw bytes instead of the JSON envelope."""
-
-    path: str
-    name: str
 
 
 @action(UploadFilesIn, writes=True)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from actions.context import caller
-from actions.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
+from actions.caller import caller
 from models.base import get_or_fail
 from models.comments import Comment, CommentVisibility
 from models.events import Event
@@ -16,6 +15,7 @@ from models.members import User
 from models.projects import Project
 from models.tags import DEFAULT_GROUP, Tag, TagGroup
 from models.tasks import Task, TaskVisibility
+from schemas.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
 
 ANY, NOONE = "any", "noone"
 

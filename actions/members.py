@@ -7,11 +7,11 @@ from typing import Any
 
 from peewee import JOIN
 
-from actions.envelope import ApiError, InvalidEmail, InvalidValue, Reply
 from actions.registry import action
 from models.base import get_or_fail
 from models.members import Team, User
 from schemas.base import Params
+from schemas.envelope import ApiError, InvalidEmail, InvalidValue, Reply
 from schemas.filters import string_condition
 from schemas.members import (
     AddUserGroupIn,

@@ -8,9 +8,8 @@ from typing import Any
 from peewee import JOIN
 
 from actions.attachments import save_attachments
-from actions.context import acting_user
+from actions.caller import acting_user
 from actions.custom_fields import save_values, values_of
-from actions.envelope import ApiError, InvalidValue, ProjectInvalid
 from actions.lookups import executive, project_or_fail, tags_named, user_or_fail, users_or_fail
 from actions.registry import action
 from models.base import now
@@ -19,6 +18,7 @@ from models.members import Team, User
 from models.projects import EXCLUSIVE_OPTIONS, Project, ProjectFolder, ProjectMember
 from models.tags import ProjectTag, Tag
 from schemas.base import Params, date_out
+from schemas.envelope import ApiError, InvalidValue, ProjectInvalid
 from schemas.members import NO_MANAGER, TeamOut, user_ref
 from schemas.projects import (
     AddProjectGroupIn,

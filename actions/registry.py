@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from marshmallow import Schema, ValidationError
 
-from actions.envelope import FieldRequired, InvalidEmail, InvalidValue, UnknownAction
+from schemas.envelope import FieldRequired, InvalidEmail, InvalidValue, UnknownAction
 
 Handler = Callable[[dict[str, Any]], Any]
 

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from peewee import JOIN
 
-from actions.envelope import InvalidEmail, InvalidValue, Reply
 from actions.registry import action
 from models.members import Team, User
 from models.schedule import UNSET, ScheduleDay
 from schemas.base import date_out
+from schemas.envelope import InvalidEmail, InvalidValue, Reply
 from schemas.schedule import GetUsersScheduleIn, UpdateUsersScheduleIn
 
 

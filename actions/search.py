@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.envelope import InvalidEmail
 from actions.lookups import project_or_fail, task_or_fail, visible_tasks
 from actions.registry import action
 from actions.task_dump import dump_tasks
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
+from schemas.envelope import InvalidEmail
 from schemas.filters import compile_filter
 from schemas.search import SearchTasksIn
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.context import acting_user
+from actions.caller import acting_user
 from actions.lookups import task_or_fail, user_or_fail
 from actions.registry import action
 from actions.tasks import add_subscribers

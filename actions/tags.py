@@ -6,12 +6,12 @@ from typing import Any
 
 from peewee import Case
 
-from actions.context import acting_user
-from actions.envelope import ApiError
+from actions.caller import acting_user
 from actions.lookups import as_id, project_or_fail, tags_named, task_or_fail
 from actions.registry import action
 from models.events import record
 from models.tags import ProjectTag, Tag, TagGroup, TaskTag
+from schemas.envelope import ApiError
 from schemas.tags import (
     GROUP_REQUIRED,
     AddProjectTagGroupsIn,

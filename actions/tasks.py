@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from actions.attachments import attach_uploaded, save_attachments
-from actions.context import acting_user
+from actions.caller import acting_user
 from actions.custom_fields import save_values
-from actions.envelope import ApiError, InvalidValue, TaskInvalid
 from actions.lookups import (
     composed_text,
     executive,
@@ -36,6 +35,7 @@ from models.members import User
 from models.projects import Project
 from models.tags import TaskTag
 from models.tasks import MAX_DEPTH, Task, TaskRelation, TaskSubscriber, TaskVisibility
+from schemas.envelope import ApiError, InvalidValue, TaskInvalid
 from schemas.tasks import (
     GetAllTasksIn,
     GetTaskIn,

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
-from actions.context import caller
+from actions.caller import caller
 from actions.costs import rate_cents, task_briefs
-from actions.envelope import ApiError, UserOnly
 from actions.lookups import task_or_fail
 from actions.registry import action
 from models.base import db, now
@@ -20,6 +19,7 @@ from models.members import User
 from models.tasks import Task
 from models.timers import Timer
 from schemas.base import Params
+from schemas.envelope import ApiError, UserOnly
 from schemas.timers import (
     StartMyTimerIn,
     StopMyTimerIn,

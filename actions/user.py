@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from actions.context import token_user
+from actions.caller import token_user
 from actions.registry import action
 from schemas.base import Params
 from schemas.members import UserOut

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import current_app
 from peewee import prefetch
 
-from actions.delivery import address_allowed, new_secret, probe
-from actions.envelope import ApiError, ProjectInvalid, Reply
+from actions.delivery.outbound import address_allowed, probe
+from actions.delivery.signing import new_secret
 from actions.registry import action
 from models.base import get_or_fail
 from models.keys import seal
 from models.projects import Project
 from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, last_event_id
 from schemas.base import Params
+from schemas.envelope import ApiError, ProjectInvalid, Reply
 from schemas.webhooks import (
     AddWebhookIn,
     DeleteWebhookIn,

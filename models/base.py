@@ -16,7 +16,7 @@ from peewee import (
 from playhouse import db_url
 
 if TYPE_CHECKING:
-    from actions.envelope import ApiError
+    from schemas.envelope import ApiError
 
 db = DatabaseProxy()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, pre_load, validate
 
-from actions.envelope import InvalidEmail, PageInvalid
+from schemas.envelope import InvalidEmail, PageInvalid
 
 TITLE_MAX = 500
 TEXT_MAX = 1_000_000

@@ -6,7 +6,6 @@ from typing import Any
 
 from marshmallow import fields, validates_schema
 
-from actions.envelope import FieldRequired
 from schemas.base import (
     Email,
     EmailList,
@@ -19,6 +18,7 @@ from schemas.base import (
     Words,
     datetime_out,
 )
+from schemas.envelope import FieldRequired
 from schemas.files import Uploads
 from schemas.members import user_ref
 

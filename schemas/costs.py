@@ -8,7 +8,6 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validates_schema
 
-from actions.envelope import FieldRequired
 from schemas.base import (
     Amount,
     Email,
@@ -22,6 +21,7 @@ from schemas.base import (
     WsDate,
     date_out,
 )
+from schemas.envelope import FieldRequired
 from schemas.filters import COST_FIELDS, Filter
 from schemas.members import user_ref
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validates, validates_schema
 
-from actions.envelope import ApiError, FieldRequired, InvalidEmail, InvalidValue
 from models.custom_fields import FIELD_TYPES
 from schemas.base import (
     TITLE_MAX,
@@ -26,6 +25,7 @@ from schemas.base import (
     WsDate,
     date_out,
 )
+from schemas.envelope import ApiError, FieldRequired, InvalidEmail, InvalidValue
 from schemas.members import user_ref
 
 ID_KEY = re.compile(r"[1-9][0-9]{0,17}")

@@ -8,8 +8,8 @@ from typing import Any
 
 from marshmallow import fields
 
-from actions.envelope import FieldRequired
 from schemas.base import Id, Out, Params, datetime_out
+from schemas.envelope import FieldRequired
 from schemas.members import user_ref
 
 PERIOD_LIMITS = {"m": 360, "h": 72, "d": 30}

@@ -8,8 +8,8 @@ from typing import Any
 from marshmallow import ValidationError, fields, validates_schema
 from werkzeug.datastructures import FileStorage
 
-from actions.envelope import FieldRequired
 from schemas.base import Id, Out, Params, StrId, datetime_out, split_list
+from schemas.envelope import FieldRequired
 from schemas.members import user_ref
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from marshmallow import fields, post_load, pre_load, validates
 
-from actions.envelope import FieldRequired
 from models.projects import PROJECT_OPTIONS
 from schemas.base import (
     Amount,
@@ -28,6 +27,7 @@ from schemas.base import (
     datetime_out,
 )
 from schemas.custom_fields import CustomValues
+from schemas.envelope import FieldRequired
 from schemas.files import Uploads
 from schemas.members import NO_MANAGER, user_ref
 

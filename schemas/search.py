@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import validates_schema
 
-from actions.envelope import ApiError
 from schemas.base import Choice, Email, Id, Params, Words
+from schemas.envelope import ApiError
 from schemas.filters import TASK_FIELDS, Filter
 from schemas.tasks import LIST_EXTRAS, Executive
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from actions.envelope import FieldRequired
 from models.tags import TAG_ACCESS, TAG_TYPES
 from schemas.base import TITLE_MAX, Choice, Email, Id, Out, Params, StringList, Text
+from schemas.envelope import FieldRequired
 
 GROUP_REQUIRED = "group (id or title)"  # Worksection's message_details for a missing group
 # ``id_group`` in Worksection's examples is "1" for every task-tag group and "-4" for every

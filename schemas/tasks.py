@@ -8,7 +8,6 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from actions.envelope import InvalidEmail
 from models.tasks import RELATION_TYPES
 from schemas.base import (
     EMAIL_RE,
@@ -33,6 +32,7 @@ from schemas.base import (
     split_list,
 )
 from schemas.custom_fields import CustomValues
+from schemas.envelope import InvalidEmail
 from schemas.files import FileRefs, Uploads
 from schemas.members import ANY, NOONE, user_ref
 

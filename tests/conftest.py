@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -21,17 +22,23 @@ from urllib.parse import quote_plus
 
 import pytest
 from peewee import AutoField
+from webhook_kit import BACKOFF, Clock, Receiver
 from werkzeug.serving import make_server
 
+from actions import delivery
+from actions.caller import Caller, calling_as
+from actions.registry import dispatch
 from app import create_app
 from models import all_models, create_tables
 from models.base import connect_database, db
 from models.install import ensure_install
 from models.members import User
+from schemas.envelope import ApiError, fail
 
 API_KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 SECRET_KEY = "test-secret"
 OWNER_EMAIL = "henry.gardner@ws.com"
+DATE_ADDED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")  # as the API writes dates
 
 
 @pytest.fixture(scope="session")
@@ -216,3 +223,51 @@ def ok_data(body: dict[str, Any]) -> Any:
     """The ``data`` of a success envelope (fails the test on an error envelope)."""
     assert body["status"] == "ok", body
     return body.get("data")
+
+
+def error(code: int, message: str, details: Any = None) -> dict[str, Any]:
+    """The error envelope the API answers."""
+    body = {"status": "error", "status_code": code, "message": message}
+    return body if details is None else {**body, "message_details": details}
+
+
+def as_user(user, action: str, **params) -> dict[str, Any]:
+    """Run an action as a user token would, and answer the envelope."""
+    with calling_as(Caller(user=user)):
+        try:
+            return {"status": "ok", "data": dispatch(action, params)}
+        except ApiError as err:
+            return fail(err)
+
+
+def post_task(api, project: int, **params) -> int:
+    """A task made through the API in the project with this id; its id."""
+    body = api.call("post_task", id_project=project, **{"title": "Brand book", **params})
+    return int(ok_data(body)["id"])
+
+
+@pytest.fixture
+def website(api) -> int:
+    """A project made through the API; its id."""
+    return int(ok_data(api.call("post_project", title="Website"))["id"])
+
+
+@pytest.fixture
+def hooks_app(app):
+    """The app with private receivers allowed (the receiver is on 127.0.0.1), short timeouts
+    and a short backoff list."""
+    app.config.update(WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_TIMEOUT=0.5, WEBHOOK_BACKOFF=BACKOFF)
+    yield app
+    delivery.stop_sender()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()

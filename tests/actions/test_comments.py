@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-import re
 
 import pytest
-from conftest import OWNER_EMAIL, ok_data, ref
+from conftest import DATE_ADDED, OWNER_EMAIL, as_user, error, ok_data, post_task, ref
 
 from models.comments import Comment, CommentVisibility
 from models.events import Event
@@ -16,7 +15,6 @@ from models.members import User
 from models.projects import Project
 from models.tasks import Task
 
-DATE_ADDED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 TASK_INVALID = {"status": "error", "status_code": 5, "message": "Task is invalid"}
 
 
@@ -242,3 +240,75 @@ def test_post_comment_keeps_the_json_text_exactly(api, task):
     data = ok_data(api.post_json("post_comment", id_task=task.id, text=text))
     assert data["text"] == text == Comment.get().text
     assert json.loads(Event.get().new) == {"text": text}
+
+
+# update_comment / delete_comment ------------------------------------------------------------
+
+@pytest.fixture
+def draft(api, website):
+    task = post_task(api, website)
+    return ok_data(api.call("post_comment", id_task=task, text="Frist draft")), task
+
+
+def test_update_comment_replaces_the_text_and_records_old_and_new(api, draft, website, kate):
+    posted, task = draft
+    data = ok_data(api.call("update_comment", id_comment=posted["id"], text="First draft",
+                            email_user_from=kate.email))
+    assert data == {**posted, "text": "First draft"}
+    assert ok_data(api.call("get_comments", id_task=task))[0]["text"] == "First draft"
+    event = ok_data(api.call("get_events", period="1h", id_task=task))[-1]
+    event.pop("date_added")
+    assert event == {"action": "update",
+                     "object": {"type": "comment", "id": posted["id"],
+                                "page": f"/project/{website}/{task}/"},
+                     "user_from": ref(kate), "new": {"text": "First draft"},
+                     "old": {"text": "Frist draft"}}
+    count = Event.select().count()
+    ok_data(api.post_json("update_comment", id_comment=int(posted["id"]), text="First draft"))
+    assert Event.select().count() == count  # nothing changed, nothing recorded
+
+
+def test_delete_comment_with_its_files(api, website, kate):
+    task = post_task(api, website)
+    body = api.post_form("post_comment", id_task=task, text="With a file", hidden=kate.email,
+                         files={"attach[0]": (io.BytesIO(b"abc"), "a.txt")})
+    posted = ok_data(body)
+    kept = ok_data(api.call("post_comment", id_task=task, text="Stays"))
+    assert api.call("delete_comment", id_comment=posted["id"]) == {"status": "ok"}
+    assert [c["id"] for c in ok_data(api.call("get_comments", id_task=task))] == [kept["id"]]
+    assert (File.select().count(), CommentVisibility.select().count()) == (0, 0)
+    event = ok_data(api.call("get_events", period="1h", id_task=task))[-1]
+    assert (event["action"], event["object"], event["user_from"], event["old"]) == (
+        "delete", {"type": "comment", "id": posted["id"], "page": f"/project/{website}/{task}/"},
+        ref(User.owner()), {"text": "With a file"})
+    assert api.call("delete_comment", id_comment=posted["id"]) == error(10, "Comment is invalid")
+
+
+@pytest.mark.parametrize("action, params, expected", [
+    ("update_comment", {"text": "x"}, error(10, "Field is required", "id_comment")),
+    ("update_comment", {"id_comment": 1}, error(10, "Field is required", "text")),
+    ("update_comment", {"id_comment": 1, "text": " "}, error(10, "Field is required", "text")),
+    ("update_comment", {"id_comment": 9, "text": "x"}, error(10, "Comment is invalid")),
+    ("update_comment", {"id_comment": 1, "text": "x", "email_user_from": "ghost@ws.com"},
+     error(11, "Invalid email", "ghost@ws.com")),
+    ("delete_comment", {}, error(10, "Field is required", "id_comment")),
+    ("delete_comment", {"id_comment": 9}, error(10, "Comment is invalid")),
+    ("delete_comment", {"id_comment": "1,2"},
+     error(11, "Invalid id_comment: must be a numeric id", "id_comment")),
+    ("delete_comment", {"id_comment": 1, "email_user_from": "ghost@ws.com"},
+     error(11, "Invalid email", "ghost@ws.com")),
+])
+def test_comment_changes_with_bad_input(api, draft, action, params, expected):
+    before = (list(Comment.select().tuples()), Event.select().count())
+    assert api.call(action, **params) == expected
+    assert (list(Comment.select().tuples()), Event.select().count()) == before
+
+
+def test_a_user_token_cannot_touch_a_hidden_comment_it_cannot_see(api, website, frank, kate):
+    task = post_task(api, website)
+    hidden = ok_data(api.call("post_comment", id_task=task, text="Secret", hidden=kate.email))
+    for action, params in [("update_comment", {"text": "Mine now"}), ("delete_comment", {})]:
+        assert as_user(frank, action, id_comment=int(hidden["id"]), **params) == error(
+            10, "Comment is invalid")
+        assert as_user(kate, action, id_comment=int(hidden["id"]), **params)["status"] == "ok"
+    assert Comment.select().count() == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import API_KEY, ok_data, ref
+from conftest import API_KEY, error, ok_data, ref
 from worksection.client import Client
 from worksection.models.custom_field import CustomField as ClientField
 from worksection.models.custom_value import CustomValue as ClientValue
@@ -18,11 +18,6 @@ from models.members import Contact, User
 from models.projects import Project
 from models.tasks import Task
 from models.tokens import Token
-
-
-def error(code, message, details=None):
-    body = {"status": "error", "status_code": code, "message": message}
-    return body if details is None else {**body, "message_details": details}
 
 
 def define(api, scope, name, type="string", **params):

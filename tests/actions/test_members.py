@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ok_data
+from conftest import DATE_ADDED, OWNER_EMAIL, error, ok_data, ref
 
-from models.members import User
+from models.events import Event
+from models.members import Team, User
+from models.projects import ProjectMember
+from models.tasks import Task
 
 
 def test_get_users_lists_the_owner(api):
@@ -170,3 +173,229 @@ def test_get_users_with_bad_paging_or_search(api, params, message, key):
 def test_get_users_last_page_at_the_limit(api):
     assert api.call("get_users", page=10**9, limit=10**4) == {
         "status": "ok", "data": [], "total": 1}
+
+
+
+
+def users():
+    """Every user row as stored, to show that a refused call changed nothing."""
+    return list(User.select().order_by(User.id).tuples())
+
+
+def teams():
+    return list(Team.select().order_by(Team.id).tuples())
+
+
+# get_user ----------------------------------------------------------------------------------
+
+def test_get_user_by_email_or_id_is_the_get_users_object_and_more(api):
+    by_email = ok_data(api.call("get_user", email=OWNER_EMAIL.upper()))
+    assert DATE_ADDED.match(by_email.pop("date_added"))
+    assert by_email == {
+        "id": "1", "first_name": "Henry", "last_name": "Gardner", "name": "Henry Gardner",
+        "title": "", "rate": 0, "avatar": "", "group": "Main team", "department": "",
+        "role": "Owner", "email": OWNER_EMAIL, "phone": "", "accepting_tasks": 1, "active": 1}
+    assert ok_data(api.call("get_user", id=1)) == ok_data(api.post_json("get_user", id="1"))
+    assert ok_data(api.call("get_user", id=1)) == ok_data(api.call("get_user", email=OWNER_EMAIL))
+
+
+def test_get_user_shows_the_optional_fields_that_are_set(api, frank):
+    frank.phone2, frank.address = "+380 44 000", "Kyiv"
+    frank.save()
+    user = ok_data(api.call("get_user", email=frank.email))
+    assert (user["phone"], user["phone2"], user["address"]) == ("", "+380 44 000", "Kyiv")
+    assert "phone3" not in user and "address2" not in user
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, error(10, "At least one of fields required", "id, email")),
+    ({"email": "nobody@ws.com"}, error(11, "Invalid email", "nobody@ws.com")),
+    ({"email": "not-an-email"}, error(11, "Invalid email", "not-an-email")),
+    ({"id": 99}, error(10, "User is invalid")),
+    ({"id": "x"}, error(11, "Invalid id: must be a numeric id", "id")),
+    ({"id": 0}, error(11, "Invalid id: must be a positive id", "id")),
+])
+def test_get_user_with_bad_input(api, params, expected):
+    assert api.call("get_user", **params) == expected
+
+
+# update_user --------------------------------------------------------------------------------
+
+def test_update_user_sets_every_field(api, frank):
+    data = ok_data(api.call(
+        "update_user", email=frank.email, first_name="Franklin", last_name="Harper-Lee",
+        title="QA lead", group="Testers", department="QA", role="guest", phone="+1 303",
+        phone2="2", phone3="3", phone4="4", address="Main st. 1", address2="PO box 7",
+        accepting_tasks=0, rate="12.50"))
+    data.pop("date_added")
+    assert data == {
+        "id": str(frank.id), "first_name": "Franklin", "last_name": "Harper-Lee",
+        "name": "Franklin Harper-Lee", "title": "QA lead", "rate": 12.5, "avatar": "",
+        "group": "Testers", "department": "QA", "role": "Guest", "email": frank.email,
+        "phone": "+1 303", "phone2": "2", "phone3": "3", "phone4": "4", "address": "Main st. 1",
+        "address2": "PO box 7", "accepting_tasks": 0, "active": 1}
+    listed = ok_data(api.call("get_users"))[1]
+    assert listed["group"] == "Testers" and listed["phone4"] == "4"
+    assert [t["title"] for t in ok_data(api.call("get_user_groups"))] == ["Main team", "Testers"]
+
+
+def test_update_user_changes_only_what_is_given(api, frank):
+    before = ok_data(api.call("get_user", id=frank.id))
+    after = ok_data(api.post_json("update_user", id=frank.id, accepting_tasks=False))
+    assert after == {**before, "accepting_tasks": 0}
+    assert ok_data(api.call("update_user", id=frank.id, accepting_tasks="1")) == before
+
+
+def test_update_user_by_id_takes_email_as_the_new_address(api, frank):
+    data = ok_data(api.call("update_user", id=frank.id, email="Frank@New.ws.com"))
+    assert data["email"] == "frank@new.ws.com"
+    assert User.by_email("frank.harper@ws.com") is None
+    assert ok_data(api.call("get_user", email="frank@new.ws.com"))["id"] == str(frank.id)
+
+
+def test_update_user_may_rename_the_owner(api):
+    assert ok_data(api.call("update_user", id=1, first_name="Harry"))["name"] == "Harry Gardner"
+
+
+def test_update_user_refuses_an_address_another_user_has(api, frank, kate):
+    before = users()
+    assert api.call("update_user", id=frank.id, email=kate.email, first_name="X") == error(
+        11, "User with this email already exists", kate.email)
+    assert users() == before
+
+
+def test_update_user_keeps_the_owner_role(api):
+    before = users()
+    assert api.call("update_user", email=OWNER_EMAIL, role="user", title="CEO") == error(
+        11, "Invalid role: the owner's role cannot be changed", "role")
+    assert users() == before
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"first_name": "X"}, error(10, "At least one of fields required", "id, email")),
+    ({"id": 42, "title": "X"}, error(10, "User is invalid")),
+    ({"email": "ghost@ws.com", "title": "X"}, error(11, "Invalid email", "ghost@ws.com")),
+    ({"id": 2, "role": "account admin"},
+     error(11, "Invalid role: must be one of user, guest, reader", "role")),
+    ({"id": 2, "role": "owner"},
+     error(11, "Invalid role: must be one of user, guest, reader", "role")),
+    ({"id": 2, "phone": "1" * 101}, error(11, "Invalid phone: longer than 100 characters",
+                                           "phone")),
+    ({"id": 2, "accepting_tasks": "maybe"},
+     error(11, "Invalid accepting_tasks: must be 1 or 0", "accepting_tasks")),
+    ({"id": 2, "rate": "-1"}, error(11, "Invalid rate: must be a non-negative number", "rate")),
+    ({"id": 2, "rate": "1000000000"}, error(11, "Invalid rate: must not exceed 999999999",
+                                             "rate")),
+    ({"id": 2, "email": "a@b.co,c@d.co"}, error(11, "Invalid email", "a@b.co,c@d.co")),
+])
+def test_update_user_with_bad_input(api, frank, params, expected):
+    before, before_teams = users(), teams()
+    assert api.call("update_user", group="Never made", **params) == expected
+    assert (users(), teams()) == (before, before_teams)
+
+
+# enable_user / disable_user ------------------------------------------------------------------
+
+def test_a_disabled_user_cannot_be_assigned_or_act(api, frank):
+    project = ok_data(api.call("post_project", title="Launch"))["id"]
+    data = ok_data(api.call("disable_user", email=frank.email))
+    assert (data["email"], data["active"]) == (frank.email, 0)
+    assert ok_data(api.call("get_user", id=frank.id))["active"] == 0
+    written = (Task.select().count(), Event.select().count())
+    assert api.call("post_task", id_project=project, title="T", email_user_to=frank.email) == \
+        error(11, "Invalid email", frank.email)
+    assert api.call("post_task", id_project=project, title="T",
+                    email_user_from=frank.email) == error(11, "Invalid email", frank.email)
+    assert api.call("add_project_members", id_project=project, members=frank.email) == \
+        error(11, "Invalid email", frank.email)
+    assert (Task.select().count(), Event.select().count()) == written
+    assert not ProjectMember.select().where(ProjectMember.user == frank).exists()
+
+
+def test_disable_then_enable_gives_the_user_back(api, frank):
+    project = ok_data(api.call("post_project", title="Launch"))["id"]
+    ok_data(api.call("disable_user", id=frank.id))
+    assert api.call("disable_user", id=frank.id) == error(
+        12, "User is already disabled", frank.email)
+    assert ok_data(api.call("enable_user", email=frank.email))["active"] == 1
+    assert api.call("enable_user", email=frank.email) == error(
+        12, "User is already active", frank.email)
+    task = ok_data(api.call("post_task", id_project=project, title="T",
+                            email_user_to=frank.email))
+    assert task["user_to"] == ref(frank)
+
+
+def test_the_owner_cannot_be_disabled(api):
+    before = users()
+    assert api.call("disable_user", id=1) == error(
+        11, "The account owner cannot be disabled", OWNER_EMAIL)
+    assert users() == before
+
+
+@pytest.mark.parametrize("action", ["enable_user", "disable_user"])
+@pytest.mark.parametrize("params, expected", [
+    ({}, error(10, "At least one of fields required", "id, email")),
+    ({"id": 77}, error(10, "User is invalid")),
+    ({"email": "ghost@ws.com"}, error(11, "Invalid email", "ghost@ws.com")),
+])
+def test_enable_and_disable_with_bad_input(api, frank, action, params, expected):
+    before = users()
+    assert api.call(action, **params) == expected
+    assert users() == before
+
+
+# update_user_group / delete_user_group -------------------------------------------------------
+
+def test_update_user_group_renames_and_flags_a_client_team(api):
+    team = ok_data(api.call("add_user_group", title="Birds"))["id"]
+    assert ok_data(api.call("update_user_group", id=team, title="Singing birds", client=1)) == {
+        "id": team, "title": "Singing birds", "type": "company", "client": 1}
+    assert ok_data(api.call("update_user_group", id=team, title="Singing birds")) == {
+        "id": team, "title": "Singing birds", "type": "company", "client": 1}
+    assert ok_data(api.post_json("update_user_group", id=int(team), client=False))["client"] == 0
+    assert ok_data(api.call("get_user_groups"))[1] == {
+        "id": team, "title": "Singing birds", "type": "company", "client": 0}
+
+
+def test_the_main_team_may_be_renamed(api):
+    assert ok_data(api.call("update_user_group", id=1, title="Staff"))["title"] == "Staff"
+    assert ok_data(api.call("get_user", id=1))["group"] == "Staff"
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"title": "X"}, error(10, "Field is required", "id")),
+    ({"id": 99, "title": "X"}, error(10, "User group is invalid")),
+    ({"id": 2, "title": "Main team"},
+     error(11, "User group with this title already exists", "Main team")),
+    ({"id": 2, "title": "t" * 501}, error(11, "Invalid title: longer than 500 characters",
+                                           "title")),
+    ({"id": 2, "client": "2"}, error(11, "Invalid client: must be 1 or 0", "client")),
+])
+def test_update_user_group_with_bad_input(api, params, expected):
+    ok_data(api.call("add_user_group", title="Birds"))
+    before = teams()
+    assert api.call("update_user_group", **params) == expected
+    assert teams() == before
+
+
+def test_delete_user_group_moves_its_users_to_the_main_team(api):
+    ok_data(api.call("add_user", email="ann@ws.com", group="Birds"))
+    ok_data(api.call("add_user", email="bob@ws.com", group="Fish"))
+    birds = Team.get(Team.title == "Birds").id
+    assert api.call("delete_user_group", id=birds) == {"status": "ok"}
+    assert [t["title"] for t in ok_data(api.call("get_user_groups"))] == ["Main team", "Fish"]
+    assert [(u["email"], u["group"]) for u in ok_data(api.call("get_users"))] == [
+        (OWNER_EMAIL, "Main team"), ("ann@ws.com", "Main team"), ("bob@ws.com", "Fish")]
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, error(10, "Field is required", "id")),
+    ({"id": 1}, error(11, "The main team cannot be deleted", "1")),
+    ({"id": 99}, error(10, "User group is invalid")),
+    ({"id": "two"}, error(11, "Invalid id: must be a numeric id", "id")),
+])
+def test_delete_user_group_with_bad_input(api, params, expected):
+    ok_data(api.call("add_user", email="ann@ws.com", group="Birds"))
+    before, before_users = teams(), users()
+    assert api.call("delete_user_group", **params) == expected
+    assert (teams(), users()) == (before, before_users)

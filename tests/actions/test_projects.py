@@ -5,7 +5,7 @@ add_project_group(s)."""
 from __future__ import annotations
 
 import pytest
-from conftest import API_KEY, ok_data
+from conftest import API_KEY, error, ok_data
 from worksection.client import Client
 
 from models.base import db
@@ -53,9 +53,6 @@ def project(api, people):
     return int(ok_data(api.call("post_project", title="Prototyping"))["id"])
 
 
-def error(code, message, details=None):
-    body = {"status": "error", "status_code": code, "message": message}
-    return body if details is None else {**body, "message_details": details}
 
 
 def invalid(field, reason):

@@ -4,20 +4,24 @@ complete_task, reopen_task, their legacy names and extras."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
-from conftest import ok_data, ref
+from conftest import DATE_ADDED, OWNER_EMAIL, error, ok_data, post_task, ref
 
 from actions.task_dump import load_refs, task_brief
 from models.base import db
-from models.comments import Comment
+from models.comments import Comment, CommentVisibility
+from models.costs import Cost
 from models.events import Event
 from models.files import File
 from models.members import Contact, User
 from models.projects import Project
 from models.tags import Tag, TagGroup, TaskTag
 from models.tasks import Task, TaskRelation, TaskSubscriber, TaskVisibility
+from models.timers import Timer
+from models.webhooks import utcnow
 
 HENRY = {"id": "1", "email": "henry.gardner@ws.com", "name": "Henry Gardner"}
 ANY = {"id": "2", "email": "ANY", "name": "Anyone"}
@@ -678,3 +682,90 @@ def test_task_brief_is_the_task_inside_costs_and_timers(api, project, frank, cou
         {k: closed[k] for k in ("id", "name", "page", "status", "priority", "user_from",
                                 "user_to", "project", "date_added", "date_closed")}]
     assert briefs[1]["user_to"] == ANY and briefs[1]["status"] == "done"
+
+
+# delete_task ---------------------------------------------------------------------------------
+
+def rows_of(task_ids):
+    """How many rows of each kind still point at these tasks."""
+    comments = Comment.select(Comment.id).where(Comment.task.in_(task_ids))
+    return {
+        "tasks": Task.select().where(Task.id.in_(task_ids)).count(),
+        "comments": comments.count(),
+        "comment_visibility": CommentVisibility.select()
+        .where(CommentVisibility.comment.in_(comments)).count(),
+        "files": File.select().where(File.task.in_(task_ids) | File.comment.in_(comments))
+        .count(),
+        "costs": Cost.select().where(Cost.task.in_(task_ids)).count(),
+        "subscribers": TaskSubscriber.select().where(TaskSubscriber.task.in_(task_ids)).count(),
+        "visibility": TaskVisibility.select().where(TaskVisibility.task.in_(task_ids)).count(),
+        "tags": TaskTag.select().where(TaskTag.task.in_(task_ids)).count(),
+        "relations": TaskRelation.select().where(TaskRelation.from_task.in_(task_ids)
+                                                 | TaskRelation.to_task.in_(task_ids)).count(),
+        "timers": Timer.select().where(Timer.task.in_(task_ids)).count(),
+    }
+
+
+def test_delete_task_takes_everything_of_the_task_with_it(api, website, frank, kate):
+    other = post_task(api, website, title="Other")
+    body = api.post_form("post_task", id_project=website, title="Doomed", tags="urgent",
+                         subscribe=frank.email, hidden=f"{frank.email},{kate.email}",
+                         relations_from=str(other),
+                         files={"attach[0]": (io.BytesIO(b"spec"), "spec.txt")})
+    task = int(ok_data(body)["id"])
+    sub = post_task(api, website, title="Sub", id_parent=task)
+    subsub = post_task(api, website, title="Subsub", id_parent=sub)
+    ok_data(api.post_form("post_comment", id_task=sub, text="See file", hidden=kate.email,
+                          files={"attach[0]": (io.BytesIO(b"img"), "a.png")}))
+    ok_data(api.call("add_costs", id_task=subsub, time="1:30", email_user_from=OWNER_EMAIL))
+    Timer.create(user=frank, task=sub, started_at=utcnow())
+    doomed = [task, sub, subsub]
+    assert all(rows_of(doomed).values())
+    kept = rows_of([other])
+
+    assert api.call("delete_task", id_task=task) == {"status": "ok"}
+
+    assert rows_of(doomed) == dict.fromkeys(kept, 0)
+    assert rows_of([other]) == {**kept, "relations": 0}
+    assert api.call("get_task", id_task=task) == error(5, "Task is invalid")
+    assert [t["id"] for t in ok_data(api.call("get_tasks", id_project=website))] == [str(other)]
+    [event] = [e for e in ok_data(api.call("get_events", period="1h"))
+               if e["action"] == "delete"]
+    assert DATE_ADDED.match(event.pop("date_added"))
+    assert event == {"action": "delete",
+                     "object": {"type": "task", "id": str(task),
+                                "page": f"/project/{website}/{task}/"},
+                     "user_from": ref(User.owner()), "old": {"title": "Doomed"}}
+    assert Event.select().where(Event.task_id == task).count() == 2  # post and delete
+
+
+def test_delete_a_subtask_as_another_user(api, website, frank):
+    task = post_task(api, website)
+    sub = post_task(api, website, title="Sub", id_parent=task)
+    assert api.post_json("delete_task", id_task=sub, email_user_from=frank.email) == {
+        "status": "ok"}
+    assert [t["id"] for t in ok_data(api.call("get_tasks", id_project=website))] == [str(task)]
+    assert "child" not in ok_data(api.call("get_task", id_task=task))
+    event = Event.get(Event.action == "delete")
+    assert (event.object_id, event.page, event.user_id, event.project_id, event.task_id) == (
+        sub, f"/project/{website}/{task}/{sub}/", frank.id, website, sub)
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, error(10, "Field is required", "id_task")),
+    ({"id_task": 999}, error(5, "Task is invalid")),
+    ({"id_task": "abc"}, error(11, "Invalid id_task: must be a numeric id", "id_task")),
+    ({"id_task": 1, "email_user_from": "ghost@ws.com"}, error(11, "Invalid email",
+                                                              "ghost@ws.com")),
+])
+def test_delete_task_with_bad_input(api, website, params, expected):
+    post_task(api, website)
+    before = (Task.select().count(), Event.select().count())
+    assert api.call("delete_task", **params) == expected
+    assert (Task.select().count(), Event.select().count()) == before
+
+
+def test_delete_task_twice(api, website):
+    task = post_task(api, website)
+    assert api.call("delete_task", id_task=task) == {"status": "ok"}
+    assert api.call("delete_task", id_task=task) == error(5, "Task is invalid")

@@ -9,13 +9,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from conftest import API_KEY, OWNER_EMAIL, ok_data
+from conftest import API_KEY, OWNER_EMAIL, as_user, ok_data
 from worksection.client import Client
 
 import actions.timers
-from actions.context import Caller, calling_as
-from actions.envelope import ApiError, fail
-from actions.registry import dispatch
 from models.costs import Cost
 from models.members import User
 from models.projects import Project
@@ -47,13 +44,6 @@ def started(user, task, ago):
     return Timer.create(user=user, task=task, started_at=NOW - ago)
 
 
-def as_user(user, action, **params):
-    """Run an action as a user token would, and answer the envelope."""
-    with calling_as(Caller(user=user)):
-        try:
-            return {"status": "ok", "data": dispatch(action, params)}
-        except ApiError as err:
-            return fail(err)
 
 
 def test_get_timers_matches_the_postman_example(api, ws):

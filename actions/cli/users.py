@@ -1,0 +1,67 @@
+"""User commands: OAuth2 clients, personal access tokens and passwords."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import with_appcontext
+
+from actions.gateway.oauth import redirect_uri_ok
+from models.members import User
+from models.tokens import SCOPES, OAuthClient, Token, UserPassword, parse_scopes
+
+
+@click.command("create-client")
+@click.argument("name")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True,
+              help="Where codes are sent (repeatable): https://, or http:// to localhost.")
+@with_appcontext
+def create_client(name: str, redirect_uris: tuple[str, ...]) -> None:
+    """Register an OAuth2 client application; print its client_id and secret."""
+    for uri in redirect_uris:
+        if not redirect_uri_ok(uri):
+            raise click.BadParameter(f"{uri!r} is not https:// (or http:// to localhost)",
+                                     param_hint="--redirect-uri")
+    client, secret = OAuthClient.register(name, list(redirect_uris))
+    click.echo(f"client_id: {client.client_id}")
+    click.echo(f"client_secret (shown once): {secret}")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--scopes", default=",".join(SCOPES), show_default="all",
+              help="Comma- or space-separated scopes.")
+@click.option("--days", default=30, type=click.IntRange(1, 3650), show_default=True,
+              help="Days until the token expires.")
+@with_appcontext
+def create_token(email: str, scopes: str, days: int) -> None:
+    """Print a personal access token for a user (Authorization: Bearer <token>)."""
+    user = active_user(email)
+    try:
+        names = parse_scopes(scopes)
+    except ValueError as err:
+        raise click.BadParameter(f"unknown scope {err}", param_hint="--scopes") from None
+    token, secret = Token.issue("access", user, names or list(SCOPES),
+                                lifetime=dt.timedelta(days=days))
+    click.echo(secret)
+    click.echo(f"for {user.email}, expires {token.expires_at:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.password_option(help="The new password (asked for when not given).")
+@with_appcontext
+def set_password(email: str, password: str) -> None:
+    """Set a user's password (for /oauth2/authorize and grant_type=password)."""
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="password")
+    UserPassword.set(active_user(email), password)
+    click.echo(f"Password set for {email.lower()}")
+
+
+def active_user(email: str) -> User:
+    user = User.by_email(email)
+    if user is None or not user.is_active:
+        raise click.BadParameter(f"no active user {email!r}", param_hint="EMAIL")
+    return user

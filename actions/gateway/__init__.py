@@ -1,0 +1,58 @@
+"""How a request reaches an action: the only part of Taskgate that knows Flask.
+
+``init_app`` wires the hooks (in the order they run), the URL rules and the error handlers.
+One API request then goes through :mod:`.views`: read (:mod:`.params`), authenticate
+(:mod:`.signatures`, :mod:`.signed_urls` or :mod:`.tokens`), admit (:mod:`.rate_limits`),
+run once (:mod:`.idempotency`, then the registry), answer (the envelope).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from actions.gateway import health, oauth, openapi, rate_limits, redaction, views
+from models.base import db
+from schemas.envelope import ApiError, TooManyRequests
+
+API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
+USER_PATHS = ("/api/oauth2", "/api/oauth2/")
+
+
+def init_app(app: Flask) -> None:
+    # Hooks. A liveness probe answers first, before a database session or a rate limit.
+    app.before_request(health.answer_health)
+    app.before_request(open_db)
+    if rate_limits.configure(app):
+        app.before_request(rate_limits.count_by_ip)
+    app.teardown_request(close_db)
+    redaction.install(app)  # hash=, signature=, access_token= masked in the logs
+
+    # URL rules.
+    add_rules(app, API_PATHS, "api", views.api)
+    add_rules(app, USER_PATHS, "user_api", views.user_api)
+    app.add_url_rule("/healthz", "healthz", health.healthz)
+    app.add_url_rule("/readyz", "readyz", health.readyz)
+    app.register_blueprint(oauth.bp)  # /oauth2/*
+    app.register_blueprint(openapi.bp)  # /openapi.json, /docs
+
+    # Error handlers: every failure answers with the error envelope, none with a traceback.
+    app.register_error_handler(TooManyRequests, rate_limits.too_many)
+    app.register_error_handler(ApiError, views.api_error)
+    app.register_error_handler(HTTPException, views.http_error)
+    app.register_error_handler(Exception, views.unexpected)
+
+
+def add_rules(app: Flask, paths: tuple[str, ...], endpoint: str, view) -> None:
+    for path in paths:
+        app.add_url_rule(path, endpoint if path == paths[0] else None, view,
+                         methods=["GET", "POST"], strict_slashes=False)
+
+
+def open_db() -> None:
+    db.connect(reuse_if_open=True)
+
+
+def close_db(_exc: BaseException | None) -> None:
+    if not db.is_closed():
+        db.close()

@@ -1,0 +1,52 @@
+"""Health checks for load balancers and orchestrators; no signature, no rate limit.
+
+``/healthz``: the process answers (the database is not touched). ``/readyz``: the database
+answers ``SELECT 1`` and every table exists; otherwise HTTP 503 with the error envelope
+saying what is missing.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from peewee import PeeweeException
+
+from models import all_models
+from models.base import db
+from schemas.envelope import NotReady, fail, ok
+
+ENDPOINTS = ("healthz", "readyz")
+
+
+def answer_health():
+    """Answer a health check before any other hook runs."""
+    if request.endpoint in ENDPOINTS:
+        return current_app.view_functions[request.endpoint]()
+    return None
+
+
+def healthz():
+    """The process is up."""
+    return jsonify(ok())
+
+
+def readyz():
+    """The database answers and has every table."""
+    try:
+        problem = database_problem()
+    except PeeweeException as err:
+        current_app.logger.warning("readyz: database unreachable: %s", err)
+        problem = NotReady("Not ready: the database cannot be reached",
+                           details=type(err).__name__)
+    if problem is not None:
+        return jsonify(fail(problem)), problem.http_status
+    return jsonify(ok())
+
+
+def database_problem() -> NotReady | None:
+    db.connect(reuse_if_open=True)
+    db.execute_sql("SELECT 1")
+    missing = sorted({m._meta.table_name for m in all_models()} - set(db.get_tables()))
+    if missing:
+        return NotReady("Not ready: tables are missing (run flask init-db)",
+                        details=", ".join(missing))
+    return None

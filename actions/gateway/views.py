@@ -1,0 +1,93 @@
+"""The API views: one request, read top to bottom, from its bytes to its answer.
+
+read the parameters → authenticate the caller (the signature or the access token) → admit it
+(rate limits) → run the action once (idempotency) in one transaction → answer with the
+envelope. Every failure raises an ``ApiError`` that :func:`api_error` turns into the error
+envelope; nothing else answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote
+
+from flask import current_app, jsonify, request, send_file
+from werkzeug.exceptions import HTTPException
+
+from actions import delivery
+from actions.caller import Caller, calling_as
+from actions.gateway import idempotency, rate_limits
+from actions.gateway.params import SignedRequest, read_request
+from actions.gateway.signatures import admin_caller
+from actions.gateway.tokens import token_caller
+from actions.registry import ACTIONS, Action
+from models.base import transaction
+from schemas.envelope import ActionRequired, ApiError, Download, Internal, fail, ok
+
+Authenticate = Callable[[SignedRequest, Action | None], Caller]
+
+
+def api():
+    """Check the admin signature, run one action in one transaction, answer with the envelope."""
+    return run_action(admin_caller)
+
+
+def user_api():
+    """Check the user's access token, then run the action as ``api`` does."""
+    return run_action(token_caller)
+
+
+def run_action(authenticate: Authenticate):
+    """Run one action as the caller ``authenticate`` finds, in one transaction."""
+    req = read_request(request)
+    if not req.action:
+        raise ActionRequired()
+    spec = ACTIONS.get(req.action)
+    who = authenticated(authenticate, req, spec)
+    rate_limits.admit(who)
+    with calling_as(who), transaction(writes=spec is None or spec.writes):
+        result = idempotency.dispatch_once(req, spec, request.headers.get(idempotency.HEADER))
+    if spec is not None and spec.writes:
+        delivery.wake()  # committed: webhooks may have new events to send
+    return answer(result)
+
+
+def authenticated(authenticate: Authenticate, req: SignedRequest, spec: Action | None) -> Caller:
+    """The caller, unless its IP used up its failed signatures (each failure is counted)."""
+    rate_limits.refuse_guessing()
+    try:
+        return authenticate(req, spec)
+    except rate_limits.FAILED_SIGNATURE:
+        rate_limits.count_failed_signature()
+        raise
+
+
+def answer(result):
+    if isinstance(result, idempotency.Stored):
+        return result.response()
+    if isinstance(result, Download):
+        return send_download(result)
+    return jsonify(ok(result))
+
+
+def send_download(download: Download):
+    """Raw bytes, named as Worksection names them (clients read ``filename*``)."""
+    response = send_file(download.path, mimetype="application/x-download")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(download.name, safe='')}")
+    return response
+
+
+def api_error(err: ApiError):
+    return jsonify(fail(err)), err.http_status
+
+
+def http_error(err: HTTPException):
+    problem = ApiError(f"{err.code} {err.name}: {err.description}", details=request.path)
+    problem.status_code = err.code or 500
+    return jsonify(fail(problem)), err.code
+
+
+def unexpected(_err: Exception):
+    current_app.logger.exception("unhandled error in %s", request.path)
+    return jsonify(fail(Internal())), 500
