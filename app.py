@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "LEGACY_HASH": True,  # accept md5(page + action + key), which signs no other parameter
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    "MAX_FORM_PARTS": 1000,  # fields and files of a multipart body
+    "MAX_QUERY_LENGTH": 16 * 1024,  # bytes of query string; longer is refused (414)
     "MAX_FILE_SIZE": 25 * 1024 * 1024,  # bytes per uploaded file
     "WEBHOOK_ALLOW_PRIVATE": False,  # refuse receivers on loopback/private addresses (SSRF)
     "WEBHOOK_TIMEOUT": 5,  # seconds a receiver has to answer (Worksection's limit)

@@ -16,7 +16,7 @@ import hashlib
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
-from peewee import AutoField, CharField, DateTimeField, TextField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegrityError, TextField
 
 from models.base import BaseModel, now
 
@@ -34,6 +34,8 @@ class ApiKey(BaseModel):
     created = DateTimeField(default=now)
     last_used = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
+    require_strict = BooleanField(default=False)  # only the Taskgate-HMAC-SHA256 scheme
+    allow_legacy = BooleanField(default=True)  # md5(page + action + key), which signs no params
 
     class Meta:
         table_name = "api_keys"
@@ -49,11 +51,12 @@ class ApiKey(BaseModel):
         return [cls(**row) for row in _rows(cursor)]
 
     @classmethod
-    def issue(cls, name: str, master: str, secret: str | None = None,
-              scopes: str = ALL_SCOPES) -> tuple[ApiKey, str]:
+    def issue(cls, name: str, master: str, secret: str | None = None, scopes: str = ALL_SCOPES,
+              **options: bool) -> tuple[ApiKey, str]:
         """Create a key; return it with its plaintext (shown once)."""
         secret = secret or new_secret()
-        return cls.create(name=name, sealed_secret=seal(secret, master), scopes=scopes), secret
+        key = cls.create(name=name, sealed_secret=seal(secret, master), scopes=scopes, **options)
+        return key, secret
 
     def secret(self, master: str) -> str:
         return unseal(self.sealed_secret, master)
@@ -81,13 +84,36 @@ class ApiKey(BaseModel):
         """A new secret under this name; the old one stays valid for ``grace``, renamed."""
         self.name, self.revoked_at = f"{self.name}{RETIRED}{self.id}", now() + grace
         self.save()
-        return ApiKey.issue(self.family, master, scopes=self.scopes)
+        return ApiKey.issue(self.family, master, scopes=self.scopes,
+                            require_strict=self.require_strict, allow_legacy=self.allow_legacy)
 
     @classmethod
     def revoke(cls, name: str) -> int:
         """Revoke a key now, with the rotated secrets still in their grace; how many."""
         family = [key.id for key in cls.active() if name in (key.name, key.family)]
         return cls.update(revoked_at=now()).where(cls.id.in_(family)).execute() if family else 0
+
+
+class RequestNonce(BaseModel):
+    """A nonce of the strict scheme, kept while its request could still be replayed."""
+
+    id = CharField(max_length=100, primary_key=True)  # <key id>:<nonce>
+    expires = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "request_nonces"
+
+    @classmethod
+    def use(cls, key_id: int, nonce: str, keep: dt.timedelta) -> bool:
+        """Record the nonce; False when it was seen already. Expired ones are purged."""
+        moment = now()
+        cls.delete().where(cls.expires < moment).execute()
+        try:
+            with cls._meta.database.atomic():
+                cls.insert(id=f"{key_id}:{nonce}", expires=moment + keep).execute()
+        except IntegrityError:
+            return False
+        return True
 
 
 @functools.cache

@@ -70,6 +70,14 @@ class BadRequest(ApiError):
     status_code, message = 10, "Request is invalid"
 
 
+class UriTooLong(BadRequest):
+    status_code, http_status = 414, 414
+
+
+class Unsigned(ApiError):
+    status_code, message = 2, "Parameters outside the signature"
+
+
 class Forbidden(ApiError):
     status_code, message = 2, "Action is not allowed for this key"
 

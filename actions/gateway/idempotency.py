@@ -21,7 +21,6 @@ from flask import Response, current_app
 from werkzeug.datastructures import FileStorage
 
 from actions.caller import caller
-from actions.gateway.params import SignedRequest
 from actions.registry import Action, dispatch
 from models.idempotency import StoredResponse
 from schemas.envelope import InvalidValue, KeyReused, ok
@@ -45,26 +44,27 @@ class Stored(NamedTuple):
         return response
 
 
-def dispatch_once(req: SignedRequest, spec: Action | None, header: str | None) -> Any:
+def dispatch_once(action: str, params: dict[str, Any], spec: Action | None,
+                  header: str | None) -> Any:
     """Run the action; a write that carries an idempotency key runs once per key."""
-    key = idempotency_key(req, header) if spec is not None and spec.writes else None
+    key = idempotency_key(params, header) if spec is not None and spec.writes else None
     if key is None:
-        return dispatch(req.action, req.params)
-    fingerprint = fingerprint_of(req.params)
+        return dispatch(action, params)
+    fingerprint = fingerprint_of(params)
     ttl = dt.timedelta(seconds=int(current_app.config["IDEMPOTENCY_TTL"]))
     row = StoredResponse.claim(caller_id(), key, fingerprint, ttl)
     if row.body is not None:
         if not hmac.compare_digest(row.fingerprint, fingerprint):
             raise KeyReused(details=key)
         return Stored(row.body, replayed=True)
-    body = current_app.json.response(ok(dispatch(req.action, req.params))).get_data(as_text=True)
+    body = current_app.json.response(ok(dispatch(action, params))).get_data(as_text=True)
     StoredResponse.update(body=body).where(StoredResponse.id == row.id).execute()
     return Stored(body, replayed=False)
 
 
-def idempotency_key(req: SignedRequest, header: str | None) -> str | None:
+def idempotency_key(params: dict[str, Any], header: str | None) -> str | None:
     """The request's idempotency key: the header, else the first key parameter given."""
-    value = header if header else next((req.params[p] for p in PARAMS if req.params.get(p)), None)
+    value = header if header else next((params[p] for p in PARAMS if params.get(p)), None)
     if value is None:
         return None
     text = value.strip() if isinstance(value, str) else ""

@@ -1,11 +1,12 @@
-"""Reading an API request: parameters merged from the query string and the body.
+"""Reading an API request: the query string and the body, kept apart until a signature says
+which of them it covers (``signatures.covered_params``).
 
-Parameters come from the query string, then a form, multipart or JSON object body (the body
-wins on a conflict). PHP bracket names fold into lists (``todo[]=a&todo[]=b``, ``attach[0]``)
-or objects (``data[key]=v``, ``custom_fields[ID]=v``). Uploaded files join the parameters under
-their folded name.
-Anything that cannot be read (bad JSON, a JSON body that is not an object, bytes that are not
-UTF-8) is a ``BadRequest`` naming the problem.
+PHP bracket names fold into lists (``todo[]=a&todo[]=b``, ``attach[0]``) or objects
+(``data[key]=v``, ``custom_fields[ID]=v``). Uploaded files are kept beside the parameters.
+The body is read only when it is needed before authentication (the action or the hash is in
+it), so an unsigned request is refused without parsing what it sent.
+Anything that cannot be read (bad JSON, JSON nested too deep, a lone surrogate, bytes that are
+not UTF-8, too many parameters, a body over the limit) is a ``BadRequest`` naming the problem.
 """
 
 from __future__ import annotations
@@ -17,71 +18,133 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Request
+from flask import Request, current_app
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from schemas.envelope import BadRequest
+from schemas.envelope import BadRequest, UriTooLong
 
 BRACKETS = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
 # Objects whose bracket keys are ids, not list positions: custom_fields[12]=x is {"12": "x"}.
 KEYED_BY_ID = frozenset({"custom_fields"})
+MAX_PARAMS = 1000  # name=value pairs in a query string or a form body
+MAX_DEPTH = 20  # nesting of a JSON body
+
+
+@dataclass(frozen=True)
+class Part:
+    """Parameters as one part of the request carried them: the query string or the body."""
+
+    params: Mapping[str, Any] = field(default_factory=dict)
+    raw: str | None = None  # the urlencoded text as received (a query string, a form body)
+    kind: str = ""  # the body's kind: "form", "multipart", "json" ("" for none or the query)
+
+
+NO_BODY = Part()
 
 
 @dataclass(frozen=True)
 class SignedRequest:
-    """What a signature can cover, as received."""
+    """What arrived, as received: what a signature can cover, and what it cannot."""
 
-    action: str
-    params: Mapping[str, Any]
-    raw_query: str = ""
-    raw_form: str | None = None
+    query: Part = NO_BODY
+    body: Part | None = NO_BODY  # None until read (see ``with_body``)
+    files: Mapping[str, list] = field(default_factory=dict)
     authorization: str = ""
-    hash_values: tuple[str, ...] = field(default=())
+    method: str = "GET"
+    path: str = ""
+    body_bytes: bytes | None = None  # kept only for a request signed with the strict scheme
+
+    @property
+    def action(self) -> str:
+        """The query's ``action``, else the body's."""
+        for part in (self.query, self.body or NO_BODY):
+            value = part.params.get("action")
+            if isinstance(value, str) and value:
+                return value
+        return ""
+
+    @property
+    def hash_part(self) -> Part | None:
+        """Where the ``hash`` is: the query, else the body."""
+        if "hash" in self.query.params:
+            return self.query
+        return self.body if self.body is not None and "hash" in self.body.params else None
+
+    @property
+    def hash_values(self) -> tuple[str, ...]:
+        part = self.hash_part
+        if part is None:
+            return ()
+        if part is self.query and part.raw is not None:
+            return tuple(v for k, v in parse_qsl(part.raw, keep_blank_values=True) if k == "hash")
+        return tuple(as_strings(part.params["hash"]))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every parameter, query and body together (the body's where both have one), files
+        included: for what authenticates the whole request (a token, a signed URL)."""
+        return {**self.query.params, **(self.body or NO_BODY).params, **self.files}
 
 
-def read_request(request: Request) -> SignedRequest:
-    """Parse a request into merged parameters plus the raw parts a signature covers."""
+def read_request(request: Request, lazy: bool = True) -> SignedRequest:
+    """The query string, and the body unless ``lazy`` and authentication can do without it."""
+    limit = current_app.config["MAX_QUERY_LENGTH"]
+    if len(request.query_string) > limit:
+        raise UriTooLong(f"The query string is longer than {limit} bytes: send the parameters "
+                         "in a body signed with it", details=len(request.query_string))
     raw_query = decode(request.query_string, "the query string")
-    pairs = parse_pairs(raw_query, "the query string")
-    body, raw_form = read_body(request)
-    params = fold(pairs)
-    params.update(body)
-    refuse_nul(params)
-    hashes = tuple(v for k, v in pairs if k == "hash")
-    if "hash" in body:
-        hashes = tuple(as_strings(body["hash"]))
-    action = params.get("action")
-    return SignedRequest(action=action if isinstance(action, str) else "", params=params,
-                         raw_query=raw_query, raw_form=raw_form,
-                         authorization=request.headers.get("Authorization", ""),
-                         hash_values=hashes)
+    query = Part(checked(fold(parse_pairs(raw_query, "the query string"))), raw_query)
+    req = SignedRequest(query=query, body=None, authorization=header(request, "Authorization"),
+                        method=request.method, path=request.path)
+    signed = "hash" in query.params or "signature" in query.params or req.authorization
+    needed = not lazy or "action" not in query.params or not signed or is_strict(req)
+    return with_body(req, request) if needed else req
 
 
-def refuse_nul(value: Any, name: str = "") -> None:
-    """No NUL character anywhere: PostgreSQL cannot store one in text (SQLite truncates)."""
-    if isinstance(value, str) and "\x00" in value:
-        raise BadRequest("Parameters must not contain NUL characters", details=name or value)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            refuse_nul(key, name or key)
-            refuse_nul(item, name or key)
-    elif isinstance(value, list):
-        for item in value:
-            refuse_nul(item, name)
+def with_body(req: SignedRequest, request: Request) -> SignedRequest:
+    """The request with its body read (once)."""
+    if req.body is not None:
+        return req
+    strict = is_strict(req)  # the body's bytes are signed: keep them (multipart too)
+    raw = request.get_data(cache=True) if strict else read_limited(request)
+    if request.mimetype == "multipart/form-data":
+        body, files = read_multipart(request)
+    else:
+        body, files = read_body(request, raw)
+    return SignedRequest(req.query, body, files, req.authorization, req.method, req.path,
+                         raw if strict else None)
 
 
-def read_body(request: Request) -> tuple[dict[str, Any], str | None]:
-    """The body's parameters, and its raw text when it is a signed form."""
+def is_strict(req: SignedRequest) -> bool:
+    return req.authorization.startswith("Taskgate-HMAC-SHA256")  # strict.SCHEME
+
+
+def header(request: Request, name: str) -> str:
+    value = request.headers.get(name, "")
+    return value if value.isascii() else ""
+
+
+def read_limited(request: Request) -> bytes:
+    """The body's bytes (none for multipart, parsed as a stream), refused over the limit
+    even when it comes chunked, without a Content-Length to check first."""
+    if request.mimetype == "multipart/form-data":
+        return b""
+    raw = request.stream.read()  # a limited stream raises once it passes the limit
+    if request.max_content_length is not None and len(raw) > request.max_content_length:
+        raise RequestEntityTooLarge()
+    return raw
+
+
+def read_body(request: Request, raw: bytes) -> tuple[Part, dict[str, list]]:
+    """The parameters of a body that is not multipart."""
     mimetype = request.mimetype
-    if mimetype == "multipart/form-data":
-        return read_multipart(request), None
-    raw = request.get_data(cache=True)
     if not raw.strip():
-        return {}, None
+        return NO_BODY, {}
     if mimetype == "application/x-www-form-urlencoded":
         text = decode(raw, "the form body")
-        return fold(parse_pairs(text, "the form body")), text
+        return Part(checked(fold(parse_pairs(text, "the form body"))), text, "form"), {}
     if mimetype == "application/json" or raw.lstrip()[:1] in (b"{", b"["):
-        return read_json(raw), None
+        return Part(checked(read_json(raw)), kind="json"), {}
     raise BadRequest("Unsupported body: send JSON, a form or multipart/form-data",
                      details=mimetype or "no Content-Type")
 
@@ -91,21 +154,46 @@ def read_json(raw: bytes) -> dict[str, Any]:
         body = json.loads(decode(raw, "the JSON body"))
     except json.JSONDecodeError as err:
         raise BadRequest("The JSON body is not valid JSON", details=str(err)) from None
+    except RecursionError:
+        raise BadRequest(f"The JSON body is nested deeper than {MAX_DEPTH} levels") from None
     if not isinstance(body, dict):
         raise BadRequest("The JSON body must be an object of parameters",
                          details=type(body).__name__)
     return body
 
 
-def read_multipart(request: Request) -> dict[str, Any]:
+def read_multipart(request: Request) -> tuple[Part, dict[str, list]]:
     pairs = list(request.form.items(multi=True))
     for name, value in pairs:
         if "\ufffd" in value:  # werkzeug replaced bytes that were not UTF-8
             raise BadRequest("Parameters must be UTF-8 encoded", details=name)
-    params = fold(pairs)
-    for name, files in fold(request.files.items(multi=True), always_list=True).items():
-        params[name] = files
-    return params
+    files = fold(request.files.items(multi=True), always_list=True)
+    return Part(checked(fold(pairs)), kind="multipart"), files
+
+
+def checked(value: Any, name: str = "", depth: int = 0) -> Any:
+    """The value, if every string in it can be stored: no NUL (PostgreSQL cannot store one,
+    SQLite truncates), no lone surrogate (not UTF-8), nesting within ``MAX_DEPTH``."""
+    if depth > MAX_DEPTH:
+        raise BadRequest(f"Parameters are nested deeper than {MAX_DEPTH} levels",
+                         details=name or None)
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadRequest("Parameters must not contain NUL characters", details=name or value)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest("Parameters must be valid Unicode text (a lone surrogate is "
+                                 "not)", details=name or None) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            checked(key, name or key, depth + 1)
+            checked(item, name or key, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            checked(item, name, depth + 1)
+    return value
 
 
 def decode(raw: bytes, where: str) -> str:
@@ -117,9 +205,12 @@ def decode(raw: bytes, where: str) -> str:
 
 def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
     try:
-        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
+                         max_num_fields=MAX_PARAMS)
     except UnicodeDecodeError:
         raise BadRequest("Parameters must be UTF-8 encoded", details=where) from None
+    except ValueError:
+        raise BadRequest(f"Too many parameters: at most {MAX_PARAMS} in {where}") from None
 
 
 def fold(pairs: Iterable[tuple[str, Any]], always_list: bool = False) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Admin request signatures: the three schemes real Worksection clients send, and the key
-that signed a request.
+"""Admin request signatures: the schemes real Worksection clients send, the key that signed a
+request, and what each scheme covers.
 
 1. ``hash = md5(<query string without the hash pair> + key)`` (documented since Dec 2023).
    The exact string a client hashed is not on the wire, so every form real clients produce is
@@ -10,7 +10,14 @@ that signed a request.
 3. ``Authorization: Admin <unix_ts>_<hex hmac_sha256(key, "<action>:<ts>")>`` (2026 clients);
    one client version sends the same HMAC as ``hash`` with a ``time`` parameter instead.
 
-Every comparison is constant-time (``hmac.compare_digest``).
+4. ``Authorization: Taskgate-HMAC-SHA256 ...`` (:mod:`.strict`): everything, once.
+
+What runs is what the signature covers (:func:`covered_params`). The md5 of a query covers
+the query: a body beside it may carry files, nothing else. The md5 of a body covers the body:
+a query beside it may repeat it, nothing else. The legacy hash and the Admin header cover only
+the action (and page) by Worksection's design: the rest is taken as sent, and a parameter the
+query and the body give differently is refused. Every comparison is constant-time
+(``hmac.compare_digest``); the first form that matches ends the search.
 """
 
 from __future__ import annotations
@@ -20,21 +27,29 @@ import hmac
 import re
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from flask import current_app
 
 from actions.caller import Caller
-from actions.gateway import signed_urls
-from actions.gateway.params import SignedRequest
+from actions.gateway import signed_urls, strict
+from actions.gateway.params import NO_BODY, Part, SignedRequest
 from actions.registry import Action
 from models.keys import ApiKey
-from schemas.envelope import BadHash, Forbidden
+from schemas.envelope import BadHash, Forbidden, Unsigned
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 ADMIN_HEADER = re.compile(r"Admin\s+(\d{1,12})_([0-9a-fA-F]{64})")
+MAX_FORMS_OVER = 64 * 1024  # past this many characters only the text as received is hashed
+# What a scheme covers: the whole request, the query, the body, or only the action (and page).
+ALL, QUERY, BODY, ACTION, LEGACY = "all", "query", "body", "action", "legacy"
+
+
+class Signed(NamedTuple):
+    key: ApiKey
+    covers: str
 
 
 def md5_hex(text: str) -> str:
@@ -67,15 +82,17 @@ def bare_as_null(raw: str) -> str:
     return "&".join(pair if "=" in pair else f"{pair}=null" for pair in raw.split("&"))
 
 
-def md5_inputs(req: SignedRequest) -> list[str]:
-    """Every string whose md5 with the key appended is an acceptable ``hash``."""
+def md5_inputs(part: Part) -> list[str]:
+    """Every string whose md5 with the key appended is an acceptable ``hash`` of this part,
+    the text as received first."""
     texts = []
-    for raw in (req.raw_query, req.raw_form):
-        if raw:
-            stripped = without_hash(raw)
-            for form in dict.fromkeys((stripped, bare_as_null(stripped))):
-                texts += [form, unquote(form), unquote_plus(form)]
-    texts += reencoded(req.params)
+    if part.raw:
+        stripped = without_hash(part.raw)
+        if len(stripped) > MAX_FORMS_OVER:
+            return [stripped]
+        for form in dict.fromkeys((stripped, bare_as_null(stripped))):
+            texts += [form, unquote(form), unquote_plus(form)]
+    texts += reencoded(part.params)
     return list(dict.fromkeys(texts))
 
 
@@ -84,45 +101,83 @@ def legacy_input(req: SignedRequest) -> str:
     return f"{page}{req.action}" if isinstance(page, str) and page else req.action
 
 
-def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = True) -> bool:
-    """Whether the request is signed with ``key`` by any accepted scheme."""
+def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = True) -> str | None:
+    """What the request's signature with ``key`` covers, or None when it is not signed with it."""
     header = ADMIN_HEADER.fullmatch(req.authorization.strip())
     if header:
         timestamp, signature = header.groups()
-        return (abs(now - int(timestamp)) <= skew
-                and hmac.compare_digest(signature.lower(), hmac_hex(key, req.action, timestamp)))
-    if len(req.hash_values) != 1:
-        return False
-    given = req.hash_values[0].strip().lower()
-    timestamp = req.params.get("time")
+        fresh = abs(now - int(timestamp)) <= skew
+        return ACTION if fresh and hmac.compare_digest(
+            signature.lower(), hmac_hex(key, req.action, timestamp)) else None
+    part, hashes = req.hash_part, req.hash_values
+    if part is None or len(hashes) != 1:
+        return None
+    given = hashes[0].strip().lower()
+    timestamp = part.params.get("time")
     if HEX64.fullmatch(given) and str(timestamp or "").isdigit():
-        return (abs(now - int(timestamp)) <= skew
-                and hmac.compare_digest(given, hmac_hex(key, req.action, str(timestamp))))
+        fresh = abs(now - int(timestamp)) <= skew
+        return ACTION if fresh and hmac.compare_digest(
+            given, hmac_hex(key, req.action, str(timestamp))) else None
     if not HEX32.fullmatch(given):
-        return False
-    texts = md5_inputs(req) + ([legacy_input(req)] if legacy else [])
-    matched = False
-    for text in texts:  # no early exit: the time taken does not depend on which form matched
-        matched |= hmac.compare_digest(given, md5_hex(text + key))
-    return matched
+        return None
+    covers = QUERY if part is req.query else BODY
+    for text in md5_inputs(part):
+        if hmac.compare_digest(given, md5_hex(text + key)):
+            return covers
+    if legacy and hmac.compare_digest(given, md5_hex(legacy_input(req) + key)):
+        return LEGACY
+    return None
 
 
-def admin_caller(req: SignedRequest, spec: Action | None) -> Caller:
-    """The admin key that signed the request, if it may run this action."""
-    key = authenticate(req)
+def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
+    """The parameters that run: the signed part's, and files; ``Unsigned`` for a parameter
+    outside the signature that would change what runs."""
+    body = req.body or NO_BODY
+    if covers == ALL:
+        return req.params
+    if covers in (ACTION, LEGACY):
+        refuse_conflicts(req.query, body)
+        return req.params
+    signed, other = (req.query, body) if covers == QUERY else (body, req.query)
+    outside = [name for name, value in other.params.items() if signed.params.get(name) != value]
+    if outside:
+        where = "the body" if covers == QUERY else "the query string"
+        raise Unsigned(f"Parameters outside the signature: {where} is not signed, sign its "
+                       "parameters or leave them out", details=", ".join(sorted(outside)))
+    return {**signed.params, **req.files}
+
+
+def refuse_conflicts(query: Part, body: Part) -> None:
+    clashing = [name for name, value in body.params.items()
+                if name in query.params and query.params[name] != value]
+    if clashing:
+        raise Unsigned("Parameters given twice with different values in the query string and "
+                       "the body", details=", ".join(sorted(clashing)))
+
+
+def admin_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str]:
+    """The admin key that signed the request, if it may run this action, and what it signed."""
+    key, covers = authenticate(req)
     if spec is not None and not key.allows(spec.canonical, spec.writes):
         raise Forbidden(details=req.action)
-    return Caller(key=key)
+    return Caller(key=key), covers
 
 
-def authenticate(req: SignedRequest) -> ApiKey:
-    """The active key that signed this request, or ``BadHash``."""
+def authenticate(req: SignedRequest) -> Signed:
+    """The active key that signed this request and what it covers, or ``BadHash``."""
     config = current_app.config
-    if signed_urls.PARAM in req.params:  # an expiring URL from ``flask sign-url --expires``
-        return signed_urls.signed_key(req, config["SECRET_KEY"]).touch()
+    master = config["SECRET_KEY"]
+    if strict.is_strict(req):
+        return Signed(strict.signed_key(req, master, config["AUTH_CLOCK_SKEW"]).touch(), ALL)
+    if signed_urls.PARAM in req.query.params:  # an expiring URL (``flask sign-url --expires``)
+        return Signed(signed_urls.signed_key(req, master).touch(), QUERY)
     now = int(time.time())
     for key in ApiKey.active():
-        if verify(req, key.secret(config["SECRET_KEY"]), now, config["AUTH_CLOCK_SKEW"],
-                  legacy=config["LEGACY_HASH"]):
-            return key.touch()  # last_used, written at most once a minute
+        covers = verify(req, key.secret(master), now, config["AUTH_CLOCK_SKEW"],
+                        legacy=config["LEGACY_HASH"] and key.allow_legacy)
+        if covers is not None:
+            if key.require_strict:
+                raise BadHash("This key signs only with the Taskgate-HMAC-SHA256 scheme",
+                              details=key.family)
+            return Signed(key.touch(), covers)  # last_used, written at most once a minute
     raise BadHash()

@@ -50,7 +50,7 @@ def sign(params: Mapping[str, Any], key: ApiKey, secret: str, lifetime: int) -> 
 
 def signed_key(req: SignedRequest, master: str) -> ApiKey:
     """The active key whose signed URL this is, if it is intact and unexpired; else BadHash."""
-    token = req.params.get(PARAM)
+    token = req.query.params.get(PARAM)
     parts = token.split(".", 2) if isinstance(token, str) else []
     if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()):
         raise BadHash(details=PARAM)
@@ -59,7 +59,7 @@ def signed_key(req: SignedRequest, master: str) -> ApiKey:
     if key is None:
         raise BadHash(details=PARAM)
     try:
-        text = canonical(req.params, key_id, lifetime)
+        text = canonical(req.query.params, key_id, lifetime)
         signer(key.secret(master)).unsign(f"{text}.{stamp_and_mac}", max_age=lifetime)
     except SignatureExpired:
         raise BadHash(details=f"{PARAM} has expired") from None

@@ -1,9 +1,10 @@
 """The API views: one request, read top to bottom, from its bytes to its answer.
 
-read the parameters → authenticate the caller (the signature or the access token) → admit it
-(rate limits) → run the action once (idempotency) in one transaction → answer with the
-envelope. Every failure raises an ``ApiError`` that :func:`api_error` turns into the error
-envelope; nothing else answers.
+read the query (and the body only if authentication needs it) → authenticate the caller
+(the signature or the access token) → admit it (rate limits) → keep what the signature
+covers → run the action once (idempotency) in one transaction → answer with the envelope.
+Every failure raises an ``ApiError`` that :func:`api_error` turns into the error envelope;
+nothing else answers.
 """
 
 from __future__ import annotations
@@ -17,42 +18,46 @@ from werkzeug.exceptions import HTTPException
 from actions import delivery
 from actions.caller import Caller, calling_as
 from actions.gateway import idempotency, rate_limits
-from actions.gateway.params import SignedRequest, read_request
-from actions.gateway.signatures import admin_caller
+from actions.gateway.params import SignedRequest, read_request, with_body
+from actions.gateway.signatures import ALL, admin_caller, covered_params
 from actions.gateway.tokens import token_caller
 from actions.registry import ACTIONS, Action
 from models.base import transaction
 from schemas.envelope import ActionRequired, ApiError, Download, Internal, fail, ok
 
-Authenticate = Callable[[SignedRequest, Action | None], Caller]
+# The caller, and what of the request its credentials cover (see signatures.covered_params).
+Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str]]
 
 
 def api():
     """Check the admin signature, run one action in one transaction, answer with the envelope."""
-    return run_action(admin_caller)
+    return run_action(admin_caller, lazy=True)
 
 
 def user_api():
     """Check the user's access token, then run the action as ``api`` does."""
-    return run_action(token_caller)
+    return run_action(lambda req, spec: (token_caller(req, spec), ALL), lazy=False)
 
 
-def run_action(authenticate: Authenticate):
+def run_action(authenticate: Authenticate, lazy: bool):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
-    req = read_request(request)
+    req = read_request(request, lazy)
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
-    who = authenticated(authenticate, req, spec)
+    who, covers = authenticated(authenticate, req, spec)
     rate_limits.admit(who)
+    params = covered_params(with_body(req, request), covers)
     with calling_as(who), transaction(writes=spec is None or spec.writes):
-        result = idempotency.dispatch_once(req, spec, request.headers.get(idempotency.HEADER))
+        result = idempotency.dispatch_once(req.action, params, spec,
+                                           request.headers.get(idempotency.HEADER))
     if spec is not None and spec.writes:
         delivery.wake()  # committed: webhooks may have new events to send
     return answer(result)
 
 
-def authenticated(authenticate: Authenticate, req: SignedRequest, spec: Action | None) -> Caller:
+def authenticated(authenticate: Authenticate, req: SignedRequest,
+                  spec: Action | None) -> tuple[Caller, str]:
     """The caller, unless its IP used up its failed signatures (each failure is counted)."""
     rate_limits.refuse_guessing()
     try:

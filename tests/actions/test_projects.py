@@ -365,7 +365,7 @@ def test_add_project_group_without_title(api, name):
 @pytest.mark.parametrize("params, expected", [
     ({}, error(10, "Field is required", "title")),
     ({"title": "   "}, error(10, "Field is required", "title")),
-    ({"title": "t" * 1_000_000}, invalid("title", "longer than 500 characters")),
+    ({"title": "t" * 501}, invalid("title", "longer than 500 characters")),
     ({"title": "A", "datestart": "10.02.2024", "dateend": "09.02.2024"},
      invalid("dateend", "is before datestart")),
     ({"title": "A", "datestart": "31.02.2024"},

@@ -100,17 +100,30 @@ def test_form_body_signed_in_the_body(client):
 
 # -- where parameters come from --------------------------------------------------------------
 
-def test_query_and_json_body_merge_and_body_wins(client, echo):
-    query = "action=echo&a=query&b=query"
-    response = client.post(signed_url(query), data=json.dumps({"b": "body", "n": 5}),
+def test_the_admin_header_takes_the_json_body_as_sent(client, echo):
+    """The official clients sign the action and send the parameters as a JSON body."""
+    response = client.post("/api/admin/v2?action=echo&a=query",
+                           data=json.dumps({"b": "body", "n": 5}),
+                           headers={"Authorization": admin_header("echo")},
                            content_type="application/json")
     data = ok_data(response.get_json())
     assert (data["a"], data["b"], data["n"]) == ("query", "body", 5)
 
 
-def test_form_body_merges_with_query(client, echo):
-    response = client.post(signed_url("action=echo&a=1"), data={"b": "2"})
-    assert ok_data(response.get_json())["b"] == "2"
+def test_a_signed_query_runs_no_unsigned_body(client, echo):
+    response = client.post(signed_url("action=echo&a=query"), data=json.dumps({"b": "body"}),
+                           content_type="application/json")
+    assert response.get_json() == {
+        "status": "error", "status_code": 2,
+        "message": "Parameters outside the signature: the body is not signed, sign its "
+                   "parameters or leave them out", "message_details": "b"}
+
+
+def test_a_signed_form_body_runs_no_unsigned_query(client, echo):
+    body = "action=echo&a=1"
+    response = client.post("/api/admin/v2/?action=echo&b=2", data=f"{body}&hash={md5_hash(body)}",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.get_json()["message_details"] == "b"
 
 
 def test_php_brackets_fold_into_lists_and_objects(client, echo):
@@ -122,10 +135,10 @@ def test_php_brackets_fold_into_lists_and_objects(client, echo):
     assert data["data"] == {"key": "v"}
 
 
-def test_multipart_fields_and_files(client, echo):
+def test_multipart_files_beside_a_signed_query(client, echo):
     import io
-    response = client.post(signed_url("action=echo"), content_type="multipart/form-data",
-                           data={"text": "hi", "attach[0]": (io.BytesIO(b"x"), "a.txt")})
+    response = client.post(signed_url("action=echo&text=hi"), content_type="multipart/form-data",
+                           data={"attach[0]": (io.BytesIO(b"x"), "a.txt")})
     data = ok_data(response.get_json())
     assert data["text"] == "hi" and "FileStorage" in data["attach"][0]
 
