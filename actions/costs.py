@@ -80,9 +80,7 @@ def add_costs(params):
 @action(UpdateCostsIn, writes=True, aliases=("update_timemoney",))
 def update_costs(params):
     """Change the time, money, comment or date of a cost line (not its author)."""
-    cost = Cost.get_or_none(Cost.id == params["id_costs"])
-    if cost is None:
-        raise CostInvalid(details=str(params["id_costs"]))
+    cost = cost_or_fail(params["id_costs"])
     set_values(cost, params)
     cost.save()
 
@@ -90,8 +88,15 @@ def update_costs(params):
 @action(CostIdIn, writes=True, aliases=("delete_timemoney",))
 def delete_costs(params):
     """Delete a cost line."""
-    if not Cost.delete().where(Cost.id == params["id_costs"]).execute():
-        raise CostInvalid(details=str(params["id_costs"]))
+    cost_or_fail(params["id_costs"]).delete_instance()
+
+
+def cost_or_fail(id_costs: int) -> Cost:
+    """The cost line, if the caller may see its task."""
+    cost = visible_tasks(Cost.select().join(Task).where(Cost.id == id_costs)).first()
+    if cost is None:
+        raise CostInvalid(details=str(id_costs))
+    return cost
 
 
 def cost_author(email: str | None) -> User:

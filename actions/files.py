@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from actions.attachments import save_attachments, storage
 from actions.caller import acting_user
-from actions.lookups import project_or_fail, task_or_fail, visible_comments, visible_tasks
+from actions.lookups import (
+    file_or_fail,
+    project_or_fail,
+    task_or_fail,
+    visible_comments,
+    visible_tasks,
+)
 from actions.registry import action
 from models.comments import Comment
 from models.files import File
@@ -42,8 +48,8 @@ def get_files(params):
 @action(DownloadIn)
 def download(params):
     """Download a file: its raw bytes."""
-    file = File.get_or_none(File.id == params["id_file"])
-    path = storage().find(file.sha256) if file is not None else None
+    file = file_or_fail(params["id_file"], FileNotFound)
+    path = storage().find(file.sha256)
     if path is None:
         raise FileNotFound()
     return Download(path, file.name)

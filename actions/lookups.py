@@ -1,6 +1,7 @@
 """Lookups every resource shares: rows by id (or fail with the Worksection error), users by
 email, executives with their ANY/NOONE sentinels, tags by name or id; what a user token may
-see of hidden tasks and comments."""
+see: the projects it is a member of (all of them for an account admin), and there the tasks
+and comments that are not hidden from it. The admin key sees everything."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from actions.caller import caller
-from models.base import get_or_fail
 from models.comments import Comment, CommentVisibility
 from models.events import Event
-from models.members import User
-from models.projects import Project
+from models.files import File
+from models.members import ACCOUNT_ADMINS, User
+from models.projects import Project, ProjectMember
 from models.tags import DEFAULT_GROUP, Tag, TagGroup
 from models.tasks import Task, TaskVisibility
 from schemas.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
@@ -21,7 +22,23 @@ ANY, NOONE = "any", "noone"
 
 
 def project_or_fail(id_project: int) -> Project:
-    return get_or_fail(Project, id_project, ProjectInvalid)
+    """The project, if the caller may see it (another project is code 4 to a user not in it)."""
+    project = visible_projects(Project.select().where(Project.id == id_project)).first()
+    if project is None:
+        raise ProjectInvalid()
+    return project
+
+
+def visible_projects(query):
+    """Restrict a project query for a user token to the projects the user is a member of."""
+    user = caller().user
+    if user is None or user.role in ACCOUNT_ADMINS:
+        return query
+    return query.where(Project.id.in_(member_projects(user)))
+
+
+def member_projects(user: User):
+    return ProjectMember.select(ProjectMember.project).where(ProjectMember.user == user.id)
 
 
 def task_or_fail(id_task: int) -> Task:
@@ -33,8 +50,8 @@ def task_or_fail(id_task: int) -> Task:
 
 
 def visible_tasks(query):
-    """Restrict a task query for a user token: a hidden task shows to its author and to the
-    users it names. The admin key sees everything."""
+    """Restrict a task query for a user token: tasks of its projects; a hidden task shows to
+    its author and to the users it names. The admin key sees everything."""
     user = caller().user
     return query if user is None else query.where(task_visible_to(user))
 
@@ -52,20 +69,50 @@ def visible_events(query):
         return query
     hidden_tasks = Task.select(Task.id).where(~task_visible_to(user))
     hidden_comments = Comment.select(Comment.id).where(~comment_visible_to(user))
-    return query.where(Event.task_id.is_null() | Event.task_id.not_in(hidden_tasks),
-                       (Event.object_type != "comment") | Event.object_id.not_in(hidden_comments))
+    query = query.where(Event.task_id.is_null() | Event.task_id.not_in(hidden_tasks),
+                        (Event.object_type != "comment") | Event.object_id.not_in(hidden_comments))
+    if user.role in ACCOUNT_ADMINS:
+        return query
+    return query.where(Event.project_id.is_null() | Event.project_id.in_(member_projects(user)))
 
 
 def task_visible_to(user: User):
     named = TaskVisibility.select(TaskVisibility.task).where(TaskVisibility.user == user.id)
-    return (Task.hidden == False) | (Task.author == user.id) | Task.id.in_(named)  # noqa: E712
+    shown = (Task.hidden == False) | (Task.author == user.id) | Task.id.in_(named)  # noqa: E712
+    return shown if user.role in ACCOUNT_ADMINS else shown & Task.project.in_(
+        member_projects(user))
 
 
 def comment_visible_to(user: User):
     named = (CommentVisibility.select(CommentVisibility.comment)
              .where(CommentVisibility.user == user.id))
-    return ((Comment.hidden == False) | (Comment.author == user.id)  # noqa: E712
-            | Comment.id.in_(named))
+    tasks = Task.select(Task.id).where(task_visible_to(user))
+    return (((Comment.hidden == False) | (Comment.author == user.id)  # noqa: E712
+             | Comment.id.in_(named)) & Comment.task.in_(tasks))
+
+
+def file_or_fail(id_file: int, missing: type[ApiError]) -> File:
+    """The file, if the caller may see what it is attached to (the project, the task or the
+    comment); a file not attached yet, only to the user who uploaded it."""
+    file = File.get_or_none(File.id == id_file)
+    user = caller().user
+    if file is None or user is None:
+        return fail_if_none(file, missing)
+    if file.comment_id is not None:
+        seen = visible_comments(Comment.select().where(Comment.id == file.comment_id)).exists()
+    elif file.task_id is not None:
+        seen = visible_tasks(Task.select().where(Task.id == file.task_id)).exists()
+    elif file.project_id is not None:
+        seen = visible_projects(Project.select().where(Project.id == file.project_id)).exists()
+    else:
+        seen = file.author_id == user.id
+    return fail_if_none(file if seen else None, missing)
+
+
+def fail_if_none(row, missing: type[ApiError]):
+    if row is None:
+        raise missing()
+    return row
 
 
 def user_or_fail(email: str) -> User:

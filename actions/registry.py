@@ -31,15 +31,22 @@ class Action(NamedTuple):
     handler: Handler
     schema: Schema
     doc: str
-    writes: bool
+    writes: bool  # changes state, sends data out or makes a secret: a read-only key cannot
     canonical: str  # the action an alias stands for (its own name otherwise)
+    # Its transaction takes SQLite's write lock at the first write, not when it begins: for a
+    # write that first waits on the network (add_webhook's probe) without holding up others.
+    locks_late: bool = False
+
+    @property
+    def locks_at_start(self) -> bool:
+        return self.writes and not self.locks_late
 
 
 ACTIONS: dict[str, Action] = {}
 
 
 def action(schema: type[Schema], name: str | None = None, *, writes: bool = False,
-           aliases: Iterable[str] = ()) -> Callable[[Handler], Handler]:
+           aliases: Iterable[str] = (), locks_late: bool = False) -> Callable[[Handler], Handler]:
     """Register the decorated function as an action (and its legacy aliases)."""
 
     def register(fn: Handler) -> Handler:
@@ -49,7 +56,7 @@ def action(schema: type[Schema], name: str | None = None, *, writes: bool = Fals
         for key in (canonical, *aliases):
             if key in ACTIONS:
                 raise RuntimeError(f"duplicate action {key!r}")
-            ACTIONS[key] = Action(key, fn, instance, doc, writes, canonical)
+            ACTIONS[key] = Action(key, fn, instance, doc, writes, canonical, locks_late)
         return fn
 
     return register

@@ -44,9 +44,9 @@ def get_webhooks(params):
     return webhooks_out.dump(Webhook.select().order_by(Webhook.id))
 
 
-# writes=False begins the transaction DEFERRED on SQLite, so the probe (up to 5 s) does not hold
+# locks_late begins the transaction DEFERRED on SQLite, so the probe (up to 5 s) does not hold
 # the write lock; the insert is then the first statement, which takes it before any read.
-@action(AddWebhookIn, writes=False)
+@action(AddWebhookIn, writes=True, locks_late=True)
 def add_webhook(params):
     """Create a webhook for a URL that answers the probe; its signing secret is shown once."""
     config, url = current_app.config, params["url"]

@@ -16,6 +16,7 @@ from models.base import BaseModel, now
 
 ROLES = ("owner", "account admin", "team admin", "department admin", "user", "guest", "reader")
 INVITABLE_ROLES = ("user", "guest", "reader")
+ACCOUNT_ADMINS = ("owner", "account admin")  # see every project and manage the account
 CONTACT_PRESETS = ("USERS", "DEFAULT", "TEAM_ONLY", "HIDDEN")
 MAIN_TEAM = "Main team"
 

@@ -23,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 from actions.caller import caller
 from actions.registry import Action, dispatch
 from models.idempotency import StoredResponse
+from models.keys import seal, unseal
 from schemas.envelope import InvalidValue, KeyReused, ok
 
 HEADER = "Idempotency-Key"
@@ -56,10 +57,15 @@ def dispatch_once(action: str, params: dict[str, Any], spec: Action | None,
     if row.body is not None:
         if not hmac.compare_digest(row.fingerprint, fingerprint):
             raise KeyReused(details=key)
-        return Stored(row.body, replayed=True)
+        return Stored(unseal(row.body, master()), replayed=True)
     body = current_app.json.response(ok(dispatch(action, params))).get_data(as_text=True)
-    StoredResponse.update(body=body).where(StoredResponse.id == row.id).execute()
+    sealed = seal(body, master())  # an answer may hold a secret (add_webhook's)
+    StoredResponse.update(body=sealed).where(StoredResponse.id == row.id).execute()
     return Stored(body, replayed=False)
+
+
+def master() -> str:
+    return current_app.config["SECRET_KEY"]
 
 
 def idempotency_key(params: dict[str, Any], header: str | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from actions.caller import Caller
+from actions.gateway import roles
 from actions.gateway.params import SignedRequest
 from actions.registry import Action
 from models.tokens import Token
@@ -53,7 +54,8 @@ def scope_for(spec: Action) -> str | None:
 
 def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
     """The caller of a ``/api/oauth2`` request: the user of a live access token that has the
-    scope of the action (an unknown action is left to the dispatcher: code 0)."""
+    scope of the action and whose role allows it (an unknown action is left to the
+    dispatcher: code 0)."""
     secret = bearer_token(req)
     token = Token.find("access", secret) if secret else None
     if token is None or token.revoked_at is not None:
@@ -65,6 +67,8 @@ def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
     needed = scope_for(spec) if spec is not None else None
     if spec is not None and needed not in token.scope_list:
         raise ScopeDenied(details=needed or spec.canonical)
+    if spec is not None:
+        roles.refuse_unless_allowed(token.user, spec, req.params)
     return Caller(user=token.user)
 
 

@@ -48,7 +48,7 @@ def run_action(authenticate: Authenticate, lazy: bool):
     who, covers = authenticated(authenticate, req, spec)
     rate_limits.admit(who)
     params = covered_params(with_body(req, request), covers)
-    with calling_as(who), transaction(writes=spec is None or spec.writes):
+    with calling_as(who), transaction(writes=spec is None or spec.locks_at_start):
         result = idempotency.dispatch_once(req.action, params, spec,
                                            request.headers.get(idempotency.HEADER))
     if spec is not None and spec.writes:

@@ -305,6 +305,8 @@ def test_comment_changes_with_bad_input(api, draft, action, params, expected):
 
 
 def test_a_user_token_cannot_touch_a_hidden_comment_it_cannot_see(api, website, frank, kate):
+    ok_data(api.call("add_project_members", id_project=website,
+                     members=f"{frank.email},{kate.email}"))
     task = post_task(api, website)
     hidden = ok_data(api.call("post_comment", id_task=task, text="Secret", hidden=kate.email))
     for action, params in [("update_comment", {"text": "Mine now"}), ("delete_comment", {})]:

@@ -15,7 +15,7 @@ from worksection.client import Client
 import actions.timers
 from models.costs import Cost
 from models.members import User
-from models.projects import Project
+from models.projects import Project, ProjectMember
 from models.tasks import Task
 from models.timers import Timer
 
@@ -32,6 +32,7 @@ def ws(app, monkeypatch):
     frank = User.create(email=FRANK["email"], first_name="Frank", last_name="Harper",
                         rate=Decimal(11))
     project = Project.create(name="Performance improvement", author=owner)
+    ProjectMember.create(project=project, user=frank)
     revision = Task.create(project=project, name="Workflow revision", author=owner,
                            user_to=frank, date_added=dt.datetime(2021, 1, 1, 9, 11))
     rollout = Task.create(project=project, name="Worksection implementation", author=owner,

@@ -20,7 +20,7 @@ from actions.registry import ACTIONS
 from models.base import now
 from models.costs import Cost
 from models.members import Team, User
-from models.projects import Project
+from models.projects import Project, ProjectMember
 from models.tasks import Task
 from models.tokens import SCOPES, OAuthClient, Token
 
@@ -68,6 +68,14 @@ def with_password(app, frank):
                                           input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     return frank
+
+
+def project_of_everyone() -> Project:
+    """A project every user is a member of (a user token sees only its own projects)."""
+    project = Project.create(name="P", author=User.owner())
+    for user in User.select():
+        ProjectMember.get_or_create(project=project, user=user)
+    return project
 
 
 # Scopes ---------------------------------------------------------------------------------------
@@ -145,7 +153,7 @@ def test_a_disabled_users_token_is_refused(user_api, frank):
 
 
 def test_a_scope_not_granted_is_refused_and_nothing_is_written(user_api, frank):
-    project = Project.create(name="P", author=User.owner())
+    project = project_of_everyone()
     token = token_for(frank, scopes=["tasks_read"])
     assert user_api.call(token, "post_task", id_project=project.id, title="T") == {
         "status": "error", "status_code": 2,
@@ -156,7 +164,7 @@ def test_a_scope_not_granted_is_refused_and_nothing_is_written(user_api, frank):
 
 
 def test_the_token_user_is_the_author_whatever_email_user_from_says(user_api, frank):
-    project = Project.create(name="P", author=User.owner())
+    project = project_of_everyone()
     token = token_for(frank)
     task = ok_data(user_api.call(token, "post_task", id_project=project.id, title="T",
                                  email_user_from=OWNER_EMAIL))
@@ -192,7 +200,7 @@ def test_me_with_the_admin_key_needs_a_user_token(api):
 # The token user's timers --------------------------------------------------------------------------
 
 def test_my_timer_end_to_end(user_api, api, frank):
-    project = Project.create(name="P", author=User.owner())
+    project = project_of_everyone()
     task = Task.create(project=project, name="T", author=User.owner())
     token = token_for(frank)
     assert user_api.call(token, "get_my_timer") == {"status": "ok", "data": []}
@@ -225,7 +233,8 @@ def test_admin_only_timer_actions_refuse_a_user_token(user_api, frank):
 def hidden(api, frank, kate):
     """Task ``open`` with an open and a hidden subtask, comments open / for Kate / by Frank;
     ``secret`` hidden for Kate; ``franks`` hidden and written by Frank."""
-    project = ok_data(api.call("post_project", title="P"))["id"]
+    project = ok_data(api.call("post_project", title="P",
+                               members=f"{frank.email},{kate.email}"))["id"]
 
     def task(**params):
         return int(ok_data(api.call("post_task", id_project=project, **params))["id"])
@@ -302,7 +311,11 @@ def test_hidden_comments_in_get_comments(user_api, api, frank, hidden):
     assert ids(user_api.call(h.frank, "get_comments", id_task=h.open)) == [h.note, h.said]
     assert ids(user_api.call(h.kate, "get_comments", id_task=h.open)) == [
         h.note, h.whisper, h.said]
-    outsider = token_for(User.create(email="olga@ws.com"))
+    olga = User.create(email="olga@ws.com")
+    outsider = token_for(olga)
+    assert user_api.call(outsider, "get_comments", id_task=h.open) == {
+        "status": "error", "status_code": 5, "message": "Task is invalid"}  # not in the project
+    ProjectMember.create(project=h.project, user=olga)
     assert ids(user_api.call(outsider, "get_comments", id_task=h.open)) == [h.said]
     assert ids(api.call("get_comments", id_task=h.open)) == [h.note, h.whisper, h.said]
 
@@ -572,7 +585,7 @@ def test_passwords_and_secrets_are_not_stored_in_clear(app, oauth_client, with_p
 # The official client in token mode ----------------------------------------------------------------
 
 def test_official_client_with_a_user_token(live_server, frank):
-    project = Project.create(name="P", author=User.owner())
+    project = project_of_everyone()
     task = Task.create(project=project, name="T", author=User.owner())
     secret = Task.create(project=project, name="S", author=User.owner(), hidden=True)
     ws = Client(live_server).set_access_token(token_for(frank))
