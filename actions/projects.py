@@ -10,7 +10,14 @@ from peewee import JOIN
 from actions.attachments import save_attachments
 from actions.caller import acting_user
 from actions.custom_fields import save_values, values_of
-from actions.lookups import executive, project_or_fail, tags_named, user_or_fail, users_or_fail
+from actions.lookups import (
+    executive,
+    project_or_fail,
+    tags_named,
+    user_or_fail,
+    users_or_fail,
+    visible_projects,
+)
 from actions.registry import action
 from models.base import now
 from models.events import record
@@ -59,7 +66,7 @@ class AlreadyActive(ApiError):
 @action(GetProjectsIn)
 def get_projects(params):
     """Get all projects, or those with one status."""
-    query = projects_query().order_by(Project.id)
+    query = visible_projects(projects_query()).order_by(Project.id)
     if "filter" in params:  # the docs and the 2026 client say "archived", the server "archive"
         query = query.where(Project.status == params["filter"].replace("archived", "archive"))
     return dump_projects(list(query), params["extra"])
@@ -170,7 +177,7 @@ def projects_query():
 
 
 def project_with_people(id_project: int) -> Project:
-    project = projects_query().where(Project.id == id_project).first()
+    project = visible_projects(projects_query()).where(Project.id == id_project).first()
     if project is None:
         raise ProjectInvalid()
     return project

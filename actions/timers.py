@@ -19,7 +19,7 @@ from models.members import User
 from models.tasks import Task
 from models.timers import Timer
 from schemas.base import Params
-from schemas.envelope import ApiError, UserOnly
+from schemas.envelope import AdminOnly, ApiError, UserOnly
 from schemas.timers import (
     StartMyTimerIn,
     StopMyTimerIn,
@@ -40,10 +40,6 @@ class TimerNotFound(ApiError):
 
 class TimerNotStarted(ApiError):
     status_code, message = 7, "Timer is not started"
-
-
-class AdminOnly(ApiError):
-    status_code, message = 2, "This action needs the admin API key"
 
 
 @action(Params)

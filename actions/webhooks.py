@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from peewee import prefetch
 
-from actions.delivery.outbound import address_allowed, probe
+from actions.delivery.outbound import Refused, probe, resolve
 from actions.delivery.signing import new_secret
 from actions.registry import action
 from models.base import get_or_fail
@@ -38,6 +38,10 @@ class UrlNotAllowed(ApiError):
     status_code, message = 11, "Url should be public: loopback and private addresses are refused"
 
 
+class UrlNotResolving(ApiError):
+    status_code, message = 11, "Url's host name does not resolve"
+
+
 @action(Params)
 def get_webhooks(params):
     """Get the account's webhooks."""
@@ -50,11 +54,12 @@ def get_webhooks(params):
 def add_webhook(params):
     """Create a webhook for a URL that answers the probe; its signing secret is shown once."""
     config, url = current_app.config, params["url"]
-    if not address_allowed(url, config["WEBHOOK_ALLOW_PRIVATE"]):
-        raise UrlNotAllowed(details=url)
+    address = resolve(url, config["WEBHOOK_ALLOW_PRIVATE"])
+    if isinstance(address, Refused):
+        raise (UrlNotResolving if "resolve" in address.reason else UrlNotAllowed)(details=url)
     secret = new_secret()
     user, password = params.get("http_user", ""), params.get("http_pass", "")
-    if not probe(url, secret, user, password, config["WEBHOOK_TIMEOUT"]):
+    if not probe(url, secret, user, password, config["WEBHOOK_TIMEOUT"], address):
         raise UrlNotResponding(details=url)
     webhook = create_webhook(params, secret, config["SECRET_KEY"])
     return Reply(id=webhook.id, secret=secret)

@@ -82,6 +82,10 @@ class Forbidden(ApiError):
     status_code, message = 2, "Action is not allowed for this key"
 
 
+class AdminOnly(ApiError):
+    status_code, message = 2, "This action needs the admin API key"
+
+
 class UserOnly(ApiError):
     status_code, message = 2, "This action needs a user access token"
 

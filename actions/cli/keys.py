@@ -48,14 +48,19 @@ def duration(allow_zero: bool):
 @click.option("--scopes", default=ALL_SCOPES, show_default=True,
               help="'*' (everything), 'read' (every action that writes nothing) and/or "
                    "action names, comma-separated.")
-def create_key(name: str, scopes: str) -> None:
+@click.option("--require-strict", is_flag=True,
+              help="Accept only the Taskgate-HMAC-SHA256 scheme, which signs everything.")
+@click.option("--no-legacy", is_flag=True,
+              help="Refuse the legacy md5(page + action + key), which signs no parameter.")
+def create_key(name: str, scopes: str, require_strict: bool, no_legacy: bool) -> None:
     """Create the API key NAME and print its secret (shown once)."""
     if not KEY_NAME.fullmatch(name):
         raise click.BadParameter("letters, digits, '_', '.', '-' (at most 100)", param_hint="NAME")
     if ApiKey.get_or_none(ApiKey.name == name) is not None:
         raise click.UsageError(f"a key named {name!r} exists (revoked names are not reused)")
     with db.atomic():
-        _, secret = ApiKey.issue(name, master(), scopes=scope_list(scopes))
+        _, secret = ApiKey.issue(name, master(), scopes=scope_list(scopes),
+                                 require_strict=require_strict, allow_legacy=not no_legacy)
     click.echo(f"API key {name} (shown once): {secret}")
 
 
@@ -63,13 +68,34 @@ def create_key(name: str, scopes: str) -> None:
 def list_keys() -> None:
     """List the keys: name, scopes, created, last used, revoked (never the secret)."""
     moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = [("NAME", "SCOPES", "CREATED (UTC)", "LAST USED", "STATE")]
+    rows = [("NAME", "SCOPES", "SCHEMES", "CREATED (UTC)", "LAST USED", "STATE")]
     for key in ApiKey.select().order_by(ApiKey.id):
-        rows.append((key.name, key.scopes, when(key.created), when(key.last_used) or "never",
-                     state(key, moment)))
-    widths = [max(len(row[i]) for row in rows) + 2 for i in range(4)]
+        rows.append((key.name, key.scopes, schemes(key), when(key.created),
+                     when(key.last_used) or "never", state(key, moment)))
+    widths = [max(len(row[i]) for row in rows) + 2 for i in range(5)]
     for row in rows:
-        click.echo("".join(row[i].ljust(widths[i]) for i in range(4)) + row[4])
+        click.echo("".join(row[i].ljust(widths[i]) for i in range(5)) + row[5])
+
+
+@keys.command("set")
+@click.argument("name")
+@click.option("--require-strict/--any-scheme", default=None,
+              help="Accept only the Taskgate-HMAC-SHA256 scheme, or every scheme again.")
+@click.option("--legacy/--no-legacy", default=None,
+              help="Accept or refuse the legacy md5(page + action + key).")
+def set_key(name: str, require_strict: bool | None, legacy: bool | None) -> None:
+    """Change which signature schemes the key NAME accepts (its old secrets too)."""
+    changes = {field: value for field, value in (("require_strict", require_strict),
+                                                  ("allow_legacy", legacy)) if value is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give --require-strict/--any-scheme or "
+                               "--legacy/--no-legacy")
+    family = [key.id for key in ApiKey.active() if name in (key.name, key.family)]
+    if not family:
+        raise click.UsageError(f"no active key named {name!r}")
+    with db.atomic():
+        ApiKey.update(**changes).where(ApiKey.id.in_(family)).execute()
+    click.echo(f"{name}: {schemes(ApiKey.get_by_id(family[-1]))}")
 
 
 @keys.command("rotate")
@@ -140,6 +166,12 @@ def scope_list(text: str) -> str:
                                  param_hint="--scopes")
     names = [s if s in (ALL_SCOPES, READ_SCOPE) else ACTIONS[s].canonical for s in scopes]
     return ",".join(dict.fromkeys(names))
+
+
+def schemes(key: ApiKey) -> str:
+    if key.require_strict:
+        return "strict only"
+    return "all" if key.allow_legacy else "all but legacy"
 
 
 def state(key: ApiKey, moment: dt.datetime) -> str:

@@ -1,4 +1,5 @@
-"""One outbound POST to a receiver, the URL probe, and the SSRF guard on its address."""
+"""One outbound POST to a receiver, the URL probe, and the SSRF guard on its address: the
+host name is resolved once, checked, and the connection goes to that address."""
 
 from __future__ import annotations
 
@@ -7,27 +8,43 @@ import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from actions.delivery.signing import headers_for
 
 MAX_ANSWER = 64 * 1024  # bytes of a receiver's answer worth reading
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class Refused(NamedTuple):
+    """Why a receiver's address is refused."""
+
+    reason: str
+
+
+def resolve(url: str, allow_private: bool) -> str | Refused:
+    """The address to connect to for this URL, checked once and then used for the connection
+    (a name that resolves again elsewhere, DNS rebinding, is never asked twice); or why not:
+    a name that does not resolve, or any of its addresses loopback or private."""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme],
+                                   type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, KeyError, ValueError):
+        return Refused("the host name does not resolve")
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        return Refused("the host name does not resolve")
+    if not allow_private and not all(is_public(address) for address in addresses):
+        return Refused("a loopback or private address")
+    return addresses[0]
 
 
 def address_allowed(url: str, allow_private: bool) -> bool:
-    """Whether every address the URL's host resolves to is public (or private ones are allowed).
-    A host that does not resolve is left to fail on its own."""
-    if allow_private:
-        return True
-    try:
-        infos = socket.getaddrinfo(urlsplit(url).hostname, None)
-    except (OSError, UnicodeError):
-        return True
-    return all(is_public(info[4][0]) for info in infos)
+    return not isinstance(resolve(url, allow_private), Refused)
 
 
 def is_public(address: str) -> bool:
@@ -49,39 +66,61 @@ class Outcome(NamedTuple):
         return self.code is not None and 200 <= self.code < 300
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failure: following it could reach an address the guard refused."""
+class PinnedHTTP(http.client.HTTPConnection):
+    """A connection to the address that was checked, whatever the name resolves to now."""
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    def __init__(self, host: str, address: str, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-OPENER = urllib.request.build_opener(NoRedirects)
+class PinnedHTTPS(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is checked against the URL's host name."""
+
+    def __init__(self, host: str, address: str, **kwargs: Any) -> None:
+        super().__init__(host, context=ssl.create_default_context(), **kwargs)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def post(url: str, body: str, headers: dict[str, str], timeout: float) -> Outcome:
-    """POST ``body`` and report what happened; never raises for a network problem."""
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+def post(url: str, body: str, headers: dict[str, str], timeout: float,
+         address: str) -> Outcome:
+    """POST ``body`` to ``address`` (a redirect is not followed: it could lead to an address the
+    guard refuses) and report what happened; never raises for a network problem."""
+    parts = urlsplit(url)
+    connection_class = PinnedHTTPS if parts.scheme == "https" else PinnedHTTP
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     started = time.monotonic()
     code, error, answer = None, "", ""
     try:
-        with OPENER.open(request, timeout=timeout) as response:
+        connection = connection_class(parts.hostname, address, port=parts.port, timeout=timeout)
+        try:
+            connection.request("POST", path, body=body.encode(), headers=headers)
+            response = connection.getresponse()
             code = response.status
-            answer = response.read(MAX_ANSWER).decode("utf-8", "replace")
-    except urllib.error.HTTPError as err:
-        code, error = err.code, f"HTTP {err.code}"
-        err.close()
-    except urllib.error.URLError as err:
-        error = str(err.reason)
+            if 200 <= code < 300:
+                answer = response.read(MAX_ANSWER).decode("utf-8", "replace")
+            else:
+                error = f"HTTP {code}"
+        finally:
+            connection.close()
     except (OSError, http.client.HTTPException, ValueError) as err:
         error = str(err) or err.__class__.__name__
     return Outcome(code, error[:500], answer, int((time.monotonic() - started) * 1000))
 
 
-def probe(url: str, secret: str, user: str, password: str, timeout: float) -> bool:
+def probe(url: str, secret: str, user: str, password: str, timeout: float,
+          address: str) -> bool:
     """Worksection's check of a new URL: it must answer 200 with ``{"status": "OK"}``."""
     message_id = "msg_probe_" + secrets.token_hex(8)
-    outcome = post(url, "[]", headers_for(secret, message_id, "[]", user, password), timeout)
+    headers = headers_for(secret, message_id, "[]", user, password)
+    outcome = post(url, "[]", headers, timeout, address)
     return outcome.code == 200 and answers_ok(outcome.answer)
 
 

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from peewee import JOIN
 
-from actions.delivery.outbound import Outcome, address_allowed, post
+from actions.delivery.outbound import Outcome, Refused, post, resolve
 from actions.delivery.signing import headers_for
 from models.base import db
 from models.events import Event
@@ -128,13 +128,14 @@ def send_due(config: Any, clock: Clock) -> tuple[int, int]:
 
 def send(delivery: WebhookDelivery, config: Any) -> Outcome:
     webhook = delivery.webhook
-    if not address_allowed(webhook.url, config["WEBHOOK_ALLOW_PRIVATE"]):
-        return Outcome(None, "address not allowed", "", 0)
+    address = resolve(webhook.url, config["WEBHOOK_ALLOW_PRIVATE"])
+    if isinstance(address, Refused):
+        return Outcome(None, f"address not allowed: {address.reason}", "", 0)
     master = config["SECRET_KEY"]
     password = unseal(webhook.sealed_pass, master) if webhook.sealed_pass else ""
     headers = headers_for(unseal(webhook.sealed_secret, master), delivery.message_id,
                           delivery.body, webhook.http_user, password)
-    return post(webhook.url, delivery.body, headers, config["WEBHOOK_TIMEOUT"])
+    return post(webhook.url, delivery.body, headers, config["WEBHOOK_TIMEOUT"], address)
 
 
 def settle(delivery: WebhookDelivery, outcome: Outcome, started: dt.datetime,

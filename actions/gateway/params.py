@@ -129,8 +129,9 @@ def read_limited(request: Request) -> bytes:
     even when it comes chunked, without a Content-Length to check first."""
     if request.mimetype == "multipart/form-data":
         return b""
-    raw = request.stream.read()  # a limited stream raises once it passes the limit
-    if request.max_content_length is not None and len(raw) > request.max_content_length:
+    raw = request.stream.read()  # stops at the limit, silently: see what is left
+    limit = request.max_content_length
+    if limit is not None and len(raw) >= limit and request.input_stream.read(1):
         raise RequestEntityTooLarge()
     return raw
 

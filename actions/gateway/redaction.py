@@ -16,8 +16,16 @@ from flask import Flask
 
 SECRET_PARAMS = ("hash", "signature", "access_token", "refresh_token", "client_secret",
                  "password")
-SECRET_VALUE = re.compile(rf"(?<![\w\[])({'|'.join(SECRET_PARAMS)})=[^&\s\"'#]*",
-                          re.IGNORECASE)
+
+
+def spelled_any_way(name: str) -> str:
+    """A pattern for ``name`` with any of its characters percent-encoded (``h%61sh``)."""
+    return "".join(f"(?:{re.escape(c)}|%{ord(c):02x})" for c in name)
+
+
+SECRET_VALUE = re.compile(
+    rf"(?<![\w\[%])({'|'.join(spelled_any_way(name) for name in SECRET_PARAMS)})=[^&\s\"'#]*",
+    re.IGNORECASE)
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from actions.registry import Action
 from models.members import User
-from schemas.envelope import ApiError
+from schemas.envelope import AdminOnly, ApiError
 
 OWNER, ACCOUNT_ADMIN, TEAM_ADMIN, DEPARTMENT_ADMIN = (
     "owner", "account admin", "team admin", "department admin")
@@ -44,9 +44,11 @@ WHO_MAY = {
         get_contacts get_contact_groups get_projects get_project get_project_groups get_events
         get_project_custom_fields get_all_tasks get_tasks get_task search_tasks
         get_task_custom_fields get_comments get_task_tags get_task_tag_groups get_project_tags
-        get_project_tag_groups get_costs get_costs_total get_timers stop_timer get_my_timer
-        get_files download""",
+        get_project_tag_groups get_costs get_costs_total get_my_timer get_files download""",
 }
+ADMIN_KEY_ONLY = frozenset({"get_timers", "stop_timer"})  # every user's timers
+TOKEN_ONLY = frozenset({"me", "get_my_timer", "start_my_timer", "stop_my_timer",
+                        "delete_my_timer"})  # the caller's own: there is none with the admin key
 ROLES_OF = {name: roles for roles, names in WHO_MAY.items() for name in names.split()}
 USER_TARGETS = ("update_user", "enable_user", "disable_user")  # checked against their target
 
@@ -57,6 +59,8 @@ class RoleDenied(ApiError):
 
 def refuse_unless_allowed(user: User, spec: Action, params: Mapping[str, Any]) -> None:
     """``RoleDenied`` unless the user's role may run this action (on this target user)."""
+    if spec.canonical in ADMIN_KEY_ONLY:
+        raise AdminOnly()
     if user.role not in ROLES_OF.get(spec.canonical, ()):
         raise RoleDenied(details=f"{spec.canonical}: {user.role}")
     if spec.canonical in USER_TARGETS:

@@ -33,11 +33,11 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 from flask import current_app
 
 from actions.caller import Caller
-from actions.gateway import signed_urls, strict
+from actions.gateway import roles, signed_urls, strict
 from actions.gateway.params import NO_BODY, Part, SignedRequest
 from actions.registry import Action
 from models.keys import ApiKey
-from schemas.envelope import BadHash, Forbidden, Unsigned
+from schemas.envelope import BadHash, Forbidden, Unsigned, UserOnly
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -160,6 +160,8 @@ def admin_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str]:
     key, covers = authenticate(req)
     if spec is not None and not key.allows(spec.canonical, spec.writes):
         raise Forbidden(details=req.action)
+    if spec is not None and spec.canonical in roles.TOKEN_ONLY:
+        raise UserOnly()
     return Caller(key=key), covers
 
 

@@ -114,9 +114,14 @@ def test_add_webhook_refuses_a_url_that_fails_the_probe(hooks_app, api, receiver
     assert state() == [[], []]
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:{port}/", "http://localhost:{port}/hook",
-    "http://no-such-host.invalid/hook"])
+def test_add_webhook_refuses_a_host_name_that_does_not_resolve(hooks_app, api):
+    url = "http://no-such-host.invalid/hook"
+    assert api.call("add_webhook", url=url, events="post_task") == error(
+        11, "Url's host name does not resolve", url)
+    assert state() == [[], []]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/", "http://localhost:{port}/hook"])
 def test_add_webhook_refuses_a_url_where_nothing_answers(hooks_app, api, url):
     url = url.format(port=free_port())
     assert api.call("add_webhook", url=url, events="post_task") == error(11, PROBE_FAILED, url)

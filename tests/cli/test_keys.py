@@ -43,7 +43,8 @@ def test_create_prints_a_working_secret_once_and_list_never_shows_it(app, api):
     code, listing = keys(app, "list")
     assert code == 0 and secret not in listing and API_KEY not in listing
     header, admin, backup = listing.splitlines()
-    assert header.split() == ["NAME", "SCOPES", "CREATED", "(UTC)", "LAST", "USED", "STATE"]
+    assert header.split() == ["NAME", "SCOPES", "SCHEMES", "CREATED", "(UTC)", "LAST", "USED",
+                              "STATE"]
     assert admin.split()[:2] == ["admin", "*"] and admin.split()[-1] == "active"
     assert backup.split()[:2] == ["backup-script", "*"]
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d  +active$", backup)  # used just now

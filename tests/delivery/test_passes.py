@@ -163,7 +163,8 @@ def test_a_url_that_turned_private_is_not_called(hooks_app, api, receiver, proje
     hooks_app.config["WEBHOOK_ALLOW_PRIVATE"] = False
     post_task(api, project)
     assert deliver(hooks_app, clock) == (1, 0, 1)
-    assert receiver.deliveries == [] and WebhookAttempt.get().error == "address not allowed"
+    assert receiver.deliveries == [] and WebhookAttempt.get().error == (
+        "address not allowed: a loopback or private address")
 
 
 def test_a_redirect_is_not_followed(hooks_app, api, receiver, project, clock):
