@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
     "MAX_FORM_PARTS": 1000,  # fields and files of a multipart body
     "MAX_QUERY_LENGTH": 16 * 1024,  # bytes of query string; longer is refused (414)
+    "MAX_BODY_BEFORE_AUTH": 256 * 1024,  # a form or JSON body holding its own hash or action
     "MAX_FILE_SIZE": 25 * 1024 * 1024,  # bytes per uploaded file
     "WEBHOOK_ALLOW_PRIVATE": False,  # refuse receivers on loopback/private addresses (SSRF)
     "WEBHOOK_TIMEOUT": 5,  # seconds a receiver has to answer (Worksection's limit)

@@ -70,6 +70,10 @@ class BadRequest(ApiError):
     status_code, message = 10, "Request is invalid"
 
 
+class BodyTooLarge(BadRequest):
+    status_code, http_status = 413, 413
+
+
 class UriTooLong(BadRequest):
     status_code, http_status = 414, 414
 

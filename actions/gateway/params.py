@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from flask import Request, current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from schemas.envelope import BadRequest, UriTooLong
+from schemas.envelope import BadRequest, BodyTooLarge, UriTooLong
 
 BRACKETS = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
 # Objects whose bracket keys are ids, not list positions: custom_fields[12]=x is {"12": "x"}.
@@ -98,7 +98,26 @@ def read_request(request: Request, lazy: bool = True) -> SignedRequest:
                         method=request.method, path=request.path)
     signed = "hash" in query.params or "signature" in query.params or req.authorization
     needed = not lazy or "action" not in query.params or not signed or is_strict(req)
-    return with_body(req, request) if needed else req
+    if not needed:
+        return req
+    if lazy and request.mimetype != "multipart/form-data":
+        refuse_large_unsigned(request, current_app.config["MAX_BODY_BEFORE_AUTH"])
+    return with_body(req, request)
+
+
+def refuse_large_unsigned(request: Request, limit: int) -> None:
+    """A body read before the signature is checked (it carries the hash or the action) is
+    bounded, so that refusing a forged one stays cheap; a bigger one goes beside a signed
+    query, or with the Admin or strict header."""
+    size = request.content_length
+    if size is None:  # chunked: peek at most one byte past the bound
+        data = request.stream.read(limit + 1)
+        request._cached_data = data  # read_limited reads it back from here
+        size = len(data)
+    if size > limit:
+        raise BodyTooLarge(f"A body that carries its own hash or action is limited to {limit} "
+                           "bytes: put the hash and the action in the query string",
+                           details=size)
 
 
 def with_body(req: SignedRequest, request: Request) -> SignedRequest:
@@ -129,6 +148,9 @@ def read_limited(request: Request) -> bytes:
     even when it comes chunked, without a Content-Length to check first."""
     if request.mimetype == "multipart/form-data":
         return b""
+    cached = getattr(request, "_cached_data", None)
+    if cached is not None:
+        return cached
     raw = request.stream.read()  # stops at the limit, silently: see what is left
     limit = request.max_content_length
     if limit is not None and len(raw) >= limit and request.input_stream.read(1):
