@@ -88,3 +88,10 @@ def test_the_filter_is_installed_once_however_many_apps_are_made(app):
     create_app({**app.config, "TESTING": True})
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
         assert logging.getLogger(name).filters.count(REDACT) == 1
+
+
+@pytest.mark.parametrize("name", ["h%61sh", "%68%61%73%68", "HASH", "sign%61ture",
+                                  "access%5Ftoken"])
+def test_a_percent_encoded_secret_name_is_masked_too(name):
+    assert redact(f"GET /api/admin/v2/?action=get_users&{name}=abc123 HTTP/1.1") == (
+        f"GET /api/admin/v2/?action=get_users&{name}=*** HTTP/1.1")
