@@ -21,7 +21,8 @@ COLLECTION = ROOT.parent / "shared" / "spec" / "postman" / "ws_client_api_postma
 NEWMAN = shutil.which("newman") or next(
     (str(p) for p in [ROOT / ".ci" / "node" / "node_modules" / ".bin" / "newman"] if p.exists()),
     None)
-USER_ONLY = {"me", "get_my_timer", "stop_my_timer"}  # need a user token, not the admin key
+# Actions that need a user token: with the admin key they answer "needs a user access token".
+USER_ONLY = {"me", "get_my_timer", "start_my_timer", "stop_my_timer", "delete_my_timer"}
 
 pytestmark = [
     pytest.mark.skipif(NEWMAN is None, reason="newman is not installed "
