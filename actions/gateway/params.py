@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from flask import Request
 
-from schemas.envelope import BadRequest
+from schemas.envelope import ActionMismatch, BadRequest
 
 BRACKETS = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
 # Objects whose bracket keys are ids, not list positions: custom_fields[12]=x is {"12": "x"}.
@@ -38,13 +38,18 @@ class SignedRequest:
     hash_values: tuple[str, ...] = field(default=())
 
 
-def read_request(request: Request) -> SignedRequest:
-    """Parse a request into merged parameters plus the raw parts a signature covers."""
+def read_request(request: Request, path_action: str | None = None) -> SignedRequest:
+    """Parse a request into merged parameters plus the raw parts a signature covers.
+
+    ``path_action`` is the action named by the path (``/api/admin/v2/<action>``): it is signed
+    as if the query began with ``action=<path_action>&``."""
     raw_query = decode(request.query_string, "the query string")
     pairs = parse_pairs(raw_query, "the query string")
     body, raw_form = read_body(request)
     params = fold(pairs)
     params.update(body)
+    if path_action is not None:
+        params, raw_query, raw_form = with_path_action(path_action, params, raw_query, raw_form)
     refuse_nul(params)
     hashes = tuple(v for k, v in pairs if k == "hash")
     if "hash" in body:
@@ -54,6 +59,27 @@ def read_request(request: Request) -> SignedRequest:
                          raw_query=raw_query, raw_form=raw_form,
                          authorization=request.headers.get("Authorization", ""),
                          hash_values=hashes)
+
+
+def with_path_action(action: str, params: dict[str, Any], raw_query: str,
+                     raw_form: str | None) -> tuple[dict[str, Any], str, str | None]:
+    """The parameters with the path's action first, and the texts they are signed as."""
+    named = params.get("action")
+    if named is not None and named != action:
+        raise ActionMismatch(details=f"{named} != {action}")
+    return ({"action": action, **params}, signed_as(action, raw_query),
+            None if raw_form is None else signed_as(action, raw_form))
+
+
+def signed_as(action: str, raw: str) -> str:
+    """A raw query or form as signed for the path's action: as sent when it names the action
+    itself, else with ``action=<action>&`` in front (a hash never runs another action)."""
+    named = {value for key, value in parse_pairs(raw, "the query string") if key == "action"}
+    if named - {action}:
+        raise ActionMismatch(details=f"{','.join(sorted(named))} != {action}")
+    if named:
+        return raw
+    return f"action={quote(action, safe='')}" + (f"&{raw}" if raw else "")
 
 
 def refuse_nul(value: Any, name: str = "") -> None:

@@ -32,14 +32,19 @@ def api():
     return run_action(admin_caller)
 
 
+def api_path(action: str):
+    """``/api/admin/v2/<action>``: ``api`` with the action named by the path (and signed)."""
+    return run_action(admin_caller, path_action=action)
+
+
 def user_api():
     """Check the user's access token, then run the action as ``api`` does."""
     return run_action(token_caller)
 
 
-def run_action(authenticate: Authenticate):
+def run_action(authenticate: Authenticate, path_action: str | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
-    req = read_request(request)
+    req = read_request(request, path_action)
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
