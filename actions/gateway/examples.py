@@ -41,7 +41,7 @@ def schema_of(value: Any) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         for item in value:
             merged = merge(merged, schema_of(item))
-        return {"type": "array", "items": merged} if merged else {"type": "array"}
+        return {"type": "array", "items": merged}
     if isinstance(value, dict):
         return {"type": "object",
                 "properties": {key: schema_of(item) for key, item in value.items()}}

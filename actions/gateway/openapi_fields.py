@@ -97,6 +97,8 @@ def field_facts(self, field: fields.Field, ret: dict[str, Any], **_: Any) -> dic
     if isinstance(field, Words):
         facts = {"type": "string", "description": "A comma list of: "
                  f"{', '.join(sorted(field.allowed))} (unknown words are ignored)."}
+    if isinstance(field, Flag) and isinstance(ret.get("default"), bool):
+        facts["default"] = int(ret["default"])
     if "type" not in ret | facts:
         facts["type"] = "string"
     return facts
