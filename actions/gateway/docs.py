@@ -142,7 +142,7 @@ def filter_language() -> dict[str, Any]:
             "max_values": filter_syntax.MAX_VALUES, "max_depth": filter_syntax.MAX_DEPTH}
 
 
-CODE_SPAN = re.compile(r"`([^`]+)`")
+CODE_SPAN = re.compile(r"``?([^`]+)``?")
 
 
 def code_spans(text: str) -> Markup:
