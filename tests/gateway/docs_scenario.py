@@ -41,9 +41,10 @@ STEPS: list[tuple[str, dict, str | None]] = [
                                "options": "Low,High"}, "tfield"),
     ("update_task_custom_field", {"id": "$tfield", "options": "Low,Medium,High"}, None),
     ("update_project_custom_field", {"id": "$pfield", "descr": "Accounting code"}, None),
+    # Deletions last: SQLite reuses a deleted row's id where PostgreSQL does not.
     ("add_task_custom_field", {"name": "Obsolete"}, "oldfield"),
-    ("delete_task_custom_field", {"id": "$oldfield"}, None),
     ("add_project_custom_field", {"name": "Obsolete"}, "oldpfield"),
+    ("delete_task_custom_field", {"id": "$oldfield"}, None),
     ("delete_project_custom_field", {"id": "$oldpfield"}, None),
     ("get_task_custom_fields", {}, None),
     ("get_project_custom_fields", {}, None),

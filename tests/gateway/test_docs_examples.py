@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 from conftest import API_KEY, md5_hash, php_query
@@ -21,6 +22,7 @@ from actions.registry import ACTIONS
 from models.members import User
 from models.tokens import SCOPES, Token
 
+OUTPUT = Path(__file__).resolve().parents[1] / "output"
 ADMIN, USER = "/api/admin/v2/", "/api/oauth2/"
 HOOK_URL = "https://hooks.example.com/taskgate"
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?|\d{2}:\d{2}")
@@ -122,6 +124,9 @@ def test_every_action_has_a_real_example_and_the_file_is_current(hooks_app, clie
     if os.environ.get("DOCS_EXAMPLES") == "write":
         EXAMPLES_FILE.write_text(json.dumps(examples, indent=1, ensure_ascii=False) + "\n")
     kept = json.loads(EXAMPLES_FILE.read_text())
+    if masked(kept) != masked(examples):
+        OUTPUT.mkdir(exist_ok=True)  # for a diff against the kept file
+        (OUTPUT / "docs_examples.json").write_text(json.dumps(examples, indent=1) + "\n")
     assert masked(kept) == masked(examples), (
-        "the examples changed: DOCS_EXAMPLES=write ./run-tests "
-        "tests/gateway/test_docs_examples.py")
+        "the examples changed (now: tests/output/docs_examples.json): DOCS_EXAMPLES=write "
+        "./run-tests tests/gateway/test_docs_examples.py")
