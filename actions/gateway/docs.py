@@ -49,13 +49,13 @@ def entry(spec_action: Action, schemas: dict[str, Any]) -> dict[str, Any]:
     params = schemas[schemas[name]["allOf"][0]["$ref"].rsplit("/", 1)[-1]]
     required = set(params.get("required", ()))
     made = examples()[name]
-    uploads = any(prop.get("items", {}).get("format") == "binary"
-                  for prop in params.get("properties", {}).values())
+    uploads = any(params["properties"][key].get("items", {}).get("format") == "binary"
+                  for key in required)
     return {
         "name": name, "doc": spec_action.doc, "writes": spec_action.writes,
         "alias_of": spec_action.canonical if name != spec_action.canonical else None,
         "user_only": name in catalogue.USER_TOKEN_ONLY,
-        "tryable": name not in catalogue.USER_TOKEN_ONLY and not uploads,  # a GET cannot upload
+        "tryable": name not in catalogue.USER_TOKEN_ONLY and not uploads,  # GET cannot upload
         "params": [parameter(key, prop, key in required)
                    for key, prop in params.get("properties", {}).items()],
         "request": shown_request(made), "answer": shown_answer(made["answer"]),
