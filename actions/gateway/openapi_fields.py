@@ -24,6 +24,7 @@ from schemas.events import Period
 from schemas.files import FileRefs, Uploads
 from schemas.filters import Filter
 from schemas.schedule import ScheduleData
+from schemas.tags import Titles
 from schemas.tasks import Executive, Relations
 from schemas.webhooks import EventNames
 
@@ -36,7 +37,8 @@ FIELD_TYPES: dict[type[fields.Field], dict[str, Any]] = {
     Email: {"type": "string", "format": "email", "maxLength": 254},
     EmailList: {"type": "string", "format": "email-list",
                 "description": f"Email addresses. {COMMA_LIST}."},
-    StringList: {"type": "string", "description": f"Names. {COMMA_LIST}."},
+    StringList: {"type": "string", "description": f"Several values. {COMMA_LIST}."},
+    Titles: {"type": "string", "description": f"Names, each once. {COMMA_LIST}."},
     Lines: {"type": "array", "items": {"type": "string"},
             "description": "A list of lines: name[]=a&name[]=b or a JSON array; "
                            "an item may contain commas."},
