@@ -40,6 +40,10 @@ class BadHash(ApiError):
     status_code, message = 2, "Action hash is missed or invalid"
 
 
+class ActionMismatch(BadHash):
+    message = "The action parameter differs from the action in the path"
+
+
 class PageInvalid(ApiError):
     status_code, message = 3, "Page is invalid"
 

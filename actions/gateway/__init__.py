@@ -17,6 +17,7 @@ from schemas.envelope import ApiError, TooManyRequests
 
 API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
 USER_PATHS = ("/api/oauth2", "/api/oauth2/")
+ACTION_PATH = "/api/admin/v2/<action>"  # one path per action, for OpenAPI generators
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     # URL rules.
     add_rules(app, API_PATHS, "api", views.api)
     add_rules(app, USER_PATHS, "user_api", views.user_api)
+    app.add_url_rule(ACTION_PATH, "api_path", views.api_path, methods=["GET", "POST"])
     app.add_url_rule("/healthz", "healthz", health.healthz)
     app.add_url_rule("/readyz", "readyz", health.readyz)
     app.register_blueprint(oauth.bp)  # /oauth2/*

@@ -1,15 +1,12 @@
-"""The OpenAPI description (``/openapi.json``) and a readable docs page (``/docs``).
+"""The OpenAPI description (``/openapi.json``), generated from the registry and the
+marshmallow input schemas with apispec's MarshmallowPlugin, so that it cannot drift from what
+the server validates.
 
-Both are generated from the registry and the marshmallow input schemas with apispec's
-MarshmallowPlugin, so they cannot drift from what the server validates.
-
-One endpoint serves every action, and an OpenAPI path cannot contain a query string, so the
-description has one operation per method and route (not one fictional path per action): its
-parameters are an object, exploded into the query string (GET) or sent as the JSON, form or
-multipart body (POST), that is ``oneOf`` the actions' parameter schemas, discriminated by
-``action``. Each action is a component named after it: its input schema plus
-``action: {const: name}``, with its one-line doc; legacy aliases are marked deprecated.
-The docs page lists the same components as plain HTML.
+It describes every action twice. For generated clients, as an operation of its own at
+``/api/admin/v2/<action>`` (:mod:`.openapi_paths`). And as Worksection serves it, through one
+endpoint: an OpenAPI path cannot hold a query string, so ``/api/admin/v2/`` has one operation
+per method whose parameters are ``oneOf`` the actions' components (each its input schema plus
+``action: {const: name}``), discriminated by ``action``. Legacy aliases are deprecated.
 """
 
 from __future__ import annotations
@@ -19,11 +16,13 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, jsonify, render_template_string
-from marshmallow import Schema, fields
+from flask import Blueprint, jsonify
+from marshmallow import Schema
 
+from actions.gateway import docs as docs_page
+from actions.gateway.openapi_fields import field_facts
+from actions.gateway.openapi_paths import IDEMPOTENCY, action_paths, answer_components, ref
 from actions.registry import ACTIONS, Action
-from schemas.base import Amount, Choice, Email, Words, WsDate
 
 OPENAPI_VERSION = "3.1.0"
 ROUTES = {  # path: (operation id prefix, security schemes)
@@ -31,7 +30,8 @@ ROUTES = {  # path: (operation id prefix, security schemes)
     "/api/oauth2/": ("user", ["bearer"]),
 }
 
-bp = Blueprint("openapi", __name__)
+bp = Blueprint("openapi", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/docs/static")
 
 
 @bp.get("/openapi.json")
@@ -42,9 +42,8 @@ def openapi_json():
 
 @bp.get("/docs")
 def docs():
-    """Every action with its one-line doc and its parameters (no authentication)."""
-    spec = describe()
-    return render_template_string(DOCS_PAGE, spec=spec, actions=action_entries(spec))
+    """The docs page: every action by resource, with examples, a signer and "try it"."""
+    return docs_page.render(describe())
 
 
 @functools.cache
@@ -52,9 +51,6 @@ def describe() -> dict[str, Any]:
     """The OpenAPI document (built once: the registry is fixed at import time)."""
     plugin = MarshmallowPlugin()
     spec = APISpec("Taskgate", "2", OPENAPI_VERSION, plugins=[plugin], info=INFO)
-    plugin.map_to_openapi_type(Email, "string", "email")
-    plugin.map_to_openapi_type(WsDate, "string", None)
-    plugin.map_to_openapi_type(Amount, "string", None)
     plugin.converter.add_attribute_function(field_facts)
     names = schema_names()
     for schema_class, name in names.items():
@@ -70,8 +66,17 @@ def describe() -> dict[str, Any]:
         "discriminator": {"propertyName": "action",
                           "mapping": {name: f"#/components/schemas/{name}" for name in ACTIONS}},
     })
+    for name, schema in answer_components().items():
+        spec.components.schema(name, schema)
     for path, (prefix, schemes) in ROUTES.items():
         spec.path(path=path, operations=operations(prefix, schemes))
+    params_of = {spec_action.name: names[type(spec_action.schema)]
+                 for spec_action in ACTIONS.values()}
+    for path, operations_of_path in action_paths(spec.to_dict()["components"]["schemas"],
+                                                 params_of).items():
+        spec.path(path=path, operations=operations_of_path)
+    for group in docs_page.catalogue.grouped():
+        spec.tag({"name": group})
     return spec.to_dict()
 
 
@@ -100,136 +105,67 @@ def action_component(spec_action: Action, names: dict[type[Schema], str]) -> dic
     return {**component, "deprecated": True} if alias else component
 
 
-def field_facts(self, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
-    """Facts apispec cannot know: a Choice's words; what an untyped field accepts (its doc)."""
-    facts: dict[str, Any] = {}
-    if isinstance(field, Choice):
-        facts["type"], facts["enum"] = "string", list(field.choices)
-        if ret.get("default") not in field.choices:
-            ret.pop("default", None)  # "" stands for "not given", which is no choice
-    if isinstance(field, Words):
-        facts["description"] = (f"A comma list of: {', '.join(sorted(field.allowed))} "
-                                "(unknown words are ignored).")
-    untyped = "type" not in ret or isinstance(field, (WsDate, Amount))
-    custom = type(field).__module__ != fields.__name__ and type(field).__doc__
-    if untyped and custom and "description" not in ret | facts:
-        paragraph = " ".join(type(field).__doc__.strip().split("\n\n")[0].split())
-        facts["description"] = paragraph.replace("``", "`")  # reST literals to Markdown
-    return facts
-
-
 def operations(prefix: str, schemes: list[str]) -> dict[str, Any]:
     security = [{name: []} for name in schemes]
     body = {"schema": ref("ActionParams")}
     answer = {"200": {"description": "The envelope: ok with data, or error with a code",
                       "content": {"application/json": {"schema": {
                           "oneOf": [ref("Ok"), ref("Error")]}}}}}
-    idempotency = {"in": "header", "name": "Idempotency-Key", "required": False,
-                   "schema": {"type": "string", "maxLength": 255},
-                   "description": "Run a write action once per key; retries get the first "
-                                  "answer (also the idempotency_key or uid parameter)."}
     return {
         "get": {"summary": "Run one action, parameters in the query string",
                 "operationId": f"{prefix}_get", "security": security, "responses": answer,
                 "parameters": [{"in": "query", "name": "params", "required": True,
                                 "style": "form", "explode": True,
-                                "schema": ref("ActionParams")}, idempotency]},
+                                "schema": ref("ActionParams")}, IDEMPOTENCY]},
         "post": {"summary": "Run one action, parameters in the body (and the query string)",
                  "operationId": f"{prefix}_post", "security": security, "responses": answer,
-                 "parameters": [idempotency],
+                 "parameters": [IDEMPOTENCY],
                  "requestBody": {"required": True, "content": {
                      "application/json": body, "application/x-www-form-urlencoded": body,
                      "multipart/form-data": body}}},
     }
 
 
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def action_entries(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """What the docs page shows per action: doc, reads or writes, parameters."""
-    components = spec["components"]["schemas"]
-    entries = []
-    for name in sorted(ACTIONS):
-        component = components[name]
-        params = components[component["allOf"][0]["$ref"].rsplit("/", 1)[-1]]
-        required = set(params.get("required", ()))
-        entries.append({
-            "name": name, "doc": component["description"], "writes": component["x-writes"],
-            "alias": component.get("deprecated", False),
-            "params": [{"name": key, "required": key in required, "type": type_of(prop),
-                        "notes": prop.get("description", "")}
-                       for key, prop in params.get("properties", {}).items()],
-        })
-    return entries
-
-
-def type_of(prop: dict[str, Any]) -> str:
-    if "enum" in prop:
-        return " | ".join(str(value) for value in prop["enum"])
-    kind = prop.get("type", "")
-    kind = "/".join(kind) if isinstance(kind, list) else kind
-    if prop.get("format"):
-        kind += f" ({prop['format']})"
-    return f"{kind}, at most {prop['maxLength']}" if "maxLength" in prop else kind
-
-
 INFO = {"description": (
-    "The Worksection admin API v2, served by Taskgate: one endpoint, one action per request. "
-    "Sign a request with hash = md5(<query string without hash> + API key) (also the legacy "
-    "md5(page + action + key)), or the header Authorization: Admin <ts>_<hmac_sha256(key, "
-    "'<action>:<ts>')>, or an expiring signed URL (signature=, from `flask sign-url "
-    "--expires`). /api/oauth2/ takes a user access token instead. Every answer is HTTP 200 "
-    "with the envelope.")}
+    "The Worksection admin API v2, served by Taskgate. Every action is an operation of its "
+    "own at `/api/admin/v2/<action>`; the same actions answer at `/api/admin/v2/?action=` "
+    "as on Worksection, and at `/api/oauth2/` with a user access token.\n\n"
+    "Sign an admin request in one of these ways:\n\n"
+    "- `hash = md5(<query string without hash> + <API key>)`, in hex. On "
+    "`/api/admin/v2/<action>` the query is signed as if it began with `action=<action>&`: "
+    "`md5(\"action=get_task&id_task=1\" + key)` for `/api/admin/v2/get_task?id_task=1`.\n"
+    "- `Authorization: Admin <unix_ts>_<hex hmac_sha256(key, \"<action>:<unix_ts>\")>`.\n"
+    "- `signature=`: an expiring URL from `flask sign-url --expires 1h`.\n\n"
+    "Every answer is the envelope `{\"status\": \"ok\", \"data\": ...}` or "
+    "`{\"status\": \"error\", \"status_code\": N, \"message\": \"...\"}`, with HTTP 200 "
+    "as Worksection answers. Readable docs with examples: `/docs`.")}
 
 SECURITY = {
     "hash": {"type": "apiKey", "in": "query", "name": "hash",
-             "description": "A signature, not a static key: md5(query string without hash "
-                            "+ API key), as hex."},
+             "description": "Not a static key: a signature computed for each request, "
+                            "`md5(<query string without hash> + <API key>)` in hex (on "
+                            "`/api/admin/v2/<action>`, the query is signed as "
+                            "`action=<action>&<query>`). A generated client adds it in a "
+                            "request hook."},
     "adminHeader": {"type": "apiKey", "in": "header", "name": "Authorization",
-                    "description": "Admin <unix_ts>_<hex hmac_sha256(key, '<action>:<ts>')>"},
+                    "description": "`Admin <unix_ts>_<hex hmac_sha256(key, "
+                                   "\"<action>:<unix_ts>\")>`, within 300 s of the "
+                                   "server's clock."},
     "signature": {"type": "apiKey", "in": "query", "name": "signature",
-                  "description": "An expiring URL signed for one action and its parameters."},
-    "bearer": {"type": "http", "scheme": "bearer", "description": "A user access token."},
+                  "description": "An expiring URL signed for one action and its exact "
+                                 "parameters (`flask sign-url ACTION ... --expires 1h`)."},
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "A user access token (OAuth2 or `flask create-token`)."},
 }
 
 ENVELOPES = {
     "Ok": {"type": "object", "required": ["status"],
-           "properties": {"status": {"const": "ok"}, "data": {}}},
+           "properties": {"status": {"type": "string", "enum": ["ok"]},
+                          "data": {"description": "The action's answer"}}},
     "Error": {"type": "object", "required": ["status", "status_code", "message"],
-              "properties": {"status": {"const": "error"}, "status_code": {"type": "integer"},
-                             "message": {"type": "string"}, "message_details": {}}},
+              "properties": {"status": {"type": "string", "enum": ["error"]},
+                             "status_code": {"type": "integer"},
+                             "message": {"type": "string"},
+                             "message_details": {"description": "What was wrong: a "
+                                                 "parameter's name, a value, a position"}}},
 }
-
-DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Taskgate API actions</title>
-<style>
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; }
-h2 { font: 600 1.05rem ui-monospace, monospace; margin: 2rem 0 .2rem; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-td, th { text-align: left; padding: .2rem .6rem .2rem 0; vertical-align: top; }
-code, td:first-child { font-family: ui-monospace, monospace; }
-.tag { font-size: 12px; padding: 0 .4rem; border-radius: .3rem; background: #e8eef8; }
-.writes { background: #fbe9d0; }
-.muted { color: #666; }
-</style></head><body>
-<h1>Taskgate API actions</h1>
-<p>{{ spec.info.description }}</p>
-<p>Machine-readable: <a href="openapi.json">/openapi.json</a> (OpenAPI {{ spec.openapi }}).
-{{ actions | length }} actions.</p>
-<nav>{% for a in actions %}<a href="#{{ a.name }}">{{ a.name }}</a> {% endfor %}</nav>
-{% for a in actions %}
-<section id="{{ a.name }}">
-<h2>{{ a.name }} <span class="tag {{ 'writes' if a.writes }}">{{
-  'writes' if a.writes else 'reads' }}</span>{% if a.alias %}
-  <span class="tag">legacy</span>{% endif %}</h2>
-<p>{{ a.doc }}</p>
-{% if a.params %}<table><tr><th>parameter</th><th>type</th><th></th><th>notes</th></tr>
-{% for p in a.params %}<tr><td>{{ p.name }}</td><td>{{ p.type }}</td>
-<td>{{ 'required' if p.required }}</td><td class="muted">{{ p.notes }}</td></tr>
-{% endfor %}</table>{% else %}<p class="muted">No parameters.</p>{% endif %}
-</section>
-{% endfor %}
-</body></html>
-"""

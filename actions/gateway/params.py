@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from flask import Request, current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from schemas.envelope import BadRequest, BodyTooLarge, UriTooLong
+from schemas.envelope import ActionMismatch, BadRequest, BodyTooLarge, UriTooLong
 
 BRACKETS = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
 # Objects whose bracket keys are ids, not list positions: custom_fields[12]=x is {"12": "x"}.
@@ -53,6 +53,8 @@ class SignedRequest:
     method: str = "GET"
     path: str = ""
     body_bytes: bytes | None = None  # kept only for a request signed with the strict scheme
+    path_action: str | None = None  # /api/admin/v2/<action>: signed as the query's action
+    wire_query: str = ""  # the query string as sent (the strict scheme signs it so)
 
     @property
     def action(self) -> str:
@@ -86,16 +88,23 @@ class SignedRequest:
         return {**self.query.params, **(self.body or NO_BODY).params, **self.files}
 
 
-def read_request(request: Request, lazy: bool = True) -> SignedRequest:
-    """The query string, and the body unless ``lazy`` and authentication can do without it."""
+def read_request(request: Request, lazy: bool = True,
+                 path_action: str | None = None) -> SignedRequest:
+    """The query string, and the body unless ``lazy`` and authentication can do without it.
+
+    ``path_action`` is the action named by the path (``/api/admin/v2/<action>``): it is signed
+    as if the query began with ``action=<path_action>&``."""
     limit = current_app.config["MAX_QUERY_LENGTH"]
     if len(request.query_string) > limit:
         raise UriTooLong(f"The query string is longer than {limit} bytes: send the parameters "
                          "in a body signed with it", details=len(request.query_string))
     raw_query = decode(request.query_string, "the query string")
     query = Part(checked(fold(parse_pairs(raw_query, "the query string"))), raw_query)
+    if path_action is not None:
+        query = with_path_action(path_action, query)
     req = SignedRequest(query=query, body=None, authorization=header(request, "Authorization"),
-                        method=request.method, path=request.path)
+                        method=request.method, path=request.path, path_action=path_action,
+                        wire_query=raw_query)
     signed = "hash" in query.params or "signature" in query.params or req.authorization
     needed = not lazy or "action" not in query.params or not signed or is_strict(req)
     if not needed:
@@ -130,8 +139,23 @@ def with_body(req: SignedRequest, request: Request) -> SignedRequest:
         body, files = read_multipart(request)
     else:
         body, files = read_body(request, raw)
+    if req.path_action is not None and body.params:
+        body = with_path_action(req.path_action, body)
     return SignedRequest(req.query, body, files, req.authorization, req.method, req.path,
-                         raw if strict else None)
+                         raw if strict else None, req.path_action, req.wire_query)
+
+
+def with_path_action(action: str, part: Part) -> Part:
+    """A part of the request with the path's action first, and the text it is signed as:
+    as sent when it names the action itself, else with ``action=<action>&`` in front (so a
+    hash never runs another action); ``ActionMismatch`` when it names another one."""
+    named = part.params.get("action")
+    if named is not None and named != action:
+        raise ActionMismatch(details=f"{named} != {action}")
+    raw = part.raw
+    if raw is not None and named is None:
+        raw = f"action={quote(action, safe='')}" + (f"&{raw}" if raw else "")
+    return Part({"action": action, **part.params}, raw, part.kind)
 
 
 def is_strict(req: SignedRequest) -> bool:

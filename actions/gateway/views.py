@@ -34,14 +34,19 @@ def api():
     return run_action(admin_caller, lazy=True)
 
 
+def api_path(action: str):
+    """``/api/admin/v2/<action>``: ``api`` with the action named by the path (and signed)."""
+    return run_action(admin_caller, lazy=True, path_action=action)
+
+
 def user_api():
     """Check the user's access token, then run the action as ``api`` does."""
     return run_action(lambda req, spec: (token_caller(req, spec), ALL), lazy=False)
 
 
-def run_action(authenticate: Authenticate, lazy: bool):
+def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
-    req = read_request(request, lazy)
+    req = read_request(request, lazy, path_action)
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)

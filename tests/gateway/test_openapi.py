@@ -1,19 +1,27 @@
-"""``/openapi.json`` and ``/docs``: generated from the registry and the input schemas."""
+"""``/openapi.json``: generated from the registry and the input schemas; every action is an
+operation of its own with typed parameters and answers, and the single endpoint is kept."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from markupsafe import escape
 from openapi_spec_validator import validate
 
+from actions.gateway.catalogue import grouped
+from actions.gateway.openapi import describe
 from actions.registry import ACTIONS
 
 
-@pytest.fixture
-def spec(client):
-    response = client.get("/openapi.json")  # no signature: the description is public
+@pytest.fixture(scope="module")
+def spec():
+    return describe()
+
+
+def test_the_route_serves_it_unsigned(client, spec):
+    response = client.get("/openapi.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
-    return response.get_json()
+    assert response.get_json() == json.loads(json.dumps(spec))
 
 
 def test_the_description_is_valid_openapi(spec):
@@ -21,62 +29,111 @@ def test_the_description_is_valid_openapi(spec):
     validate(spec)
 
 
-def test_every_action_is_described_and_dispatched_by_name(spec):
-    schemas = spec["components"]["schemas"]
-    dispatch = schemas["ActionParams"]
-    assert dispatch["discriminator"]["propertyName"] == "action"
-    assert set(dispatch["discriminator"]["mapping"]) == set(ACTIONS)
-    assert [one["$ref"].rsplit("/", 1)[1] for one in dispatch["oneOf"]] == sorted(ACTIONS)
+def test_every_action_is_an_operation_of_its_own(spec):
+    ids = [operation["operationId"] for path in spec["paths"].values()
+           for operation in path.values()]
+    assert len(ids) == len(set(ids))
     for name, spec_action in ACTIONS.items():
-        component = schemas[name]
-        assert component["allOf"][1]["properties"]["action"] == {"const": name}
-        assert component["description"].startswith(spec_action.doc)
-        assert component["x-writes"] is spec_action.writes
-        assert component.get("deprecated", False) is (name != spec_action.canonical)
+        path = spec["paths"][f"/api/admin/v2/{name}"]
+        assert set(path) == {"get", "post"}
+        assert path["get"]["operationId"] == name and path["post"]["operationId"] == f"{name}_post"
+        assert path["get"]["summary"] == spec_action.doc
+        assert path["get"].get("deprecated", False) is (name != spec_action.canonical)
+        assert {"hash": []} in path["get"]["security"]
+
+
+def test_operations_are_tagged_by_resource(spec):
+    assert [tag["name"] for tag in spec["tags"]] == list(grouped())
+    for group, names in grouped().items():
+        for name in names:
+            assert spec["paths"][f"/api/admin/v2/{name}"]["get"]["tags"] == [group]
+
+
+def query_schemas(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema") or parameter["content"]["application/json"][
+                    "schema"]
+                yield f"{method} {path} {parameter['name']}", schema
+
+
+def test_every_parameter_has_a_type(spec):
+    untyped = [where for where, schema in query_schemas(spec)
+               if "type" not in schema and "$ref" not in schema]
+    assert untyped == []
+    for name, component in spec["components"]["schemas"].items():
+        for key, prop in component.get("properties", {}).items():
+            assert "type" in prop or name.endswith("_answer") or name in ("Ok", "Error"), (
+                name, key)
 
 
 @pytest.mark.parametrize("name", sorted(ACTIONS))
-def test_each_action_has_its_schemas_parameters(spec, name):
-    schemas = spec["components"]["schemas"]
-    params = schemas[schemas[name]["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+def test_each_operation_takes_its_schemas_parameters(spec, name):
     fields = ACTIONS[name].schema.fields
-    assert set(params.get("properties", {})) == {f.data_key or key for key, f in fields.items()}
-    assert set(params.get("required", [])) == {
-        f.data_key or key for key, f in fields.items() if f.required}
+    get = spec["paths"][f"/api/admin/v2/{name}"]["get"]
+    taken = {p["name"]: p["required"] for p in get["parameters"] if p["in"] == "query"}
+    expected = {f.data_key or key: f.required for key, f in fields.items()}
+    assert {k: v for k, v in taken.items()} == {
+        k: v for k, v in expected.items() if k in taken}
+    assert set(expected) - set(taken) <= {"attach", "files"}  # uploads: POST multipart only
+    body = spec["paths"][f"/api/admin/v2/{name}"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in body
 
 
-def test_both_routes_take_every_action_by_get_and_post(spec):
-    for path, scheme in [("/api/admin/v2/", "hash"), ("/api/oauth2/", "bearer")]:
-        get, post = spec["paths"][path]["get"], spec["paths"][path]["post"]
-        assert get["parameters"][0] == {"in": "query", "name": "params", "required": True,
-                                        "style": "form", "explode": True,
-                                        "schema": {"$ref": "#/components/schemas/ActionParams"}}
-        assert post["requestBody"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ActionParams"}
-        assert {scheme: []} in get["security"]
-        assert get["parameters"][1]["name"] == "Idempotency-Key"
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_each_operation_answers_its_typed_envelope_or_the_error(spec, name):
+    ok = spec["paths"][f"/api/admin/v2/{name}"]["get"]["responses"]["200"]["content"]
+    if name == "download":
+        assert ok["application/x-download"]["schema"]["format"] == "binary"
+        return
+    assert ok["application/json"]["schema"]["oneOf"] == [
+        {"$ref": f"#/components/schemas/{name}_answer"}, {"$ref": "#/components/schemas/Error"}]
+    answer = spec["components"]["schemas"][f"{name}_answer"]
+    assert answer["properties"]["status"] == {"type": "string", "enum": ["ok"]}
+    assert ok["application/json"]["example"]["status"] == "ok"
 
 
-def test_field_types_come_from_the_schemas(spec):
+def test_field_types_are_written_for_readers(spec):
     post_task = spec["components"]["schemas"]["PostTaskIn"]
     assert post_task["required"] == ["id_project", "title"]
-    assert post_task["properties"]["title"]["maxLength"] == 500
+    assert post_task["properties"]["title"] == {"type": "string", "maxLength": 500}
     assert post_task["properties"]["id_project"]["type"] == "integer"
     assert post_task["properties"]["email_user_from"]["format"] == "email"
-    assert "DD.MM.YYYY" in post_task["properties"]["dateend"]["description"]
+    assert post_task["properties"]["dateend"]["pattern"].startswith(r"^(\d{2}\.")
+    assert post_task["properties"]["hidden"]["format"] == "email-list"
+    project = spec["components"]["schemas"]["PostProjectIn"]["properties"]
+    assert project["options.allow_close"]["enum"] == [0, 1]
+    assert post_task["properties"]["custom_fields"]["type"] == "object"
     get_tasks = spec["components"]["schemas"]["GetTasksIn"]["properties"]
-    assert get_tasks["status"] == {"type": "string", "enum": ["active"], "description":
-                                   "One of a fixed set of lowercase words, matched "
-                                   "case-insensitively."}
+    assert get_tasks["status"]["enum"] == ["active"]
     assert get_tasks["extra"]["description"].startswith("A comma list of: ")
 
 
-def test_the_docs_page_lists_every_action_with_its_doc(client):
-    response = client.get("/docs")
-    assert response.status_code == 200 and response.mimetype == "text/html"
-    page = response.get_data(as_text=True)
-    for name, spec_action in ACTIONS.items():
-        assert f'<section id="{name}">' in page
-        assert str(escape(spec_action.doc)) in page
-    assert "<td>id_project</td><td>integer</td>" in page
-    assert "<script" not in page
+def test_security_schemes_say_how_to_sign(spec):
+    schemes = spec["components"]["securitySchemes"]
+    assert "`md5(<query string without hash> + <API key>)`" in schemes["hash"]["description"]
+    assert "action=<action>&" in schemes["hash"]["description"]
+    assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
+    assert "`/api/admin/v2/<action>`" in spec["info"]["description"]
+
+
+def test_the_single_endpoint_is_kept(spec):
+    schemas = spec["components"]["schemas"]
+    dispatch = schemas["ActionParams"]
+    assert set(dispatch["discriminator"]["mapping"]) == set(ACTIONS)
+    for path, scheme in [("/api/admin/v2/", "hash"), ("/api/oauth2/", "bearer")]:
+        get, post = spec["paths"][path]["get"], spec["paths"][path]["post"]
+        assert get["parameters"][0]["schema"] == {"$ref": "#/components/schemas/ActionParams"}
+        assert post["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ActionParams"}
+        assert {scheme: []} in get["security"]
+    for name in ACTIONS:
+        assert schemas[name]["allOf"][1]["properties"]["action"] == {"const": name}
+
+
+def test_flask_openapi_writes_the_document(app, tmp_path, client):
+    out = tmp_path / "openapi.json"
+    result = app.test_cli_runner().invoke(args=["openapi", str(out)])
+    assert result.exit_code == 0 and "written to" in result.output
+    assert json.loads(out.read_text()) == client.get("/openapi.json").get_json()
