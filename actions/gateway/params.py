@@ -114,6 +114,17 @@ def read_request(request: Request, lazy: bool = True,
     return with_body(req, request)
 
 
+def with_small_body(req: SignedRequest, request: Request) -> SignedRequest | None:
+    """The request with its body, when a query's hash may cover the body's fields too (as
+    generated clients sign a POST): a body not read yet, small enough to read before the
+    signature is checked, beside a hash in the query."""
+    if req.body is not None or req.hash_part is not req.query or not request.content_length:
+        return None
+    if request.content_length > current_app.config["MAX_BODY_BEFORE_AUTH"]:
+        return None
+    return with_body(req, request)
+
+
 def refuse_large_unsigned(request: Request, limit: int) -> None:
     """A body read before the signature is checked (it carries the hash or the action) is
     bounded, so that refusing a forged one stays cheap; a bigger one goes beside a signed

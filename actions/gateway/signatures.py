@@ -43,8 +43,9 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 ADMIN_HEADER = re.compile(r"Admin\s+(\d{1,12})_([0-9a-fA-F]{64})")
 MAX_FORMS_OVER = 64 * 1024  # past this many characters only the text as received is hashed
-# What a scheme covers: the whole request, the query, the body, or only the action (and page).
-ALL, QUERY, BODY, ACTION, LEGACY = "all", "query", "body", "action", "legacy"
+# What a scheme covers: the whole request, the query, the body, the scalar parameters of both
+# (a query hash over every field), or only the action (and page).
+ALL, QUERY, BODY, MERGED, ACTION, LEGACY = "all", "query", "body", "merged", "action", "legacy"
 
 
 class Signed(NamedTuple):
@@ -68,8 +69,7 @@ def without_hash(raw: str) -> str:
 
 def reencoded(params: Mapping[str, Any]) -> Iterable[str]:
     """The query strings common clients build from these parameters."""
-    pairs = [(k, v) for k, v in params.items()
-             if k != "hash" and isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    pairs = [(k, v) for k, v in params.items() if k != "hash" and is_scalar(v)]
     for ordered in (pairs, sorted(pairs)):
         yield "&".join(f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in ordered)
         yield "&".join(f"{quote(k, safe='~')}={quote(str(v), safe='~')}" for k, v in ordered)
@@ -124,6 +124,10 @@ def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = Tru
     for text in md5_inputs(part):
         if hmac.compare_digest(given, md5_hex(text + key)):
             return covers
+    if covers == QUERY and req.body is not None and req.body.params:
+        for text in reencoded(req.params):
+            if hmac.compare_digest(given, md5_hex(text + key)):
+                return MERGED
     if legacy and hmac.compare_digest(given, md5_hex(legacy_input(req) + key)):
         return LEGACY
     return None
@@ -138,6 +142,13 @@ def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
     if covers in (ACTION, LEGACY):
         refuse_conflicts(req.query, body)
         return req.params
+    if covers == MERGED:  # every scalar parameter was hashed: lists and objects were not
+        refuse_conflicts(req.query, body)
+        outside = [name for name, value in body.params.items() if not is_scalar(value)]
+        if outside:
+            raise Unsigned("Parameters outside the signature: lists and objects of the body are "
+                           "not in a query hash", details=", ".join(sorted(outside)))
+        return req.params
     signed, other = (req.query, body) if covers == QUERY else (body, req.query)
     outside = [name for name, value in other.params.items() if signed.params.get(name) != value]
     if outside:
@@ -145,6 +156,10 @@ def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
         raise Unsigned(f"Parameters outside the signature: {where} is not signed, sign its "
                        "parameters or leave them out", details=", ".join(sorted(outside)))
     return {**signed.params, **req.files}
+
+
+def is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 def refuse_conflicts(query: Part, body: Part) -> None:

@@ -75,7 +75,7 @@ def signed_key(req: SignedRequest, master: str, skew: int) -> ApiKey:
     if abs(time.time() - int(ts)) > skew:
         raise BadHash(details=f"{SCHEME}: ts is more than {skew} s from the server's clock")
     key = next((key for key in ApiKey.active() if key.name == name), None)
-    text = string_to_sign(req.method, req.path, req.query.raw or "", req.body_bytes or b"",
+    text = string_to_sign(req.method, req.path, req.wire_query, req.body_bytes or b"",
                           ts, nonce)
     if key is None or not hmac.compare_digest(given.lower(), sign(key.secret(master), text)):
         raise BadHash(details=SCHEME)

@@ -18,12 +18,12 @@ from werkzeug.exceptions import HTTPException
 from actions import delivery
 from actions.caller import Caller, calling_as
 from actions.gateway import idempotency, rate_limits
-from actions.gateway.params import SignedRequest, read_request, with_body
+from actions.gateway.params import SignedRequest, read_request, with_body, with_small_body
 from actions.gateway.signatures import ALL, admin_caller, covered_params
 from actions.gateway.tokens import token_caller
 from actions.registry import ACTIONS, Action
 from models.base import transaction
-from schemas.envelope import ActionRequired, ApiError, Download, Internal, fail, ok
+from schemas.envelope import ActionRequired, ApiError, BadHash, Download, Internal, fail, ok
 
 # The caller, and what of the request its credentials cover (see signatures.covered_params).
 Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str]]
@@ -50,7 +50,7 @@ def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None =
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
-    who, covers = authenticated(authenticate, req, spec)
+    who, covers, req = authenticated(authenticate, req, spec)
     rate_limits.admit(who)
     params = covered_params(with_body(req, request), covers)
     with calling_as(who), transaction(writes=spec is None or spec.locks_at_start):
@@ -62,11 +62,18 @@ def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None =
 
 
 def authenticated(authenticate: Authenticate, req: SignedRequest,
-                  spec: Action | None) -> tuple[Caller, str]:
-    """The caller, unless its IP used up its failed signatures (each failure is counted)."""
+                  spec: Action | None) -> tuple[Caller, str, SignedRequest]:
+    """The caller, what its credentials cover and the request as read to check them, unless
+    its IP used up its failed signatures (each failure is counted)."""
     rate_limits.refuse_guessing()
     try:
-        return authenticate(req, spec)
+        try:
+            return *authenticate(req, spec), req
+        except BadHash:
+            wider = with_small_body(req, request)  # a query hash may sign the body's fields too
+            if wider is None:
+                raise
+            return *authenticate(wider, spec), wider
     except rate_limits.FAILED_SIGNATURE:
         rate_limits.count_failed_signature()
         raise
