@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from peewee import PeeweeException
 
+from actions.gateway.landing import version
 from models import all_models
 from models.base import db
 from schemas.envelope import NotReady, fail, ok
@@ -25,8 +26,8 @@ def answer_health():
 
 
 def healthz():
-    """The process is up."""
-    return jsonify(ok())
+    """The process is up; the version it runs."""
+    return jsonify(ok({"version": version()}))
 
 
 def readyz():

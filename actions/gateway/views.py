@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, g, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from actions import delivery
@@ -40,10 +40,12 @@ def user_api():
 def run_action(authenticate: Authenticate):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
     req = read_request(request)
+    g.action = req.action  # for the request log and the metrics
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
     who = authenticated(authenticate, req, spec)
+    g.caller = who
     rate_limits.admit(who)
     with calling_as(who), transaction(writes=spec is None or spec.writes):
         result = idempotency.dispatch_once(req, spec, request.headers.get(idempotency.HEADER))
