@@ -8,6 +8,9 @@ ensure_venv() {
         "$python" -m venv .venv
     fi
     local stamp=".venv/.installed${extras:+-$extras}"
+    if [ -z "$extras" ] && [ -n "$(find .venv -maxdepth 1 -name '.installed*' -newer pyproject.toml)" ]; then
+        stamp="$(find .venv -maxdepth 1 -name '.installed*' -newer pyproject.toml | head -1)"
+    fi  # an install with extras (./run-tests) holds the plain one
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
         echo "installing dependencies${extras:+ ($extras)}…" >&2
         .venv/bin/python -m pip install --quiet --upgrade pip

@@ -68,8 +68,9 @@ class RequestId(logging.Filter):
 
 def json_handler() -> logging.Handler:
     handler = StderrHandler()
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
-                                       rename_fields={"asctime": "time", "levelname": "level"},
+    renamed = {"asctime": "time", "levelname": "level", "process": "pid"}
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{process}{message}",
+                                       style="{", rename_fields=renamed,
                                        json_ensure_ascii=False))
     handler.addFilter(RequestId())
     handler.addFilter(REDACT)
