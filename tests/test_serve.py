@@ -164,3 +164,13 @@ def test_metrics_add_up_every_gunicorn_worker(gunicorn):
                 break
     assert len(served_by(log)) == 2, "one worker answered every request"
     assert [scraped_count(base) for _ in range(6)] == [sent] * 6  # whichever worker scrapes
+
+
+def test_serve_with_an_unreachable_postgresql_is_one_line(tmp_path):
+    env = environment(tmp_path, TASKGATE_DATABASE_URL="postgresql://postgres@127.0.0.1:1/x")
+    done = subprocess.run([str(ROOT / "serve")], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=START_LIMIT)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        'Error: cannot reach the database at 127.0.0.1:1/x: connection to server at '
+        '"127.0.0.1", port 1 failed: Connection refused']
