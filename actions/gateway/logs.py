@@ -45,9 +45,6 @@ class Outcome:
 class StderrHandler(logging.StreamHandler):
     """Writes to the current ``sys.stderr`` (looked up at each record, as capture needs)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):  # type: ignore[override]
         return sys.stderr

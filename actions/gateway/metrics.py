@@ -13,7 +13,7 @@ import os
 import time
 
 from flask import Flask, Response, current_app, g, request
-from peewee import fn
+from peewee import PeeweeException, fn
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -42,17 +42,26 @@ class WebhookCollector:
     """The delivery queue as the database holds it: right whichever process sends."""
 
     def collect(self):
-        pending = WebhookDelivery.select().where(WebhookDelivery.status == PENDING).count()
-        failed = WebhookAttempt.select().where(
-            WebhookAttempt.response_code.is_null()
-            | ~WebhookAttempt.response_code.between(200, 299)).count()
-        attempts = WebhookAttempt.select(fn.COUNT(WebhookAttempt.id)).scalar()
+        try:
+            pending, failed, attempts = self.counts()
+        except PeeweeException as err:  # the request metrics are still worth a scrape
+            current_app.logger.warning("metrics: the database cannot be read: %s", err)
+            return
         yield GaugeMetricFamily("taskgate_webhook_queue_depth",
                                 "Webhook deliveries waiting to be sent", value=pending)
         yield CounterMetricFamily("taskgate_webhook_delivery_failures",
                                   "Failed webhook delivery attempts", value=failed)
         yield CounterMetricFamily("taskgate_webhook_delivery_attempts",
                                   "Webhook delivery attempts", value=attempts)
+
+    @staticmethod
+    def counts() -> tuple[int, int, int]:
+        """Deliveries pending, attempts failed, attempts made."""
+        pending = WebhookDelivery.select().where(WebhookDelivery.status == PENDING).count()
+        failed = WebhookAttempt.select().where(
+            WebhookAttempt.response_code.is_null()
+            | ~WebhookAttempt.response_code.between(200, 299)).count()
+        return pending, failed, WebhookAttempt.select(fn.COUNT(WebhookAttempt.id)).scalar()
 
 
 def record(response: Response) -> Response:

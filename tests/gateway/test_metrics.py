@@ -56,3 +56,11 @@ def test_a_metrics_token_is_required_when_set(app, client):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert samples(client, {"Authorization": "Bearer scrape-me"})
+
+
+def test_without_a_database_the_request_metrics_are_still_served(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "s",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}"})
+    found = samples(app.test_client())
+    assert ("taskgate_webhook_queue_depth", frozenset()) not in found
+    assert any(name == "taskgate_requests_total" for name, _ in found)
