@@ -164,6 +164,10 @@ def test_metrics_add_up_every_gunicorn_worker(gunicorn):
                 break
     assert len(served_by(log)) == 2, "one worker answered every request"
     assert [scraped_count(base) for _ in range(6)] == [sent] * 6  # whichever worker scrapes
+    signed = hashlib.md5(("action=get_users" + KEY).encode()).hexdigest()
+    logged = log.read_text()
+    assert signed not in logged and KEY not in logged
+    assert '"GET /api/admin/v2/?action=get_users&hash=*** HTTP/1.1" 200' in logged  # access log
 
 
 def test_serve_with_an_unreachable_postgresql_is_one_line(tmp_path):
