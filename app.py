@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_FAILED_AUTH": None,  # failed signatures per IP, e.g. "20/minute"
     "RATE_LIMIT_STORAGE": "memory://",  # redis://host:6379 shares counts between processes
     "RATE_LIMIT_PREFIX": "taskgate",  # keeps installs on one Redis apart
+    "PUBLIC_URL": None,  # the address clients use, e.g. https://tasks.example.com
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    "METRICS_TOKEN": None,  # /metrics then needs Authorization: Bearer <token>
 }
 
 

@@ -49,3 +49,14 @@
 # RATE_LIMIT_FAILED_AUTH = "20/minute"
 # RATE_LIMIT_STORAGE = "memory://"
 # RATE_LIMIT_PREFIX = "taskgate"
+
+# Behind a reverse proxy. PUBLIC_URL: the address clients use (the account_url of the OAuth2
+# answers, the base of the URLs `flask sign-url` prints). TRUSTED_PROXIES: how many proxies
+# in front set X-Forwarded-For/-Proto/-Host (0: none, the headers are ignored); the logs and
+# the rate limits then see the client's address.
+# PUBLIC_URL = "https://tasks.example.com"
+# TRUSTED_PROXIES = 1
+
+# /metrics (Prometheus) is open unless a token is set; a scraper then sends
+# Authorization: Bearer <token>.
+# METRICS_TOKEN = "a-long-random-string"

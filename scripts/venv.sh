@@ -3,9 +3,16 @@
 ensure_venv() {
     local extras="${1:-}"
     local python="${PYTHON:-python3}"
-    [ -x .venv/bin/python ] || "$python" -m venv .venv
+    if [ ! -x .venv/bin/python ]; then
+        echo "creating the virtualenv (.venv)…" >&2
+        "$python" -m venv .venv
+    fi
     local stamp=".venv/.installed${extras:+-$extras}"
+    if [ -z "$extras" ] && [ -n "$(find .venv -maxdepth 1 -name '.installed*' -newer pyproject.toml)" ]; then
+        stamp="$(find .venv -maxdepth 1 -name '.installed*' -newer pyproject.toml | head -1)"
+    fi  # an install with extras (./run-tests) holds the plain one
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        echo "installing dependencies${extras:+ ($extras)}…" >&2
         .venv/bin/python -m pip install --quiet --upgrade pip
         .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
         touch "$stamp"

@@ -1,4 +1,4 @@
-"""Install commands: ``init-db``, ``api-key`` and ``actions``."""
+"""Install commands: ``init-db``, ``api-key``, ``actions`` and ``version``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from actions.gateway.landing import version
 from actions.registry import ACTIONS
+from models.base import db
 from models.install import ADMIN_KEY_NAME, ensure_install
 from models.keys import ApiKey
 
@@ -16,6 +18,8 @@ from models.keys import ApiKey
 def init_db() -> None:
     """Create the tables, the owner and the admin key (safe to run again)."""
     config = current_app.config
+    if not db.get_tables():
+        click.echo("creating the database…")
     secret = ensure_install(config["SECRET_KEY"], config["OWNER_EMAIL"], config["API_KEY"])
     click.echo(f"Database ready: {db_location(config['DATABASE_URL'])}")
     if secret:
@@ -43,3 +47,9 @@ def list_actions() -> None:
 def db_location(url: str) -> str:
     """The database URL without its credentials."""
     return url.split("@")[-1] if "@" in url else url
+
+
+@click.command("version")
+def show_version() -> None:
+    """Print the version of Taskgate."""
+    click.echo(f"Taskgate {version()}")

@@ -127,19 +127,21 @@ def revoke_key(name: str) -> None:
 @click.command("sign-url")
 @click.argument("action")
 @click.argument("params", nargs=-1)
-@click.option("--base", default="http://127.0.0.1:5000", help="Where the server listens.")
+@click.option("--base", help="Where the server listens (default: PUBLIC_URL, else "
+                               "http://127.0.0.1:5000).")
 @click.option("--key", "key_name", default=ADMIN_KEY_NAME, show_default=True,
               help="The API key to sign with.")
 @click.option("--expires", callback=duration(allow_zero=False),
               help="Lifetime (90s, 15m, 1h, 7d): the URL then works only for these exact "
                    "parameters, until it expires.")
 @with_appcontext
-def sign_url(action: str, params: tuple[str, ...], base: str, key_name: str,
+def sign_url(action: str, params: tuple[str, ...], base: str | None, key_name: str,
              expires: int | None) -> None:
     """Print a ready-to-paste curl command for ACTION [name=value ...]: signed with
     hash = md5(query + key), or, with --expires, with an expiring signature."""
     key = current_key(key_name)
     secret = key.secret(master())
+    base = (base or current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000").rstrip("/")
     query = urlencode([("action", action)] + [tuple(p.split("=", 1)) for p in params if "=" in p])
     if expires is None:
         signed = f"hash={md5_hex(query + secret)}"

@@ -1,14 +1,16 @@
-"""User commands: OAuth2 clients, personal access tokens and passwords."""
+"""User commands: ``users add``/``users list``, OAuth2 clients, personal access tokens and
+passwords."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
+from actions.cli.call import run_as_admin
 from actions.gateway.oauth import redirect_uri_ok
-from models.members import User
+from models.members import INVITABLE_ROLES, User
 from models.tokens import SCOPES, OAuthClient, Token, UserPassword, parse_scopes
 
 
@@ -54,10 +56,14 @@ def create_token(email: str, scopes: str, days: int) -> None:
 @with_appcontext
 def set_password(email: str, password: str) -> None:
     """Set a user's password (for /oauth2/authorize and grant_type=password)."""
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="password")
+    check_password(password)
     UserPassword.set(active_user(email), password)
     click.echo(f"Password set for {email.lower()}")
+
+
+def check_password(password: str) -> None:
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="password")
 
 
 def active_user(email: str) -> User:
@@ -65,3 +71,41 @@ def active_user(email: str) -> User:
     if user is None or not user.is_active:
         raise click.BadParameter(f"no active user {email!r}", param_hint="EMAIL")
     return user
+
+
+users = AppGroup("users", help="Add and list the account's users.")
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(INVITABLE_ROLES), default="user", show_default=True,
+              help="What the user may do.")
+@click.option("--first-name", help="Default: from the email address.")
+@click.option("--last-name", help="Default: from the email address.")
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for a password (for /oauth2/authorize and grant_type=password).")
+def add_user(email: str, role: str, first_name: str | None, last_name: str | None,
+             ask_password: bool) -> None:
+    """Add a user to the account (as the add_user action does: main team, an event)."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True) \
+        if ask_password else None
+    if password is not None:
+        check_password(password)
+    names = {"first_name": first_name, "last_name": last_name}
+    body = run_as_admin("add_user", {"email": email, "role": role,
+                                     **{k: v for k, v in names.items() if v}})
+    if body["status"] != "ok":
+        raise click.ClickException(f"{body['message']}: {body.get('message_details', '')}")
+    if password is not None:
+        UserPassword.set(User.get_by_id(int(body["data"]["id"])), password)
+    user = body["data"]
+    click.echo(f"Added {user['email']} (id {user['id']}, {role})"
+               + (", with a password" if password else ""))
+
+
+@users.command("list")
+def list_users() -> None:
+    """List the users: id, email, name, role, active."""
+    for user in User.select().order_by(User.id):
+        state = "active" if user.is_active else "disabled"
+        click.echo(f"{user.id:<6} {user.email:40} {user.name:30} {user.role:16} {state}")

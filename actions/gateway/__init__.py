@@ -11,7 +11,18 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from actions.gateway import health, oauth, openapi, rate_limits, redaction, views
+from actions.gateway import (
+    health,
+    landing,
+    logs,
+    metrics,
+    oauth,
+    openapi,
+    proxy,
+    rate_limits,
+    redaction,
+    views,
+)
 from models.base import db
 from schemas.envelope import ApiError, TooManyRequests
 
@@ -22,12 +33,18 @@ ACTION_PATH = "/api/admin/v2/<action>"  # one path per action, for OpenAPI gener
 
 def init_app(app: Flask) -> None:
     # Hooks. A liveness probe answers first, before a database session or a rate limit.
+    app.before_request(logs.start)  # the request id and start time, before every other hook
     app.before_request(health.answer_health)
     app.before_request(open_db)
     if rate_limits.configure(app):
         app.before_request(rate_limits.count_by_ip)
     app.teardown_request(close_db)
     redaction.install(app)  # hash=, signature=, access_token= masked in the logs
+    logs.configure(app)  # JSON lines on stderr
+    logs.count_statements(db.obj)
+    app.after_request(logs.finish)  # one line per request, and the X-Request-Id header
+    metrics.install(app)  # /metrics, and counts every request
+    proxy.install(app)  # TRUSTED_PROXIES: the client's address from X-Forwarded-For
 
     # URL rules.
     add_rules(app, API_PATHS, "api", views.api)
@@ -37,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/readyz", "readyz", health.readyz)
     app.register_blueprint(oauth.bp)  # /oauth2/*
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
+    app.add_url_rule("/", "landing", landing.landing)
 
     # Error handlers: every failure answers with the error envelope, none with a traceback.
     app.register_error_handler(TooManyRequests, rate_limits.too_many)

@@ -10,23 +10,24 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from peewee import PeeweeException
 
+from actions.gateway.landing import version
 from models import all_models
 from models.base import db
 from schemas.envelope import NotReady, fail, ok
 
-ENDPOINTS = ("healthz", "readyz")
+ENDPOINTS = ("healthz", "readyz", "metrics")  # probes and scrapes: never limited
 
 
 def answer_health():
-    """Answer a health check before any other hook runs."""
+    """Answer a health check (or a metrics scrape) before any other hook runs."""
     if request.endpoint in ENDPOINTS:
         return current_app.view_functions[request.endpoint]()
     return None
 
 
 def healthz():
-    """The process is up."""
-    return jsonify(ok())
+    """The process is up; the version it runs."""
+    return jsonify(ok({"version": version()}))
 
 
 def readyz():

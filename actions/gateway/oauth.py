@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, jsonify, redirect, request
 
 from actions.gateway.params import read_request
+from actions.gateway.proxy import public_url
 from models.base import db
 from models.members import User
 from models.tokens import LIFETIMES, SCOPES, OAuthClient, Token, UserPassword, parse_scopes
@@ -98,7 +99,7 @@ def resource():
         raise OAuthError("not_authorized", "Access token is expired")
     user = token.user
     return jsonify(id=str(user.id), first_name=user.first_name, last_name=user.last_name,
-                   email=user.email, account_url=request.host_url.rstrip("/"))
+                   email=user.email, account_url=public_url())
 
 
 def code_grant(client: OAuthClient, params: dict):
@@ -153,7 +154,7 @@ def issue_tokens(user: User, scopes: list[str], client: OAuthClient, grant=None)
         _, refresh_token = Token.issue("refresh", user, scopes, client=client, grant=grant)
     return jsonify(token_type="Bearer", expires_in=int(LIFETIMES["access"].total_seconds()),
                    access_token=access, refresh_token=refresh_token,
-                   account_url=request.host_url.rstrip("/"))
+                   account_url=public_url())
 
 
 def oauth_params() -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, g, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from actions import delivery
@@ -47,10 +47,12 @@ def user_api():
 def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
     req = read_request(request, lazy, path_action)
+    g.action = req.action  # for the request log and the metrics
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
     who, covers, req = authenticated(authenticate, req, spec)
+    g.caller = who
     rate_limits.admit(who)
     params = covered_params(with_body(req, request), covers)
     with calling_as(who), transaction(writes=spec is None or spec.locks_at_start):

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from conftest import SECRET_KEY
 
+from actions.gateway.landing import version
 from app import create_app
 from models import all_models, create_tables
 from models.base import db
 
 OK = {"status": "ok"}
+LIVE = {"status": "ok", "data": {"version": version()}}  # /healthz names the version
 
 
 @pytest.fixture
@@ -22,9 +24,9 @@ def sqlite_app(tmp_path):
 
 
 def test_both_answer_ok_without_a_signature_when_the_database_is_ready(client):
-    for path in ("/healthz", "/readyz"):
+    for path, body in (("/healthz", LIVE), ("/readyz", OK)):
         response = client.get(path)
-        assert (response.status_code, response.get_json()) == (200, OK)
+        assert (response.status_code, response.get_json()) == (200, body)
 
 
 def test_without_a_database_the_process_is_live_but_not_ready(tmp_path):
@@ -32,7 +34,7 @@ def test_without_a_database_the_process_is_live_but_not_ready(tmp_path):
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}"})
     client = app.test_client()
     response = client.get("/healthz")
-    assert (response.status_code, response.get_json()) == (200, OK)
+    assert (response.status_code, response.get_json()) == (200, LIVE)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json() == {

@@ -1,0 +1,57 @@
+"""The landing page at ``/`` and the version the install runs (``/healthz``, ``flask version``)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from html import escape
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+from flask import Response
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Taskgate {version}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 42rem; margin: 3rem auto;
+       padding: 0 1rem; color: #222; }}
+code {{ background: #f3f3f3; padding: 0 .25rem; }}
+</style>
+</head>
+<body>
+<h1>Taskgate</h1>
+<p>A self-hosted server for the Worksection admin API v2: integrations written for
+Worksection work, unchanged, against this server.</p>
+<p>Version <strong>{version}</strong>.</p>
+<ul>
+<li><a href="docs">API documentation</a> (every action and its parameters)</li>
+<li><a href="openapi.json">OpenAPI description</a></li>
+<li><a href="healthz">Health</a> and <a href="readyz">readiness</a></li>
+</ul>
+<p>The API answers at <code>/api/admin/v2/</code> (signed with an API key) and
+<code>/api/oauth2/</code> (a user's access token).</p>
+</body>
+</html>
+"""
+
+
+@cache
+def version() -> str:
+    """The version in pyproject.toml (installed metadata first, the source file otherwise)."""
+    try:
+        return installed_version("taskgate")
+    except PackageNotFoundError:
+        with PYPROJECT.open("rb") as handle:
+            return tomllib.load(handle)["project"]["version"]
+
+
+def landing() -> Response:
+    """What this server is, its version, and where to go next."""
+    return Response(PAGE.format(version=escape(version())), mimetype="text/html")

@@ -1,0 +1,151 @@
+"""Structured logs: one JSON line per request on stderr, and the app's own records as JSON.
+
+Each request gets an id (the client's ``X-Request-Id`` when it is sane, else a new one),
+returned in the ``X-Request-Id`` header and written on every line logged while it runs. The
+request line says: method, path, client address, action, caller (``key:<name>`` or
+``user:<id>``, never a secret), HTTP status, the envelope's ``status`` and ``status_code``,
+duration and SQL statement count. An error answer logs at warning level with its reason; an
+unexpected error also logs its traceback (the view does, through ``app.logger``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+from flask.logging import default_handler
+from pythonjsonlogger.json import JsonFormatter
+
+from actions.gateway.redaction import REDACT, redact
+
+HEADER = "X-Request-Id"
+SANE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+ERROR_START = re.compile(rb'\s*\{\s*"status"\s*:\s*"error"')
+REQUESTS = logging.getLogger("taskgate.requests")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a request did, as the log line and the metrics see it."""
+
+    action: str | None
+    caller: str | None
+    status: str | None  # the envelope's "ok" or "error"; None for other answers
+    status_code: int | None  # the error envelope's code
+    reason: str | None  # the error envelope's message (and details)
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to the current ``sys.stderr`` (looked up at each record, as capture needs)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+class RequestId(logging.Filter):
+    """Adds ``request_id`` to every record made while a request runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context() and "request_id" in g and not hasattr(record, "request_id"):
+            record.request_id = g.request_id
+        return True
+
+
+def json_handler() -> logging.Handler:
+    handler = StderrHandler()
+    renamed = {"asctime": "time", "levelname": "level", "process": "pid"}
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{process}{message}",
+                                       style="{", rename_fields=renamed,
+                                       json_ensure_ascii=False))
+    handler.addFilter(RequestId())
+    handler.addFilter(REDACT)
+    return handler
+
+
+def configure(app: Flask) -> None:
+    """JSON lines for the request log and ``app.logger`` (once per process)."""
+    app.logger.removeHandler(default_handler)
+    for logger in (REQUESTS, app.logger):
+        if not any(isinstance(handler, StderrHandler) for handler in logger.handlers):
+            logger.addHandler(json_handler())
+    REQUESTS.setLevel(logging.INFO)
+
+
+def count_statements(database: Any) -> None:
+    """Count the SQL statements each request runs (``g.sql_statements``)."""
+    run = database.execute_sql
+
+    def counted(sql, *args, **kwargs):
+        if has_request_context():
+            g.sql_statements = g.get("sql_statements", 0) + 1
+        return run(sql, *args, **kwargs)
+
+    database.execute_sql = counted
+
+
+def start() -> None:
+    """Before anything else: the request's id and start time."""
+    g.started = time.perf_counter()
+    given = request.headers.get(HEADER, "")
+    g.request_id = given if SANE_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def outcome(response: Response) -> Outcome:
+    """The action, caller and envelope of this request (computed once)."""
+    if "outcome" not in g:
+        g.outcome = Outcome(g.get("action"), caller_name(g.get("caller")), *envelope(response))
+    return g.outcome
+
+
+def envelope(response: Response) -> tuple[str | None, int | None, str | None]:
+    """(status, status_code, reason) of an envelope answer; only errors are parsed."""
+    if not response.is_json or response.direct_passthrough or response.is_streamed:
+        return None, None, None
+    body = response.get_data()
+    if not ERROR_START.match(body[:64]):
+        return ("ok" if b'"status"' in body[:32] else None), None, None
+    answer = json.loads(body)
+    details = answer.get("message_details")
+    reason = answer.get("message", "") + (f" ({details})" if details not in (None, "") else "")
+    return "error", answer.get("status_code"), redact(reason)
+
+
+def caller_name(who: Any) -> str | None:
+    if who is None:
+        return None
+    if who.user is not None:
+        return f"user:{who.user.id}"
+    return f"key:{who.key.name}" if who.key is not None else None
+
+
+def finish(response: Response) -> Response:
+    """Return the request id and write the request's line."""
+    if "request_id" not in g:
+        return response
+    response.headers[HEADER] = g.request_id
+    done = outcome(response)
+    fields = {
+        "request_id": g.request_id, "method": request.method, "path": request.path,
+        "remote_addr": request.remote_addr, "action": done.action, "caller": done.caller,
+        "http_status": response.status_code, "status": done.status,
+        "status_code": done.status_code,
+        "duration_ms": round((time.perf_counter() - g.started) * 1000, 2),
+        "sql_statements": g.get("sql_statements", 0),
+    }
+    if done.status == "error" or response.status_code >= 500:
+        REQUESTS.warning("request failed: %s", done.reason or response.status, extra=fields)
+    else:
+        REQUESTS.info("request", extra=fields)
+    return response

@@ -1,0 +1,66 @@
+"""/metrics: Prometheus' text format, parsed with prometheus-client's own parser; requests by
+action and envelope code, rate-limit refusals, the webhook queue; an optional bearer token."""
+
+from __future__ import annotations
+
+from conftest import ok_data
+from prometheus_client.parser import text_string_to_metric_families
+
+from app import create_app
+
+
+def samples(client, headers=None) -> dict[tuple[str, frozenset], float]:
+    response = client.get("/metrics", headers=headers or {})
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(response.get_data(as_text=True))
+            for s in family.samples}
+
+
+def requests(found, action, code, endpoint="api") -> float:
+    labels = frozenset({"endpoint": endpoint, "action": action, "code": code}.items())
+    return found.get(("taskgate_requests_total", labels), 0)
+
+
+def test_requests_are_counted_by_action_and_envelope_code(api, client):
+    before = samples(client)
+    ok_data(api.call("get_users"))
+    api.call("get_task", id_task=999)
+    api.call("no_such_action")
+    after = samples(client)
+    assert requests(after, "get_users", "ok") - requests(before, "get_users", "ok") == 1
+    assert requests(after, "get_task", "5") - requests(before, "get_task", "5") == 1
+    assert requests(after, "unknown", "0") - requests(before, "unknown", "0") == 1
+    latency = frozenset({"endpoint": "api", "action": "get_users"}.items())
+    assert after[("taskgate_request_duration_seconds_count", latency)] >= 1
+
+
+def test_the_webhook_queue_is_read_from_the_database(client):
+    found = samples(client)
+    assert found[("taskgate_webhook_queue_depth", frozenset())] == 0
+    assert found[("taskgate_webhook_delivery_failures_total", frozenset())] == 0
+
+
+def test_rate_limit_refusals_are_counted(app):
+    client = create_app({**app.config, "RATE_LIMIT_FAILED_AUTH": "1/minute"}).test_client()
+    label = ("taskgate_rate_limit_refusals_total", frozenset({"limit": "failed_auth"}.items()))
+    before = samples(client).get(label, 0)
+    for _ in range(3):
+        client.get("/api/admin/v2/?action=get_users&hash=bad")
+    assert samples(client)[label] - before == 2
+
+
+def test_a_metrics_token_is_required_when_set(app, client):
+    app.config["METRICS_TOKEN"] = "scrape-me"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert samples(client, {"Authorization": "Bearer scrape-me"})
+
+
+def test_without_a_database_the_request_metrics_are_still_served(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "s",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}"})
+    found = samples(app.test_client())
+    assert ("taskgate_webhook_queue_depth", frozenset()) not in found
+    assert any(name == "taskgate_requests_total" for name, _ in found)
