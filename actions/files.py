@@ -43,10 +43,10 @@ def get_files(params):
 def download(params):
     """Download a file: its raw bytes."""
     file = File.get_or_none(File.id == params["id_file"])
-    path = storage().find(file.sha256) if file is not None else None
-    if path is None:
+    blob = storage().open(file.sha256) if file is not None else None
+    if blob is None:
         raise FileNotFound()
-    return Download(path, file.name)
+    return Download(blob.path, file.name, blob.stream, blob.size if blob.stream else None)
 
 
 def project_files(project):
