@@ -21,15 +21,15 @@ from botocore.exceptions import ClientError
 
 from models.storage import CHUNK, Blob, blob_name, hash_copy
 
-PART = 8 * 1024 * 1024
+PART = 5 * 1024 * 1024
 MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 def transfer_config() -> TransferConfig:
-    """Multipart uploads of 8 MiB parts, at most two of them in memory at a time."""
+    """Multipart uploads of 5 MiB parts (S3's smallest), at most two in memory at a time."""
     config = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART,
                             max_concurrency=2)
-    config.max_in_memory_upload_chunks = 2  # s3transfer's default of 10 would hold 80 MiB
+    config.max_in_memory_upload_chunks = 2  # s3transfer's default of 10 would hold 50 MiB
     return config
 
 

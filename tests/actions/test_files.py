@@ -10,7 +10,7 @@ import os
 import pytest
 from conftest import API_KEY, md5_hash, ok_data, php_query
 from marshmallow import ValidationError
-from s3_kit import s3_endpoint, s3_keys, s3_url  # noqa: F401 - fixtures
+from s3_kit import s3_keys
 from werkzeug.datastructures import FileStorage
 from worksection.client import Client
 from worksection.exceptions.response_exception import ResponseException
