@@ -19,7 +19,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from models.storage import CHUNK, Blob, blob_name, hash_copy
+from models.blobs import CHUNK, Blob, blob_name, hash_copy
 
 PART = 5 * 1024 * 1024
 MISSING = {"404", "NoSuchKey", "NotFound"}

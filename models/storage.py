@@ -9,23 +9,11 @@ Every backend answers the same four calls: ``save(stream)``, ``open(sha256)``,
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import tempfile
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import BinaryIO, Protocol
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
-CHUNK = 1024 * 1024
-
-
-class Blob(NamedTuple):
-    """A stored blob opened for reading: a local ``path``, or an open ``stream`` of ``size``
-    bytes that the reader closes."""
-
-    path: str | None
-    stream: BinaryIO | None
-    size: int
+from models.blobs import Blob, blob_name, hash_copy
 
 
 class Storage(Protocol):
@@ -41,29 +29,14 @@ def open_storage(url: str | None, files_dir: str) -> Storage:
     """The storage a ``FILES_URL`` names: ``s3://bucket/prefix``, ``file:///dir``, or, when
     empty, the directory ``files_dir``."""
     if url and url.startswith("s3://"):
-        from models.s3_storage import S3Storage  # boto3 is an optional extra
-
+        try:
+            from models.s3_storage import S3Storage  # boto3 is an optional extra
+        except ImportError as err:
+            raise RuntimeError(f"FILES_URL={url} needs boto3: pip install -e '.[s3]'") from err
         return S3Storage.from_url(url)
     if url and not url.startswith("file://"):
         raise ValueError(f"FILES_URL must start with s3:// or file://, not {url!r}")
     return LocalStorage(url[len("file://"):] if url else files_dir)
-
-
-def blob_name(sha256: str) -> str:
-    """``ab/cd/<sha256>``; ``ValueError`` for anything but a digest."""
-    if not SHA256.fullmatch(sha256):
-        raise ValueError(f"not a SHA-256 digest: {sha256!r}")
-    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
-
-
-def hash_copy(stream: BinaryIO, out: BinaryIO) -> tuple[str, int]:
-    """Copy ``stream`` into ``out`` in chunks; return the bytes' sha256 and their count."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-        out.write(chunk)
-    return digest.hexdigest(), size
 
 
 class LocalStorage:
