@@ -99,6 +99,10 @@ class Host:
         return requests.post(self.url(key, action, **params), headers=headers, files=files,
                              timeout=60)
 
+    def as_user(self, token: str, action: str, **params: object) -> requests.Response:
+        return requests.post(f"{self.base}/api/oauth2", data={"action": action, **params},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
     def stop(self) -> None:
         self.process.terminate()
         try:

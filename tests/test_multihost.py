@@ -111,6 +111,12 @@ def test_two_hosts_share_files_data_keys_idempotency_rate_limits_and_webhooks(cl
     assert b.call(spare, "get_projects").json() == BAD_HASH
     assert a.call(spare, "get_projects").json() == BAD_HASH
 
+    data(a.call(API_KEY, "add_user", email="kate@example.com"))
+    token = flask(envs["a"], "create-token", "kate@example.com").strip()
+    assert data(b.as_user(token, "me"))["email"] == "kate@example.com"
+    data(a.call(API_KEY, "disable_user", email="kate@example.com"))
+    assert b.as_user(token, "me").json()["message"] == "User is disabled"
+
     counted = new_key(envs["a"], "counted")
     answers = [(a if n % 2 else b).call(counted, "get_projects").status_code
                for n in range(LIMIT + 1)]
