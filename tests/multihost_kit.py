@@ -18,7 +18,6 @@ from s3_kit import CREDENTIALS, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS = "redis://127.0.0.1:6379"
 
 
 def postgres_server() -> str:
@@ -43,22 +42,6 @@ def create_database(server: str) -> tuple[str, object]:
         admin.close()
 
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}")), drop
-
-
-def redis_prefix() -> tuple[str, object]:
-    redis = pytest.importorskip("redis", reason="the redis client is not installed")
-    client = redis.Redis.from_url(REDIS, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as err:
-        pytest.skip(f"the multi-host test needs Redis at {REDIS}: {err}")
-    prefix = f"taskgate-multihost-{uuid.uuid4().hex[:12]}"
-
-    def clean() -> None:
-        for key in client.scan_iter(f"*{prefix}*"):
-            client.delete(key)
-
-    return prefix, clean
 
 
 def host_environment(instance: Path, settings: dict[str, str]) -> dict[str, str]:

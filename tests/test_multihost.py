@@ -19,8 +19,8 @@ from multihost_kit import (
     flask,
     host_environment,
     postgres_server,
-    redis_prefix,
 )
+from redis_kit import REDIS_URL
 from webhook_kit import Receiver
 
 pytestmark = pytest.mark.multihost
@@ -31,16 +31,15 @@ BAD_HASH = {"status": "error", "status_code": 2, "message": "Action hash is miss
 
 
 @pytest.fixture
-def cluster(tmp_path, s3_url):
+def cluster(tmp_path, s3_url, redis_prefix):
     """Hosts A and B (started), their environments, and the webhook receiver."""
     database, drop_database = create_database(postgres_server())
-    prefix, clean_redis = redis_prefix()
     settings = {
         "TASKGATE_DATABASE_URL": database, "TASKGATE_SECRET_KEY": secrets.token_urlsafe(32),
         "TASKGATE_API_KEY": API_KEY, "TASKGATE_FILES_URL": s3_url,
         "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"],
-        "TASKGATE_RATE_LIMIT": f"{LIMIT}/minute", "TASKGATE_RATE_LIMIT_PREFIX": prefix,
-        "TASKGATE_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379",
+        "TASKGATE_RATE_LIMIT": f"{LIMIT}/minute", "TASKGATE_RATE_LIMIT_PREFIX": redis_prefix,
+        "TASKGATE_RATE_LIMIT_STORAGE": REDIS_URL,
         "TASKGATE_WEBHOOK_ALLOW_PRIVATE": "true", "TASKGATE_WEBHOOK_POLL": "1",
     }
     envs = {name: host_environment(tmp_path / f"host-{name}", settings) for name in "ab"}
@@ -54,7 +53,6 @@ def cluster(tmp_path, s3_url):
         for host in hosts.values():
             host.stop()
         receiver.close()
-        clean_redis()
         drop_database()
 
 
