@@ -41,12 +41,14 @@ DEFAULTS: dict[str, Any] = {
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("TASKGATE_INSTANCE_PATH"))  # one per host
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         DEFAULTS,
         DATABASE_URL=f"sqlite:///{os.path.join(app.instance_path, 'taskgate.sqlite')}",
         FILES_DIR=os.path.join(app.instance_path, "files"),  # uploads, by content hash
+        FILES_URL=None,  # s3://bucket/prefix: uploads in an object store instead
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -16,7 +16,7 @@ from models.comments import Comment
 from models.files import File
 from models.members import User
 from models.projects import Project
-from models.storage import Storage
+from models.storage import Storage, open_storage
 from models.tasks import Task
 from schemas.envelope import ApiError
 
@@ -33,7 +33,13 @@ class UploadInvalid(ApiError):
 
 
 def storage() -> Storage:
-    return Storage(current_app.config["FILES_DIR"])
+    """The app's file storage (``FILES_URL``, else ``FILES_DIR``), made once per app: an S3
+    client is costly to build and safe to share between threads."""
+    where = (current_app.config.get("FILES_URL"), current_app.config["FILES_DIR"])
+    made = current_app.extensions.get("taskgate.storage")
+    if made is None or made[0] != where:
+        made = current_app.extensions["taskgate.storage"] = (where, open_storage(*where))
+    return made[1]
 
 
 def save_attachments(uploads: Iterable[FileStorage], author: User, *,

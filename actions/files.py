@@ -49,10 +49,10 @@ def get_files(params):
 def download(params):
     """Download a file: its raw bytes."""
     file = file_or_fail(params["id_file"], FileNotFound)
-    path = storage().find(file.sha256)
-    if path is None:
+    blob = storage().open(file.sha256)
+    if blob is None:
         raise FileNotFound()
-    return Download(path, file.name)
+    return Download(blob.path, file.name, blob.stream, blob.size if blob.stream else None)
 
 
 def project_files(project):

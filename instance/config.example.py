@@ -23,6 +23,9 @@
 # Uploaded files (stored once per content, by SHA-256; default: instance/files) and the size
 # limit of one uploaded file, in bytes (keep it below MAX_CONTENT_LENGTH).
 # FILES_DIR = "/var/lib/taskgate/files"
+# Or in an S3-compatible object store, shared by several hosts (pip install -e ".[s3]"; the
+# endpoint and credentials come from the AWS_* variables; see README "Running on several hosts").
+# FILES_URL = "s3://taskgate/files"
 # MAX_FILE_SIZE = 25 * 1024 * 1024
 
 # Webhooks. Receivers on loopback or private addresses are refused unless allowed (a

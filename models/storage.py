@@ -1,32 +1,54 @@
-"""Where uploaded bytes live: a directory of blobs named by their SHA-256 (``ab/cd/<sha256>``).
+"""Where uploaded bytes live: blobs named by their SHA-256, in a local directory
+(``ab/cd/<sha256>``, the default) or in an S3-compatible bucket (``models.s3_storage``).
 
-The database keeps names and owners (``models.files.File``); this keeps only content, so the
-same bytes are stored once. A blob is found from a digest, never from a user-supplied name.
+The database keeps names and owners (``models.files.File``); a storage keeps only content, so
+the same bytes are stored once. A blob is found from a digest, never from a user-supplied name.
+Every backend answers the same four calls: ``save(stream)``, ``open(sha256)``,
+``exists(sha256)`` and ``delete(sha256)``; bytes are streamed in and out in chunks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import tempfile
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
-CHUNK = 1024 * 1024
+from models.blobs import Blob, blob_name, hash_copy
 
 
-class Storage:
+class Storage(Protocol):
+    location: str
+
+    def save(self, stream: BinaryIO) -> tuple[str, int, bool]: ...
+    def open(self, sha256: str) -> Blob | None: ...
+    def exists(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
+
+
+def open_storage(url: str | None, files_dir: str) -> Storage:
+    """The storage a ``FILES_URL`` names: ``s3://bucket/prefix``, ``file:///dir``, or, when
+    empty, the directory ``files_dir``."""
+    if url and url.startswith("s3://"):
+        try:
+            from models.s3_storage import S3Storage  # boto3 is an optional extra
+        except ImportError as err:
+            raise RuntimeError(f"FILES_URL={url} needs boto3: pip install -e '.[s3]'") from err
+        return S3Storage.from_url(url)
+    if url and not url.startswith("file://"):
+        raise ValueError(f"FILES_URL must start with s3:// or file://, not {url!r}")
+    return LocalStorage(url[len("file://"):] if url else files_dir)
+
+
+class LocalStorage:
     """Blobs by content hash under one root directory."""
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
+        self.location = self.root
 
     def path(self, sha256: str) -> str:
         """The blob's path; ``ValueError`` for anything but a digest or a path outside root."""
-        if not SHA256.fullmatch(sha256):
-            raise ValueError(f"not a SHA-256 digest: {sha256!r}")
-        path = os.path.realpath(os.path.join(self.root, sha256[:2], sha256[2:4], sha256))
+        path = os.path.realpath(os.path.join(self.root, blob_name(sha256)))
         if os.path.commonpath([self.root, path]) != self.root:
             raise ValueError(f"blob path leaves the storage directory: {path}")
         return path
@@ -39,19 +61,21 @@ class Storage:
             return None
         return path if os.path.isfile(path) else None
 
+    def open(self, sha256: str) -> Blob | None:
+        path = self.find(sha256)
+        return None if path is None else Blob(path, None, os.path.getsize(path))
+
+    def exists(self, sha256: str) -> bool:
+        return self.find(sha256) is not None
+
     def save(self, stream: BinaryIO) -> tuple[str, int, bool]:
         """Store a stream's bytes; return (sha256, size, whether the blob is new)."""
         spool = os.path.join(self.root, "tmp")
         os.makedirs(spool, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
         fd, temp = tempfile.mkstemp(dir=spool)
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-            sha256 = digest.hexdigest()
+                sha256, size = hash_copy(stream, out)
             target = self.path(sha256)
             if os.path.exists(target):
                 return sha256, size, False

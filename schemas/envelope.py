@@ -11,7 +11,7 @@ Codes and messages follow the Worksection catalogue (spec §4.2); API errors ans
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 
 class ApiError(Exception):
@@ -143,10 +143,14 @@ class Reply:
 
 
 class Download(NamedTuple):
-    """A handler result the view sends as raw bytes instead of the JSON envelope."""
+    """A handler result the view sends as raw bytes instead of the JSON envelope: the file at
+    ``path``, or an open ``stream`` of ``size`` bytes (an object store's body), closed once
+    sent."""
 
-    path: str
+    path: str | None
     name: str
+    stream: BinaryIO | None = None
+    size: int | None = None
 
 
 def ok(result: Any = None) -> dict[str, Any]:

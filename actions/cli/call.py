@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from actions.caller import Caller, calling_as
-from actions.gateway.params import fold, parse_pairs
+from actions.gateway.decoding import fold, parse_pairs
 from actions.registry import ACTIONS, dispatch
 from models.base import transaction
 from models.install import ADMIN_KEY_NAME

@@ -18,7 +18,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from actions.gateway.params import fold, parse_pairs
+from actions.gateway.decoding import fold, parse_pairs
 from actions.gateway.signatures import md5_hex
 from actions.gateway.signed_urls import PARAM, seconds, sign
 from actions.registry import ACTIONS

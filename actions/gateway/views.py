@@ -91,7 +91,9 @@ def answer(result):
 
 def send_download(download: Download):
     """Raw bytes, named as Worksection names them (clients read ``filename*``)."""
-    response = send_file(download.path, mimetype="application/x-download")
+    response = send_file(download.stream or download.path, mimetype="application/x-download")
+    if download.size is not None:
+        response.content_length = download.size
     response.headers["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{quote(download.name, safe='')}")
     return response

@@ -10,17 +10,24 @@ import os
 import pytest
 from conftest import API_KEY, md5_hash, ok_data, php_query
 from marshmallow import ValidationError
+from s3_kit import s3_keys
 from werkzeug.datastructures import FileStorage
 from worksection.client import Client
 from worksection.exceptions.response_exception import ResponseException
 
-from actions.attachments import UploadInvalid, attach_uploaded, clean_name, save_attachments
+from actions.attachments import (
+    UploadInvalid,
+    attach_uploaded,
+    clean_name,
+    save_attachments,
+    storage,
+)
 from actions.registry import ACTIONS, Action
 from models.comments import Comment
 from models.files import File
 from models.members import User
 from models.projects import Project
-from models.storage import Storage
+from models.storage import LocalStorage, open_storage
 from models.tasks import Task
 from schemas.base import Params
 from schemas.files import FileRefs
@@ -45,8 +52,26 @@ def upload_files(api, *parts):
     return api.post_form("upload_files", files={"files[]": list(parts)})
 
 
+def pytest_generate_tests(metafunc):
+    """Every test that uses the app runs on both storages, unless marked local_only."""
+    if "app" in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
+            "local_only"):
+        metafunc.parametrize("files_backend", ["local", "s3"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def files_backend(request):
+    """Where the app under test keeps files: its FILES_DIR, or a fresh prefix on moto's S3."""
+    backend = getattr(request, "param", "local")
+    if backend == "s3":
+        request.getfixturevalue("app").config["FILES_URL"] = request.getfixturevalue("s3_url")
+    return backend
+
+
 def blobs(app) -> list[str]:
-    """Every file under FILES_DIR, relative to it (spooled temporaries included)."""
+    """Every stored blob, relative to the storage's root (spooled temporaries included)."""
+    if app.config.get("FILES_URL"):
+        return s3_keys(app.config["FILES_URL"])
     root = app.config["FILES_DIR"]
     return sorted(os.path.relpath(os.path.join(folder, name), root)
                   for folder, _, names in os.walk(root) for name in names)
@@ -155,6 +180,7 @@ def test_a_request_over_max_content_length_is_an_error_envelope(app, api):
     assert blobs(app) == []
 
 
+@pytest.mark.local_only
 def test_a_path_in_the_file_name_is_dropped(app, api, tmp_path):
     before = everything_under(tmp_path)
     body = upload_files(api, part(b"root:x:0:0", "../../etc/passwd"),
@@ -271,10 +297,11 @@ def test_download_of_a_missing_file_is_json(api, client):
 def test_download_when_the_blob_is_gone(app, api, owner):
     with app.test_request_context():
         file = save_attachments([upload(b"gone", "gone.txt")], owner)[0]
-    os.remove(os.path.join(app.config["FILES_DIR"], blob_path(file.sha256)))
+        storage().delete(file.sha256)
     assert api.call("download", id_file=file.id) == FILE_NOT_FOUND
 
 
+@pytest.mark.local_only
 def test_download_never_reads_outside_the_storage_directory(app, api, owner, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("do not serve")
@@ -357,8 +384,8 @@ def test_blobs_of_a_rolled_back_action_are_removed(app, api, monkeypatch, owner)
 # the storage
 
 
-def test_storage_stores_the_same_bytes_once(tmp_path):
-    store = Storage(str(tmp_path / "files"))
+def test_local_storage_stores_the_same_bytes_once(tmp_path):
+    store = LocalStorage(str(tmp_path / "files"))
     assert store.save(io.BytesIO(b"abc")) == (sha(b"abc"), 3, True)
     assert store.save(io.BytesIO(b"abc")) == (sha(b"abc"), 3, False)
     assert store.find(sha(b"abc")) == str(tmp_path / "files" / blob_path(sha(b"abc")))
@@ -370,10 +397,47 @@ def test_storage_stores_the_same_bytes_once(tmp_path):
 
 @pytest.mark.parametrize("digest", ["../../etc/passwd", "A" * 64, "a" * 63, ""])
 def test_storage_takes_only_digests(tmp_path, digest):
-    store = Storage(str(tmp_path))
+    store = LocalStorage(str(tmp_path))
     with pytest.raises(ValueError):
         store.path(digest)
     assert store.find(digest) is None
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_storage(request, tmp_path):
+    if request.param == "local":
+        return open_storage(None, str(tmp_path / "files"))
+    return open_storage(request.getfixturevalue("s3_url"), "unused")
+
+
+def test_every_storage_saves_opens_and_deletes_by_content(any_storage):
+    data = os.urandom(3 * 1024 * 1024 + 5)  # several read chunks
+    assert any_storage.save(io.BytesIO(data)) == (sha(data), len(data), True)
+    assert any_storage.save(io.BytesIO(data)) == (sha(data), len(data), False)
+    assert any_storage.exists(sha(data))
+    blob = any_storage.open(sha(data))
+    assert blob.size == len(data)
+    if blob.stream is None:
+        with open(blob.path, "rb") as stream:
+            assert stream.read() == data
+    else:
+        with blob.stream:
+            assert blob.stream.read() == data
+    any_storage.delete(sha(data))
+    any_storage.delete(sha(data))
+    assert (any_storage.exists(sha(data)), any_storage.open(sha(data))) == (False, None)
+
+
+@pytest.mark.parametrize("digest", ["../../etc/passwd", "A" * 64, ""])
+def test_every_storage_opens_only_digests(any_storage, digest):
+    assert (any_storage.exists(digest), any_storage.open(digest)) == (False, None)
+
+
+def test_files_url_names_the_storage(tmp_path):
+    assert open_storage(f"file://{tmp_path}", "unused").location == str(tmp_path)
+    assert open_storage("", str(tmp_path)).location == str(tmp_path)
+    with pytest.raises(ValueError, match="s3:// or file://"):
+        open_storage("ftp://host/files", str(tmp_path))
 
 
 # the official client (worksection-api-client 2.1.2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 
 import pytest
 from conftest import API_KEY, SECRET_KEY, md5_hash, ok_data, php_query
@@ -144,23 +143,6 @@ def test_health_checks_are_never_limited(app):
 def test_a_malformed_limit_stops_the_app_from_starting(app):
     with pytest.raises(ValueError, match="rate limit 'lots': expected e.g. '60/minute'"):
         limited(app, RATE_LIMIT="lots")
-
-
-@pytest.fixture
-def redis_prefix():
-    """A unique key prefix on the Redis at 127.0.0.1:6379; its keys are deleted afterwards."""
-    redis = pytest.importorskip("redis", reason="the redis client is not installed")
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        server.ping()
-    except redis.RedisError as err:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({err.__class__.__name__}: {err})")
-    prefix = f"taskgate-test-{uuid.uuid4().hex}"
-    yield prefix
-    keys = list(server.scan_iter(match=f"*{prefix}*"))
-    if keys:
-        server.delete(*keys)
-    server.close()
 
 
 def test_two_app_instances_share_one_count_through_redis(app, redis_prefix):

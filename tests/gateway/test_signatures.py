@@ -7,7 +7,8 @@ import time
 import pytest
 from conftest import API_KEY, admin_header, md5_hash
 
-from actions.gateway.params import Part, SignedRequest, fold, parse_pairs
+from actions.gateway.decoding import fold, parse_pairs
+from actions.gateway.params import Part, SignedRequest
 from actions.gateway.signatures import LEGACY, QUERY, md5_hex, verify
 
 NOW = 1_800_000_000
