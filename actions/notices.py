@@ -59,6 +59,7 @@ def delete_notice(params):
 @action(NoticeIdIn, writes=True)
 def activate_notice(params):
     """Make a notice the active one; the one active before is cleared."""
+    Notice.lock_all()
     notice = notice_or_fail(params["id"])
     if notice.active:
         raise AlreadyActive(details=str(notice.id))

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 
 from actions.registry import action
-from actions.task_types import task_type_or_fail
 from models.settings import SETTINGS, Setting, setting, store_setting
+from models.task_types import TaskType
+from schemas.envelope import InvalidValue
 from schemas.settings import (
     GetSettingsIn,
     UpdateSettingIn,
@@ -36,7 +37,8 @@ def update_setting(params):
     """Change one setting; it takes effect at once."""
     name = params["name"]
     value = checked_value(name, params["value"])
-    if name == "default_task_type" and value is not None:
-        task_type_or_fail(value)
+    if name == "default_task_type" and value is not None and TaskType.get_or_none(
+            TaskType.id == value) is None:
+        raise InvalidValue("Invalid default_task_type: no such task type", details=name)
     store_setting(name, value)
     return setting_out(name, value)

@@ -48,7 +48,8 @@ def save_peer_fields(task: Task, params: dict[str, Any], creating: bool) -> None
     if "assignees" in params:
         replace_rows(TaskAssignee, task, "user", users_or_fail(params["assignees"]))
     if "assigned_groups" in params:
-        replace_rows(TaskTeam, task, "team", teams_named(params["assigned_groups"]))
+        replace_rows(TaskTeam, task, "team",
+                     teams_named(params["assigned_groups"], "assigned_groups"))
     if "ticket_status" in params:
         set_ticket_status(task, params["ticket_status"])
 
@@ -58,7 +59,7 @@ def set_ticket(task: Task, params: dict[str, Any]) -> None:
     ``default_task_type`` setting for a new task) and ``type_priority`` (else the current one
     when the type allows it, else the type's first default priority)."""
     current = TaskTicket.get_or_none(TaskTicket.task == task.id)
-    kind = (named(TaskType, params["type"], "type") if "type" in params
+    kind = (named(TaskType, params["type"], "type", "type") if "type" in params
             else current.type if current else default_type())
     if kind is None:
         if "type_priority" in params:
@@ -66,7 +67,8 @@ def set_ticket(task: Task, params: dict[str, Any]) -> None:
         return
     allowed = TaskPriority.select().join(TaskTypePriority).where(TaskTypePriority.type == kind)
     if "type_priority" in params:
-        priority = named(TaskPriority, params["type_priority"], "type_priority")
+        priority = named(TaskPriority, params["type_priority"], "type_priority",
+                         "priority")
         if not allowed.where(TaskPriority.id == priority.id).exists():
             raise InvalidValue("Invalid type_priority: the type does not allow it",
                                details="type_priority")
@@ -85,28 +87,22 @@ def default_type() -> TaskType | None:
     return TaskType.get_or_none(TaskType.id == pk) if pk else None
 
 
-def named(model, value: str, param: str):
-    """A type or priority by id or exact name; anything else is code 11 naming ``param``."""
+def named(model, value: str, param: str, noun: str, column=None):
+    """A row by id or exact name (``column``); anything else is code 11 naming the value."""
+    column = column or model.name
     number = as_id(value)
-    row = model.get_or_none((model.id == number) if number else (model.name == value))
+    row = model.get_or_none(model.id == number) if number else None
+    row = row or model.get_or_none(column == value)
     if row is None:
-        row = model.get_or_none(model.name == value)
-    if row is None:
-        raise InvalidValue(f"Invalid {param}: no such {param.replace('_', ' ')}",
-                           details=param)
+        raise InvalidValue(f"Invalid {param}: no such {noun}", details=value)
     return row
 
 
-def teams_named(values: list[str]) -> list[Team]:
-    teams = []
-    for value in values:
-        if value.lower() == "none" and len(values) == 1:
-            return []
-        number = as_id(value)
-        team = Team.get_or_none((Team.id == number) if number else (Team.title == value))
-        if team is None:
-            raise InvalidValue("Invalid assigned_groups: no such team", details=value)
-        teams.append(team)
+def teams_named(values: list[str], param: str) -> list[Team]:
+    """Teams by ids or titles, each once; ``none`` alone is no team."""
+    if [value.lower() for value in values] == ["none"]:
+        return []
+    teams = [named(Team, value, param, "team", Team.title) for value in values]
     return list({team.id: team for team in teams}.values())
 
 

@@ -4,7 +4,7 @@ reads and sets them through ``get_user``, ``update_user`` (``teams``) and ``get_
 
 from __future__ import annotations
 
-from actions.lookups import as_id
+from actions.task_extras import teams_named
 from models.members import Team, User
 from models.usertasks import UserTeam
 from schemas.envelope import InvalidValue
@@ -18,16 +18,7 @@ def teams_of(user: User) -> list[Team]:
 
 def set_teams(user: User, values: list[str]) -> None:
     """Replace the user's teams by ids or titles; the first becomes the primary one."""
-    teams = []
-    for value in values:
-        number = as_id(value)
-        team = Team.get_or_none((Team.id == number) if number else (Team.title == value))
-        if team is None:
-            team = Team.get_or_none(Team.title == value)
-        if team is None:
-            raise InvalidValue("Invalid teams: no such team", details=value)
-        teams.append(team)
-    teams = list({team.id: team for team in teams}.values())
+    teams = teams_named(values, "teams")
     if not teams:
         raise InvalidValue("Invalid teams: give at least one team", details="teams")
     user.team = teams[0]

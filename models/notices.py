@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peewee import SQL, AutoField, BooleanField, CharField, DateTimeField, TextField
 
-from models.base import BaseModel, now
+from models.base import BaseModel, db, now
 
 DEFAULT_COLOR, DEFAULT_FONT_COLOR = "#e74c3c", "#ffffff"
 
@@ -22,6 +22,13 @@ class Notice(BaseModel):
 
     class Meta:
         table_name = "notices"
+
+    @classmethod
+    def lock_all(cls) -> None:
+        """Make a concurrent activation wait for this transaction (PostgreSQL row locks;
+        SQLite runs one writer at a time already)."""
+        if db.obj.for_update:
+            list(cls.select(cls.id).order_by(cls.id).for_update())
 
 
 # The database itself refuses a second active notice, whatever the requests race to do.

@@ -3,8 +3,12 @@ the active one readable by every user token."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from conftest import DATE_ADDED, error, ok_data
+from conftest import DATE_ADDED, admin_header, error, ok_data
 from peer_kit import as_token
 
 from models.notices import Notice
@@ -96,3 +100,21 @@ def test_paging(api):
     page = ok_data(api.call("get_notices", page=2, limit=2))
     assert [n["name"] for n in page] == ["N2", "N1"]
     assert api.call("get_notices", limit=0)["status_code"] == 11
+
+
+def test_concurrent_activations_leave_exactly_one_active(api, live_server):
+    notices = [post(api, name=f"N{n}")["id"] for n in range(6)]
+
+    def activate(notice_id: str) -> dict:
+        request = urllib.request.Request(
+            f"{live_server}/api/admin/v2?action=activate_notice",
+            data=json.dumps({"id": notice_id}).encode(), method="POST",
+            headers={"Authorization": admin_header("activate_notice"),
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(activate, notices))
+    assert [answer["status"] for answer in answers] == ["ok"] * 6
+    assert len(ok_data(api.call("get_notices", active=1))) == 1

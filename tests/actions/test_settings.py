@@ -52,7 +52,7 @@ def test_bad_updates_name_the_setting_and_write_nothing(api, name, value, messag
 
 def test_the_default_task_type_must_exist_and_can_be_unset(api):
     assert api.call("update_setting", name="default_task_type", value="99") == error(
-        10, "Task type is invalid")
+        11, "Invalid default_task_type: no such task type", "default_task_type")
     kind = ok_data(api.call("add_task_type", name="Issue"))
     ok_data(api.call("update_setting", name="default_task_type", value=kind["id"]))
     assert ok_data(api.call("update_setting", name="default_task_type", value="none"))[

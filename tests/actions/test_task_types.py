@@ -77,7 +77,7 @@ def test_a_task_carries_a_type_and_a_priority_the_type_allows(api, website, kind
     assert api.call("update_task", id_task=task["id"], type_priority="Urgent") == error(
         11, "Invalid type_priority: the type does not allow it", "type_priority")
     assert api.call("update_task", id_task=task["id"], type="Nope") == error(
-        11, "Invalid type: no such type", "type")
+        11, "Invalid type: no such type", "Nope")
     plain_id = post_task(api, website)
     assert api.call("update_task", id_task=plain_id, type_priority="Urgent") == error(
         11, "Invalid type_priority: the task has no type", "type")
