@@ -41,7 +41,8 @@ def post_message(params):
         raise InvalidValue("Invalid email_user_to: you cannot message yourself",
                            details="email_user_to")
     low, high = sorted((me.id, partner.id))
-    conversation, _ = Conversation.get_or_create(low=low, high=high)
+    Conversation.insert(low=low, high=high).on_conflict_ignore().execute()  # a race: one row
+    conversation = Conversation.get(Conversation.low == low, Conversation.high == high)
     message = Message.create(conversation=conversation, author=me, text=params["text"])
     mark_read(conversation, me, message.id)
     Conversation.update(date_updated=now()).where(Conversation.id == conversation.id).execute()

@@ -41,8 +41,11 @@ def retried_post(params: dict[str, Any]) -> Task | None:
 
 
 def save_peer_fields(task: Task, params: dict[str, Any], creating: bool) -> None:
-    if creating and "task_uid" in params:
-        TaskUid.create(uid=params["task_uid"], task=task)
+    if creating and "task_uid" in params and not (
+            TaskUid.insert(uid=params["task_uid"], task=task.id).on_conflict_ignore()
+            .as_rowcount().execute()):
+        raise UidTaken("This task_uid was taken by a request at the same time: retry",
+                       details="task_uid")
     if creating or "type" in params or "type_priority" in params:
         set_ticket(task, params)
     if "assignees" in params:

@@ -109,3 +109,12 @@ def test_comments_carry_their_last_modified_time(api, website):
         edited["date_modified"]
     assert ok_data(api.call("delete_comment", id_comment=comment["id"])) is None
     assert ok_data(api.call("get_comments", task_uid=UID)) == []
+
+
+def test_a_uid_taken_by_a_concurrent_create_writes_nothing(api, website, monkeypatch):
+    post(api, website)
+    monkeypatch.setattr("actions.tasks.retried_post", lambda params: None)  # both passed it
+    body = api.post_json("post_task", id_project=website, title="Invoice", task_uid=UID)
+    assert body == error(11, "This task_uid was taken by a request at the same time: retry",
+                         "task_uid")
+    assert Task.select().count() == 1
