@@ -1,23 +1,29 @@
-"""Messages between two users (Trudesk's chat), a Taskgate extension for user tokens only.
+"""Messages between two users (Trudesk's chat), a Taskgate extension.
 
-A conversation belongs to its two participants: nobody else reads it, and the admin key reads
-none (it has no user; code 2). A conversation another pair holds answers as one that does not
-exist. Reading a conversation marks it read for the reader; ``unread`` counts the partner's
-messages after the last one read."""
+A conversation belongs to its two participants: nobody else reads it. The admin key reads and
+writes none (code 2) unless it acts for a user named by ``email_user_from``. A conversation
+another pair holds answers as one that does not exist. Reading a conversation marks it read
+for the reader; ``unread`` counts the partner's messages after the last one read."""
 
 from __future__ import annotations
 
 from peewee import fn
 
-from actions.caller import token_user
+from actions.caller import caller, token_user
 from actions.lookups import user_or_fail
 from actions.registry import action
 from models.base import now
 from models.members import User
 from models.messages import Conversation, Message
 from schemas.envelope import ApiError, InvalidValue, Reply
-from schemas.messages import ConversationOut, GetMessagesIn, MessageOut, PostMessageIn
-from schemas.paging import PagedIn, paged
+from schemas.messages import (
+    ConversationOut,
+    GetConversationsIn,
+    GetMessagesIn,
+    MessageOut,
+    PostMessageIn,
+)
+from schemas.paging import paged
 
 message_out = MessageOut()
 messages_out = MessageOut(many=True)
@@ -35,7 +41,7 @@ class OneOfRequired(ApiError):
 @action(PostMessageIn, writes=True)
 def post_message(params):
     """Send a message to another active user (starts the conversation on the first one)."""
-    me = token_user()
+    me = participant(params)
     partner = user_or_fail(params["email_user_to"])  # a disabled user: code 11
     if partner.id == me.id:
         raise InvalidValue("Invalid email_user_to: you cannot message yourself",
@@ -49,10 +55,10 @@ def post_message(params):
     return message_out.dump(message)
 
 
-@action(PagedIn)
+@action(GetConversationsIn)
 def get_conversations(params):
     """Get the token user's conversations, latest first, with unread counts."""
-    me = token_user()
+    me = participant(params)
     query = (Conversation.select()
              .where((Conversation.low == me.id) | (Conversation.high == me.id))
              .order_by(Conversation.date_updated.desc(), Conversation.id.desc()))
@@ -65,7 +71,7 @@ def get_conversations(params):
 @action(GetMessagesIn, writes=True)  # reading marks the conversation read
 def get_messages(params):
     """Get a page of a conversation's messages, newest page first, and mark it read."""
-    me = token_user()
+    me = participant(params)
     conversation = conversation_of(me, params)
     query = (Message.select(Message, User).join(User)
              .where(Message.conversation == conversation)
@@ -74,6 +80,13 @@ def get_messages(params):
     if messages:
         mark_read(conversation, me, max(m.id for m in messages))
     return messages_out.dump(reversed(messages))
+
+
+def participant(params: dict) -> User:
+    """The token's user; for the admin key, the active user it acts for (``email_user_from``)."""
+    if caller().user is None and "email_user_from" in params:
+        return user_or_fail(params["email_user_from"])
+    return token_user()
 
 
 def conversation_of(me: User, params: dict) -> Conversation:

@@ -10,11 +10,18 @@ from schemas.paging import PagedIn
 
 
 class PostMessageIn(Params):
+    """``email_user_from``: the user the admin key acts for (a user token acts as itself)."""
+
     email_user_to = Email(required=True)
     text = LongText(required=True)
+    email_user_from = Email()
 
 
-class GetMessagesIn(PagedIn):
+class GetConversationsIn(PagedIn):
+    email_user_from = Email()
+
+
+class GetMessagesIn(GetConversationsIn):
     """The conversation by its id or by the other participant's email."""
 
     id_conversation = Id()

@@ -72,6 +72,22 @@ def test_the_admin_key_reads_and_writes_no_message(api, frank, kate):
     assert api.call("post_message", email_user_to=kate.email, text="x") == refused
 
 
+def test_the_admin_key_acting_for_a_user_reads_that_users_conversations(api, client, frank,
+                                                                       kate, anna):
+    ok_data(as_token(client, frank).call("post_message", email_user_to=kate.email, text="x"))
+    assert api.call("get_conversations", email_user_from=kate.email)["unread_total"] == 1
+    read = ok_data(api.call("get_messages", email_user=frank.email, email_user_from=kate.email))
+    assert [m["text"] for m in read] == ["x"]
+    assert api.call("get_messages", email_user=frank.email,
+                    email_user_from=anna.email) == NOT_FOUND
+    sent = ok_data(api.call("post_message", email_user_to=frank.email, text="y",
+                            email_user_from=kate.email))
+    assert sent["user_from"] == ref(kate)
+    # A user token acts as itself whatever email_user_from says.
+    assert ok_data(as_token(client, anna).call("get_conversations",
+                                               email_user_from=kate.email)) == []
+
+
 def test_no_message_to_oneself_a_disabled_user_or_a_stranger(api, client, frank, kate):
     as_frank = as_token(client, frank)
     assert as_frank.call("post_message", email_user_to=frank.email, text="me") == error(
