@@ -9,6 +9,7 @@ from actions.attachments import save_attachments
 from actions.caller import acting_user
 from actions.lookups import composed_text, task_or_fail, users_or_fail, visible_comments
 from actions.registry import action
+from models.base import now
 from models.comments import Comment, CommentVisibility
 from models.events import record
 from models.files import File
@@ -72,7 +73,7 @@ def update_comment(params):
     """Replace the text of a comment (a Taskgate extension)."""
     comment = comment_or_fail(params["id_comment"])
     user = acting_user(params.get("email_user_from"))
-    old, comment.text = comment.text, params["text"]
+    old, comment.text, comment.date_modified = comment.text, params["text"], now()
     comment.save()
     if comment.text != old:
         record_comment("update", comment, user, new={"text": comment.text}, old={"text": old})

@@ -8,6 +8,7 @@ from typing import Any
 from peewee import JOIN
 
 from actions.registry import action
+from actions.user_teams import members_of, set_teams, teams_of
 from models.base import get_or_fail
 from models.members import Team, User
 from schemas.base import Params
@@ -18,6 +19,7 @@ from schemas.members import (
     AddUserIn,
     GetUsersIn,
     ProfileOut,
+    TeamMembersOut,
     TeamOut,
     UpdateUserGroupIn,
     UpdateUserIn,
@@ -87,8 +89,8 @@ def get_users(params):
 
 @action(UserIn)
 def get_user(params):
-    """Get a user by id or email, with phone, accepting_tasks and active."""
-    return profile_out.dump(user_named(params))
+    """Get a user by id or email, with phone, accepting_tasks, active and teams."""
+    return profile(user_named(params))
 
 
 @action(AddUserIn, writes=True)
@@ -116,10 +118,12 @@ def update_user(params):
         readdress(user, params["email"])
     if "group" in params:
         user.team = Team.by_title(params["group"])
+    if "teams" in params:
+        set_teams(user, params["teams"])
     for key in (key for key in PROFILE_FIELDS if key in params):
         setattr(user, key, params[key])
     user.save()
-    return profile_out.dump(user)
+    return profile(user)
 
 
 @action(UserIn, writes=True)
@@ -146,6 +150,14 @@ def disable_user(params):
 def get_user_groups(params):
     """Get the account's teams."""
     return teams_out.dump(Team.select().order_by(Team.id))
+
+
+@action(UserGroupIn)
+def get_user_group(params):
+    """Get a team with its members (a Taskgate extension)."""
+    team = get_or_fail(Team, params["id"], TeamInvalid)
+    team.members_loaded = members_of(team)
+    return TeamMembersOut().dump(team)
 
 
 @action(AddUserGroupIn, writes=True)
@@ -197,6 +209,11 @@ def readdress(user: User, email: str) -> None:
 def set_active(user: User, active: bool) -> dict[str, Any]:
     user.is_active = active
     user.save()
+    return profile(user)
+
+
+def profile(user: User) -> dict[str, Any]:
+    user.all_teams = teams_of(user)
     return profile_out.dump(user)
 
 

@@ -15,6 +15,7 @@ from schemas.filters import compile_filter
 from schemas.search import SearchTasksIn
 
 TASK_COLUMNS = {"id": Task.id, "project": Task.project, "parent": Task.parent, "name": Task.name,
+                "text": Task.text,
                 "dateadd": Task.date_added, "datestart": Task.date_start,
                 "dateend": Task.date_end, "dateclose": Task.date_closed}
 

@@ -12,6 +12,7 @@ from peewee import fn
 
 from actions.custom_fields import values_of
 from actions.lookups import visible_comments, visible_tasks
+from actions.task_extras import load_peer_fields
 from models.comments import Comment
 from models.files import File
 from models.members import User
@@ -137,4 +138,5 @@ def load_custom_fields(family: dict[int, Task]) -> None:
 
 LOADERS = ((load_tags, None), (load_children, "subtasks"), (load_files, "files"),
            (load_comments, "comments"), (load_relations, "relations"),
-           (load_subscribers, "subscribers"), (load_custom_fields, "custom_fields"))
+           (load_subscribers, "subscribers"), (load_custom_fields, "custom_fields"),
+           (load_peer_fields, None))

@@ -1,13 +1,11 @@
 """Tasks and subtasks (two levels below a task): list, read, create, update, close, reopen, delete.
-The serialisation (``dump_tasks``, ``task_brief``, ``load_refs``) lives in
-``actions.task_dump`` and is re-exported here.
+The serialisation lives in ``actions.task_dump``, the peers' parameters in ``task_extras``.
 
 Worksection has no action that creates task relations; post_task and update_task take two
 Taskgate extension parameters for them: ``relations_from`` (the tasks this one waits for) and
 ``relations_to`` (the tasks that wait for it), comma lists of ``finish-to-start:ID`` or
 ``start-to-start:ID`` (a bare ID is finish-to-start). On update_task a list replaces that side;
-``none`` empties it. Their ``custom_fields`` parameter sets custom field values
-(``actions.custom_fields``)."""
+``none`` empties it. ``custom_fields`` sets custom field values (``actions.custom_fields``)."""
 
 from __future__ import annotations
 
@@ -29,10 +27,12 @@ from actions.lookups import (
 )
 from actions.registry import action
 from actions.task_dump import dump_tasks, load_refs, task_brief  # noqa: F401 - shared
+from actions.task_extras import retried_post, save_peer_fields
 from models.base import now
 from models.events import record
 from models.members import User
 from models.projects import Project
+from models.settings import setting
 from models.tags import TaskTag
 from models.tasks import MAX_DEPTH, Task, TaskRelation, TaskSubscriber, TaskVisibility
 from schemas.envelope import ApiError, InvalidValue, TaskInvalid
@@ -94,6 +94,8 @@ def get_task(params):
 @action(PostTaskIn, writes=True, aliases=("post_subtask",))
 def post_task(params):
     """Create a task, or a subtask of id_parent."""
+    if (retried := retried_post(params)) is not None:  # a retry with the same task_uid
+        return dump_tasks([retried], params["extra"])[0]
     task = new_task(project_or_fail(params["id_project"]), params)
     task.save()
     add_people(task, params)
@@ -168,9 +170,9 @@ def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
 
 def new_task(project: Project, params: dict[str, Any]) -> Task:
     """An unsaved task from post_task's parameters, checked."""
-    task = Task(project=project, name=params["title"], priority=params.get("priority", 1),
+    task = Task(project=project, name=params["title"], hidden=bool(params.get("hidden")),
+                priority=params.get("priority", setting("default_task_priority")),
                 author=acting_user(params.get("email_user_from")), text=composed_text(params),
-                hidden=bool(params.get("hidden")),
                 **fields_from(params, "datestart", "dateend", "max_time", "max_money"))
     place_under(task, params.get("id_parent"))
     assign(task, params.get("email_user_to"), project)
@@ -180,7 +182,7 @@ def new_task(project: Project, params: dict[str, Any]) -> Task:
 
 def apply_changes(task: Task, params: dict[str, Any]) -> None:
     """Set what update_task was given; ``dateclosed`` keeps the time of day of the closing."""
-    for key, value in fields_from(params, "title", "priority", "datestart", "dateend",
+    for key, value in fields_from(params, "title", "text", "priority", "datestart", "dateend",
                                   "max_time", "max_money").items():
         setattr(task, key, value)
     if "email_user_to" in params:
@@ -246,6 +248,7 @@ def link_extras(task: Task, params: dict[str, Any], replace: bool = False) -> No
         if tags:
             TaskTag.insert_many([(task.id, tag.id) for tag in tags],
                                 fields=[TaskTag.task, TaskTag.tag]).on_conflict_ignore().execute()
+    save_peer_fields(task, params, creating=not replace)
     for side, mine, theirs in (("relations_from", "to_task", "from_task"),
                                ("relations_to", "from_task", "to_task")):
         if side in params:

@@ -16,6 +16,7 @@ class Comment(BaseModel):
     text = TextField(default="")
     date_added = DateTimeField(default=now, index=True)
     hidden = BooleanField(default=False)  # visible only to the users in CommentVisibility
+    date_modified = DateTimeField(null=True)  # the last update_comment
 
     class Meta:
         table_name = "comments"

@@ -98,6 +98,7 @@ class Token(BaseModel):
     created = DateTimeField(default=now)
     expires_at = DateTimeField()
     revoked_at = DateTimeField(null=True)
+    name = CharField(max_length=200, default="")  # a personal token's label (create_token)
 
     class Meta:
         table_name = "oauth_tokens"

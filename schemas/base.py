@@ -14,7 +14,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, pre_load, validate
 
-from schemas.envelope import InvalidEmail, PageInvalid
+from models.usertasks import as_uuid, task_id_of
+from schemas.envelope import InvalidEmail, InvalidValue, PageInvalid, TaskInvalid
 
 TITLE_MAX = 500
 TEXT_MAX = 1_000_000
@@ -36,7 +37,20 @@ class Params(Schema):
         if not isinstance(data, dict):
             raise ValidationError("Parameters must be an object")
         data = {k: v for k, v in data.items() if v not in ("", None, [], {})}
+        if "task_uid" in data and "id_task" in self.fields:
+            data = address_from_uid(data)
         return address_from_page(data, self.fields) if "page" in data else data
+
+
+def address_from_uid(data: dict[str, Any]) -> dict[str, Any]:
+    """UserTasks addressing: ``task_uid``, the UUID a client gave its task, for ``id_task``."""
+    uid = as_uuid(data.pop("task_uid"))
+    if uid is None:
+        raise InvalidValue("Invalid task_uid: not a UUID", details="task_uid")
+    found = task_id_of(uid)
+    if found is None or str(data.setdefault("id_task", found)) != str(found):
+        raise TaskInvalid(details="task_uid")
+    return data
 
 
 PAGE_LINK = re.compile(r"/project/(\d+)/(?:(\d+)/(?:(\d+)/)?)?")

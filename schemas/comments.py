@@ -65,12 +65,13 @@ def file_ref(file: Any) -> dict[str, str]:
 class CommentOut(Out):
     """A comment; ``files`` reads ``comment.attached``, set by ``get_comments``."""
 
-    OPTIONAL = ("files",)
+    OPTIONAL = ("files", "date_modified")
 
     id = StrId()
     page = fields.String()
     text = fields.String()
     date_added = fields.Function(lambda comment: datetime_out(comment.date_added))
+    date_modified = fields.Function(lambda comment: datetime_out(comment.date_modified))
     user_from = fields.Function(lambda comment: user_ref(comment.author))
     files = fields.Function(
         lambda comment: [file_ref(f) for f in getattr(comment, "attached", ())] or None)

@@ -6,11 +6,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, validates_schema
 
-from schemas.base import Id, Out, Params, datetime_out
+from schemas.base import Id, Out, datetime_out
 from schemas.envelope import FieldRequired
 from schemas.members import user_ref
+from schemas.paging import PagedIn
 
 PERIOD_LIMITS = {"m": 360, "h": 72, "d": 30}
 PERIOD_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -27,12 +28,18 @@ class Period(fields.Field):
         return dt.timedelta(**{PERIOD_UNITS[match[2]]: int(match[1])})
 
 
-class GetEventsIn(Params):
-    """``id_task`` is a Taskgate extension: the history of one task."""
+class GetEventsIn(PagedIn):
+    """``id_task`` is a Taskgate extension: the history of one task, over its whole life when
+    ``period`` is left out; ``page`` and ``limit`` page any list."""
 
-    period = Period(required=True)
+    period = Period()
     id_project = Id()
     id_task = Id()
+
+    @validates_schema
+    def period_unless_a_task(self, data: dict[str, Any], **_: Any) -> None:
+        if "period" not in data and "id_task" not in data:
+            raise FieldRequired(details="period")
 
 
 class EventOut(Out):

@@ -66,7 +66,7 @@ from schemas.filter_syntax import (
 )
 
 TASK_FIELDS = FilterFields(
-    {"id": INT, "project": INT, "parent": INT, "name": STRING,
+    {"id": INT, "project": INT, "parent": INT, "name": STRING, "text": STRING,
      "dateadd": DATE, "datestart": DATE, "dateend": DATE, "dateclose": DATE},
     {"date_added": "dateadd", "date_start": "datestart", "date_end": "dateend",
      "date_closed": "dateclose"})

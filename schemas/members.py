@@ -17,6 +17,7 @@ from schemas.base import (
     Out,
     Params,
     StrId,
+    StringList,
     Text,
     datetime_out,
 )
@@ -70,6 +71,7 @@ class UpdateUserIn(UserIn):
     address2 = Text(max_length=2000)
     accepting_tasks = Flag()
     rate = Amount(maximum=999_999_999)
+    teams = StringList()  # Taskgate extension: ids or titles, the first one primary
 
 
 class AddUserGroupIn(Params):
@@ -85,6 +87,16 @@ class UpdateUserGroupIn(Params):
 
 class UserGroupIn(Params):
     id = Id(required=True)
+
+
+class TeamMembersOut(Out):
+    """``get_user_group``: a team with its members (``members`` set by the handler)."""
+
+    id = StrId()
+    title = fields.String()
+    type = fields.Constant("company")
+    client = fields.Function(lambda team: int(team.client))
+    users = fields.Function(lambda team: [user_ref(user) for user in team.members_loaded])
 
 
 class AddContactIn(Params):
@@ -131,10 +143,12 @@ class ProfileOut(UserOut):
     """``get_user``: a get_users user with ``phone`` always, ``accepting_tasks`` and
     ``active`` (0 for a disabled user)."""
 
-    OPTIONAL = ("phone2", "phone3", "phone4", "address", "address2")
+    OPTIONAL = ("phone2", "phone3", "phone4", "address", "address2", "teams")
 
     accepting_tasks = fields.Function(lambda user: int(user.accepting_tasks))
     active = fields.Function(lambda user: int(user.is_active))
+    teams = fields.Function(lambda user: [{"id": str(team.id), "title": team.title}
+                                          for team in getattr(user, "all_teams", ())] or None)
 
 
 class TeamOut(Out):

@@ -35,6 +35,7 @@ from schemas.custom_fields import CustomValues
 from schemas.envelope import InvalidEmail
 from schemas.files import FileRefs, Uploads
 from schemas.members import ANY, NOONE, user_ref
+from schemas.usertasks import PeerTaskFieldsIn, PeerTaskOut
 
 LIST_EXTRAS = {"text", "html", "files", "comments", "relations", "subtasks", "subscribers",
                "custom_fields", "archive"}
@@ -102,7 +103,7 @@ class GetTaskIn(GetAllTasksIn):
     id_task = Id(required=True)
 
 
-class TaskFieldsIn(Params):
+class TaskFieldsIn(PeerTaskFieldsIn):
     """What post_task and update_task both take. ``relations_from`` / ``relations_to`` (see
     ``Relations``) and ``custom_fields`` (see ``actions.custom_fields``) are Taskgate
     extensions."""
@@ -169,13 +170,13 @@ def loaded(name: str) -> fields.Function:
     return fields.Function(lambda task: task.loaded.get(name) or None)
 
 
-class TaskOut(Out):
+class TaskOut(PeerTaskOut, Out):
     """A task. Fields that need more rows (tags, parent, extras) read ``task.loaded`` and the
     related rows set by ``actions.tasks.dump_tasks``; dump through that function."""
 
     OPTIONAL = ("parent", "date_start", "date_end", "time_start", "time_end", "date_closed",
                 "max_time", "max_money", "tags", "subscribers", "files", "comments",
-                "relations", "child", "custom_fields")
+                "relations", "child", "custom_fields") + PeerTaskOut.PEER_OPTIONAL
 
     id = StrId()
     name = fields.String()
@@ -274,7 +275,8 @@ def event_values(task: Any) -> dict[str, Any]:
         value = number.serialize(name, task)
         return "" if value is None else value
 
-    return {"title": task.name, "priority": str(task.priority), "user_to": executive_ref(task),
+    return {"title": task.name, "text": task.text, "priority": str(task.priority),
+            "user_to": executive_ref(task),
             "date_start": date_out(task.date_start), "date_end": date_out(task.date_end),
             "date_closed": datetime_out(task.date_closed), "max_time": amount("max_time"),
             "max_money": amount("max_money")}

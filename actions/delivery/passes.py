@@ -27,6 +27,7 @@ from models.base import db
 from models.events import Event
 from models.keys import unseal
 from models.members import User
+from models.settings import setting
 from models.webhooks import (
     ACTIVE,
     DELIVERED,
@@ -156,7 +157,12 @@ def settle(delivery: WebhookDelivery, outcome: Outcome, started: dt.datetime,
         if outcome.ok:
             count_success(delivery.webhook_id)
         else:
-            count_failure(delivery.webhook_id, config["WEBHOOK_PAUSE_AFTER"])
+            count_failure(delivery.webhook_id, pause_after(config))
+
+
+def pause_after(config: Any) -> int:
+    """Failed attempts in a row that pause a webhook: the setting, else the configuration."""
+    return setting("webhook_pause_after") or config["WEBHOOK_PAUSE_AFTER"]
 
 
 def backoff(schedule: Sequence[float], attempts: int) -> float:

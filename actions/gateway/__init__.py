@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from actions.gateway import (
     health,
     landing,
+    login,
     logs,
     metrics,
     oauth,
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oauth.bp)  # /oauth2/*
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
     app.add_url_rule("/", "landing", landing.landing)
+    app.register_blueprint(login.bp)  # /api/v1/login (Trudesk's password login)
 
     # Error handlers: every failure answers with the error envelope, none with a traceback.
     app.register_error_handler(TooManyRequests, rate_limits.too_many)

@@ -32,7 +32,10 @@ WHO_MAY = {
     ADMINS: """add_user_group update_user_group delete_user_group update_users_schedule
         get_webhooks add_webhook delete_webhook get_webhook_deliveries add_project_group
         add_task_custom_field update_task_custom_field delete_task_custom_field
-        add_project_custom_field update_project_custom_field delete_project_custom_field""",
+        add_project_custom_field update_project_custom_field delete_project_custom_field
+        post_notice update_notice delete_notice activate_notice clear_notice update_setting
+        add_task_type update_task_type delete_task_type add_task_priority update_task_priority
+        delete_task_priority""",
     MANAGERS: "add_user enable_user disable_user",
     MEMBERS: """post_project update_project close_project activate_project add_project_members
         delete_project_members add_contact add_contact_group add_task_tag_groups add_task_tags
@@ -44,11 +47,15 @@ WHO_MAY = {
         get_contacts get_contact_groups get_projects get_project get_project_groups get_events
         get_project_custom_fields get_all_tasks get_tasks get_task search_tasks
         get_task_custom_fields get_comments get_task_tags get_task_tag_groups get_project_tags
-        get_project_tag_groups get_costs get_costs_total get_my_timer get_files download""",
+        get_project_tag_groups get_costs get_costs_total get_my_timer get_files download
+        get_notices get_settings get_task_types get_task_priorities get_notes get_overdue_tasks
+        get_tasks_by_uids get_user_group create_token
+        get_conversations get_messages post_message""",
 }
 ADMIN_KEY_ONLY = frozenset({"get_timers", "stop_timer"})  # every user's timers
+# The caller's own (timer, profile, token): there is none with the admin key.
 TOKEN_ONLY = frozenset({"me", "get_my_timer", "start_my_timer", "stop_my_timer",
-                        "delete_my_timer"})  # the caller's own: there is none with the admin key
+                        "delete_my_timer", "create_token"})
 ROLES_OF = {name: roles for roles, names in WHO_MAY.items() for name in names.split()}
 USER_TARGETS = ("update_user", "enable_user", "disable_user")  # checked against their target
 
@@ -72,7 +79,8 @@ def refuse_unless_allowed(user: User, spec: Action, params: Mapping[str, Any]) -
 
 def may_change(user: User, target: User, action: str, params: Mapping[str, Any]) -> bool:
     """Nobody but the owner changes the owner; admins change anyone else; team and department
-    admins the users, guests and readers of their own team; everyone their own profile."""
+    admins the users, guests and readers of their own team; everyone their own profile (not
+    their role)."""
     if target.role == OWNER:
         return user.role == OWNER and action == "update_user"
     if user.role in ADMINS:

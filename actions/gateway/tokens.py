@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from flask import request
+
 from actions.caller import Caller
 from actions.gateway import roles
 from actions.gateway.params import SignedRequest
@@ -19,6 +21,7 @@ from schemas.envelope import ScopeDenied, TokenExpired, TokenInvalid, UserDisabl
 
 ADMINISTRATIVE = "administrative"
 BEARER = re.compile(r"Bearer\s+(\S+)", re.IGNORECASE)
+BARE = re.compile(r"\s*([A-Za-z0-9_\-]{20,})\s*")  # no scheme: a token alone
 
 RESOURCES = {
     "users": """me get_users get_user add_user update_user enable_user disable_user
@@ -41,7 +44,17 @@ RESOURCES = {
         add_task_custom_field update_task_custom_field delete_task_custom_field
         add_project_custom_field update_project_custom_field delete_project_custom_field""",
 }
-RESOURCE_OF = {name: resource for resource, names in RESOURCES.items() for name in names.split()}
+PEER_RESOURCES = {  # the peers' extensions (Trudesk, Tasq, UserTasks)
+    "users": "get_notices get_settings get_user_group create_token",
+    "comments": "get_conversations get_messages post_message get_notes",
+    "tasks": "get_task_types get_task_priorities get_overdue_tasks get_tasks_by_uids",
+    ADMINISTRATIVE: """post_notice update_notice delete_notice activate_notice clear_notice
+        update_setting add_task_type update_task_type delete_task_type add_task_priority
+        update_task_priority delete_task_priority""",
+}
+EVERY_TOKEN = {"get_notices"}  # whatever its scopes: the active notice is for every user
+RESOURCE_OF = {name: resource for resources in (RESOURCES, PEER_RESOURCES)
+               for resource, names in resources.items() for name in names.split()}
 
 
 def scope_for(spec: Action) -> str | None:
@@ -65,17 +78,18 @@ def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
     if not token.user.is_active:
         raise UserDisabled()
     needed = scope_for(spec) if spec is not None else None
-    if spec is not None and needed not in token.scope_list:
+    if spec is not None and needed not in token.scope_list and spec.canonical not in EVERY_TOKEN:
         raise ScopeDenied(details=needed or spec.canonical)
     if spec is not None:
         roles.refuse_unless_allowed(token.user, spec, req.params)
-    return Caller(user=token.user)
+    return Caller(user=token.user, scopes=tuple(token.scope_list))
 
 
 def bearer_token(req: SignedRequest) -> str:
-    """``Authorization: Bearer <token>``, else the ``access_token`` parameter."""
-    match = BEARER.fullmatch(req.authorization.strip())
-    if match:
-        return match.group(1)
+    """``Authorization: Bearer <token>`` or a bare ``Authorization: <token>`` (Tasq, UserTasks),
+    an ``accesstoken:`` header (Trudesk), else the ``access_token`` parameter."""
+    match = BEARER.fullmatch(req.authorization.strip()) or BARE.fullmatch(req.authorization)
+    if match or request.headers.get("accesstoken"):
+        return match.group(1) if match else request.headers["accesstoken"].strip()
     value = req.params.get("access_token")
     return value if isinstance(value, str) else ""

@@ -254,6 +254,7 @@ def test_update_comment_replaces_the_text_and_records_old_and_new(api, draft, we
     posted, task = draft
     data = ok_data(api.call("update_comment", id_comment=posted["id"], text="First draft",
                             email_user_from=kate.email))
+    assert DATE_ADDED.match(data.pop("date_modified"))
     assert data == {**posted, "text": "First draft"}
     assert ok_data(api.call("get_comments", id_task=task))[0]["text"] == "First draft"
     event = ok_data(api.call("get_events", period="1h", id_task=task))[-1]

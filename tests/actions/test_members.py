@@ -194,7 +194,8 @@ def test_get_user_by_email_or_id_is_the_get_users_object_and_more(api):
     assert by_email == {
         "id": "1", "first_name": "Henry", "last_name": "Gardner", "name": "Henry Gardner",
         "title": "", "rate": 0, "avatar": "", "group": "Main team", "department": "",
-        "role": "Owner", "email": OWNER_EMAIL, "phone": "", "accepting_tasks": 1, "active": 1}
+        "role": "Owner", "email": OWNER_EMAIL, "phone": "", "accepting_tasks": 1, "active": 1,
+        "teams": [{"id": str(Team.main().id), "title": "Main team"}]}
     assert ok_data(api.call("get_user", id=1)) == ok_data(api.post_json("get_user", id="1"))
     assert ok_data(api.call("get_user", id=1)) == ok_data(api.call("get_user", email=OWNER_EMAIL))
 
@@ -233,7 +234,8 @@ def test_update_user_sets_every_field(api, frank):
         "name": "Franklin Harper-Lee", "title": "QA lead", "rate": 12.5, "avatar": "",
         "group": "Testers", "department": "QA", "role": "Guest", "email": frank.email,
         "phone": "+1 303", "phone2": "2", "phone3": "3", "phone4": "4", "address": "Main st. 1",
-        "address2": "PO box 7", "accepting_tasks": 0, "active": 1}
+        "address2": "PO box 7", "accepting_tasks": 0, "active": 1,
+        "teams": [{"id": str(Team.get(title="Testers").id), "title": "Testers"}]}
     listed = ok_data(api.call("get_users"))[1]
     assert listed["group"] == "Testers" and listed["phone4"] == "4"
     assert [t["title"] for t in ok_data(api.call("get_user_groups"))] == ["Main team", "Testers"]

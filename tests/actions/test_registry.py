@@ -105,7 +105,13 @@ EXTENSIONS = """
     delete_user_group delete_task update_comment delete_comment
     add_task_custom_field update_task_custom_field delete_task_custom_field
     add_project_custom_field update_project_custom_field delete_project_custom_field
-""".split()
+""".split() + """
+    get_notices post_notice update_notice delete_notice activate_notice clear_notice
+    get_conversations get_messages post_message get_settings update_setting
+    get_task_types add_task_type update_task_type delete_task_type get_task_priorities
+    add_task_priority update_task_priority delete_task_priority get_notes get_overdue_tasks
+    get_tasks_by_uids get_user_group create_token
+""".split()  # the peers' extensions
 
 
 def test_registry_is_complete():

@@ -259,8 +259,8 @@ BAD_FILTERS = [
     ("name > 'a'", "at 6: '>' does not apply to 'name' (string), use one of =, !=, has, in"),
     ("name like 'a'", "at 6: expected an operator (=, !=, has, in) after 'name', got 'like'"),
     ("priority = 1", "at 1: unknown field 'priority', expected one of id, project, parent, name, "
-                     "dateadd, datestart, dateend, dateclose, date_added, date_start, date_end, "
-                     "date_closed"),
+                     "text, dateadd, datestart, dateend, dateclose, date_added, date_start, "
+                     "date_end, date_closed"),
     ("id = 1 AND id = 2", "at 8: expected 'and', 'or' or end of input, got 'AND' "
                           "(write 'and' in lowercase)"),
     ("(id = 1 OR id = 2)", "at 9: expected 'and', 'or' or ')' to close the '(' at 1, got 'OR' "

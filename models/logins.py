@@ -1,0 +1,16 @@
+"""Failed password logins, counted per email to slow guessing down."""
+
+from __future__ import annotations
+
+from peewee import AutoField, CharField, DateTimeField
+
+from models.base import BaseModel, now
+
+
+class LoginFailure(BaseModel):
+    id = AutoField()
+    email = CharField(max_length=254, index=True)
+    date_added = DateTimeField(default=now)
+
+    class Meta:
+        table_name = "login_failures"
