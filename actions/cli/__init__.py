@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from actions.cli import install, keys, users, webhooks
+from actions.cli import import_from, install, keys, users, webhooks
 
 COMMANDS = (install.init_db, install.show_api_key, install.list_actions, keys.keys,
             keys.sign_url, users.create_client, users.create_token, users.set_password,
-            webhooks.deliver_webhooks)
+            webhooks.deliver_webhooks, import_from.import_from)
 
 
 def init_app(app: Flask) -> None:
