@@ -157,6 +157,34 @@ class Proxy:
         self.server.shutdown()
 
 
+class FakeSource:
+    """A server that answers each action with a canned envelope (``answers``; any other
+    action is unknown, code 0), the first ``throttled`` requests with HTTP 429."""
+
+    def __init__(self, answers: dict[str, Any], throttled: int = 0) -> None:
+        self.answers, self.throttled, self.calls = answers, throttled, []
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True,
+                                  request_handler=Quiet)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @Request.application
+    def app(self, request: Request) -> Response:
+        action = request.args.get("action", "")
+        self.calls.append(action)
+        if len(self.calls) <= self.throttled:
+            return Response("{}", status=429, headers={"Retry-After": "0"})
+        answer = self.answers.get(action)
+        if callable(answer):
+            answer = answer(request.args)
+        body = {"status": "ok", "data": answer} if answer is not None else {
+            "status": "error", "status_code": 0, "message": "Action is invalid"}
+        return Response(json.dumps(body), content_type="application/json")
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
 def fill_account(source: Source, receiver_url: str) -> None:
     """A representative account: teams, users, contacts, projects in folders with members,
     tags of both kinds, custom fields of every type, tasks two levels deep (one hidden, one
@@ -170,6 +198,9 @@ def fill_account(source: Source, receiver_url: str) -> None:
          group="Acme", role="guest")
     call("update_user", email="frank.harper@ws.com", phone="+1 555 0100", rate="42.50")
     call("add_user", email="rita.reader@ws.com", first_name="Rita", role="reader")
+    call("update_users_schedule", data=json.dumps({
+        "kate.greenway@ws.com": {"04.01.2027": "vacation", "05.01.2027": "sick-leave"},
+        OWNER: {"09.01.2027": "workday"}}))
     call("add_contact_group", title="Suppliers")
     call("add_contact", email="sam@paper.example", name="Sam Paper", group="Suppliers",
          phone="+44 20 1234", address="1 Mill Lane")

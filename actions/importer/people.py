@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from actions.importer.ledger import Ledger
-from actions.importer.rows import Spec
-from actions.importer.shapes import SENTINEL_IDS, amount, moment, role, to_id
+from actions.importer.rows import Spec, need
+from actions.importer.shapes import SENTINEL_IDS, amount, day, moment, role, to_id
 from models import all_models
 from models.members import CONTACT_PRESETS, ROLES, Contact, ContactFolder, Team, User
+from models.schedule import DAY_KINDS, ScheduleDay
 
 
 def source_owner(account: dict[str, Any]) -> dict[str, Any] | None:
@@ -109,6 +110,17 @@ def contact_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, 
     return {**values, "date_added": added} if added else values
 
 
+def schedule_links(obj: dict[str, Any], local_id: int, ledger: Ledger) -> None:
+    """A user's days off and extra workdays, exactly as the source has them."""
+    user = need(ledger, "user", to_id(obj.get("id")))
+    days = obj.get("schedule") if isinstance(obj.get("schedule"), dict) else {}
+    ScheduleDay.delete().where(ScheduleDay.user == user).execute()
+    rows = [{"user": user, "day": day(date), "kind": kind} for date, kind in days.items()
+            if day(date) and kind in DAY_KINDS]
+    if rows:
+        ScheduleDay.insert_many(rows).execute()
+
+
 def folders(account: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [g for g in account[name] if g.get("type", "folder") == "folder"]
 
@@ -121,4 +133,5 @@ def specs(account: dict[str, Any]) -> list[Spec]:
         Spec("contact_folder", ContactFolder, lambda a: folders(a, "contact_groups"),
              lambda o, ledger, new: {"title": str(o.get("title"))}, natural=folder_natural),
         Spec("contact", Contact, lambda a: a["contacts"], contact_fields),
+        Spec("schedule", None, lambda a: a["schedules"], links=schedule_links, plans_ids=False),
     ]

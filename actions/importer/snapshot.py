@@ -14,6 +14,7 @@ TASK_EXTRAS = "text,files,comments,relations,subtasks,subscribers,custom_fields,
 LISTS = (
     ("users", "get_users", {}),
     ("teams", "get_user_groups", {}),
+    ("schedules", "get_users_schedule", {}),
     ("contact_groups", "get_contact_groups", {}),
     ("contacts", "get_contacts", {}),
     ("project_groups", "get_project_groups", {}),

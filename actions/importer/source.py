@@ -19,11 +19,11 @@ from urllib.parse import quote_plus
 
 # The only actions an import may call: all of them read. Older generations' names follow.
 READ_ACTIONS = frozenset({
-    "get_users", "get_user_groups", "get_contacts", "get_contact_groups", "get_projects",
-    "get_project_groups", "get_all_tasks", "get_comments", "get_costs", "get_timers",
-    "get_files", "download", "get_webhooks", "get_events", "get_task_tags",
-    "get_task_tag_groups", "get_project_tags", "get_project_tag_groups",
-    "get_task_custom_fields", "get_project_custom_fields",
+    "get_users", "get_user_groups", "get_users_schedule", "get_contacts",
+    "get_contact_groups", "get_projects", "get_project_groups", "get_all_tasks",
+    "get_comments", "get_costs", "get_timers", "get_files", "download", "get_webhooks",
+    "get_events", "get_task_tags", "get_task_tag_groups", "get_project_tags",
+    "get_project_tag_groups", "get_task_custom_fields", "get_project_custom_fields",
     "get_timemoney", "get_tags", "get_tag_groups"})
 # Where an older server does not know an action, the name it had then.
 OLDER_NAMES = {"get_costs": "get_timemoney", "get_task_tags": "get_tags",

@@ -48,7 +48,7 @@ def snapshot(call, download) -> dict:
     projects = call("get_projects", extra="text,options,users,custom_fields")
     files = {p["id"]: call("get_files", id_project=p["id"]) for p in projects}
     found = {action: call(action) for action in (
-        "get_users", "get_user_groups", "get_contacts", "get_contact_groups",
+        "get_users", "get_user_groups", "get_users_schedule", "get_contacts", "get_contact_groups",
         "get_project_groups", "get_task_tags", "get_task_tag_groups", "get_project_tags",
         "get_project_tag_groups", "get_task_custom_fields", "get_project_custom_fields",
         "get_costs")}
@@ -132,3 +132,19 @@ def test_an_interrupted_import_continues_and_a_third_run_writes_nothing(app, cli
         assert (ImportedRow.select().count(), Event.select().count()) == (rows, events)
     assert_same_account(server, client)
     assert proxy.busiest_second() <= RATE
+
+
+def test_an_account_reachable_only_as_a_user_comes_over_as_that_user_sees_it(app, client,
+                                                                           source, tmp_path):
+    server, proxy = source
+    token = server.token("kate.greenway@ws.com")
+    result = app.test_cli_runner().invoke(args=[
+        "import-from", proxy.url, "--oauth-token", token, "--rate", str(RATE),
+        "--journal", str(tmp_path / "journal"), "--summary", str(tmp_path / "summary.json")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert any(u.startswith("get_timers:") for u in summary["unreadable"])  # admin key only
+    expected, found = source_snapshot(server), target_snapshot(client)
+    for action in ("get_users", "get_projects", "get_all_tasks", "get_comments", "get_costs",
+                   "download"):
+        assert found[action] == expected[action], action
