@@ -16,7 +16,9 @@ from flask.cli import with_appcontext
 
 from actions.importer import ImportRefused, SourceClient, run_import
 from actions.importer.source import SourceDown
+from models.keys import seal, unseal
 from models.storage import Storage
+from models.webhooks import ACTIVE, Webhook, last_event_id
 
 OUTCOMES = ("created", "updated", "skipped", "failed")
 
@@ -70,6 +72,26 @@ def import_from(url: str, key: str | None, oauth_token: str | None, rate: float,
         write_json(remap_file, summary["remapped"])
     if summary_file:
         write_json(summary_file, summary)
+
+
+@click.command("enable-webhook")
+@click.argument("webhook_id", type=int)
+@click.option("--http-user", default="", help="Basic auth user the receiver expects.")
+@click.option("--http-pass", default="", help="... and its password.")
+@with_appcontext
+def enable_webhook(webhook_id: int, http_user: str, http_pass: str) -> None:
+    """Turn on a paused webhook (an imported one) from now on; print its signing secret."""
+    webhook = Webhook.get_or_none(Webhook.id == webhook_id)
+    if webhook is None:
+        raise click.BadParameter(f"no webhook {webhook_id}", param_hint="WEBHOOK_ID")
+    master = current_app.config["SECRET_KEY"]
+    if http_user or http_pass:
+        webhook.http_user, webhook.sealed_pass = http_user, seal(http_pass, master)
+    # From now on: what happened while it was paused (or before the import) is not sent.
+    webhook.status, webhook.failures, webhook.cursor = ACTIVE, 0, last_event_id()
+    webhook.save()
+    click.echo(f"Webhook {webhook.id} ({webhook.url}) is active.")
+    click.echo(f"Signing secret: {unseal(webhook.sealed_secret, master)}")
 
 
 def default_journal(url: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Api
+from conftest import Api, ok_data
 from import_kit import KEY, Proxy, Source, fill_account
 from webhook_kit import Receiver
 
@@ -107,6 +107,15 @@ def test_a_whole_account_comes_over_with_its_ids(app, client, source, tmp_path):
     assert called <= READ_ACTIONS
     assert all(not ACTIONS[action].writes for action in called)
     assert proxy.busiest_second() <= RATE
+
+    api = Api(client)  # new rows take ids after the imported ones (PostgreSQL sequences)
+    assert int(ok_data(api.call("post_project", title="After"))["id"]) == 4
+    assert int(ok_data(api.call("add_user", email="new@ws.com"))["id"]) == 105
+    webhook = ok_data(api.call("get_webhooks"))[0]
+    assert webhook["status"] == "paused"
+    enabled = app.test_cli_runner().invoke(args=["enable-webhook", webhook["id"]])
+    assert "Signing secret: whsec_" in enabled.output
+    assert ok_data(api.call("get_webhooks"))[0]["status"] == "active"
 
 
 def test_an_interrupted_import_continues_and_a_third_run_writes_nothing(app, client, source,
