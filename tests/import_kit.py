@@ -123,16 +123,30 @@ def multipart(files: dict[str, bytes]) -> bytes:
     return b"".join(parts) + b"--kit-boundary--\r\n"
 
 
-class Proxy:
-    """Forwards to the source and records (time, action) of each request; after ``fail_after``
-    requests it answers HTTP 500 to every one (a source that went away)."""
+class LocalServer:
+    """A WSGI ``app`` method served on a free loopback port in a thread."""
 
-    def __init__(self, target: str) -> None:
-        self.target, self.calls, self.fail_after = target, [], None
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True,
                                   request_handler=Quiet)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def app(self, environ: Any, start_response: Any) -> Any:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+class Proxy(LocalServer):
+    """Forwards to the source and records (time, action) of each request; after ``fail_after``
+    requests it answers HTTP 500 to every one (a source that went away)."""
+
+    def __init__(self, target: str) -> None:
+        self.target, self.fail_after = target, None
+        super().__init__()
 
     @Request.application
     def app(self, request: Request) -> Response:
@@ -153,20 +167,14 @@ class Proxy:
         times = [t for t, _ in self.calls]
         return max((sum(1 for u in times if t <= u < t + 1) for t in times), default=0)
 
-    def close(self) -> None:
-        self.server.shutdown()
 
-
-class FakeSource:
+class FakeSource(LocalServer):
     """A server that answers each action with a canned envelope (``answers``; any other
     action is unknown, code 0), the first ``throttled`` requests with HTTP 429."""
 
     def __init__(self, answers: dict[str, Any], throttled: int = 0) -> None:
-        self.answers, self.throttled, self.calls = answers, throttled, []
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True,
-                                  request_handler=Quiet)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.answers, self.throttled = answers, throttled
+        super().__init__()
 
     @Request.application
     def app(self, request: Request) -> Response:
@@ -180,9 +188,6 @@ class FakeSource:
         body = {"status": "ok", "data": answer} if answer is not None else {
             "status": "error", "status_code": 0, "message": "Action is invalid"}
         return Response(json.dumps(body), content_type="application/json")
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 def fill_account(source: Source, receiver_url: str) -> None:

@@ -25,9 +25,11 @@ OUTCOMES = ("created", "updated", "skipped", "failed")
 
 @click.command("import-from")
 @click.argument("url")
-@click.option("--key", help="The source account's admin API key (hash = md5(query + key)).")
-@click.option("--oauth-token", help="Or a user's access token, for an account reachable "
-                                    "only as a user (what that user sees comes over).")
+@click.option("--key", envvar="TASKGATE_IMPORT_KEY",
+              help="The source account's admin API key (hash = md5(query + key)).")
+@click.option("--oauth-token", envvar="TASKGATE_IMPORT_TOKEN",
+              help="Or a user's access token, for an account reachable only as a user "
+                   "(what that user sees comes over).")
 @click.option("--rate", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Requests per second to the source at most.")
 @click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True,

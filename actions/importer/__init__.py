@@ -37,7 +37,7 @@ def run_import(client: SourceClient, storage: Storage, master: str, *, remap: bo
         raise ImportRefused(ledger.refusals)
     if dry_run:
         with db.atomic() as transaction:
-            write_all(specs, account, ledger, progress)
+            write_all(specs, account, ledger, progress, move_sequences=False)
             transaction.rollback()
     else:
         write_all(specs, account, ledger, progress)
@@ -46,10 +46,12 @@ def run_import(client: SourceClient, storage: Storage, master: str, *, remap: bo
 
 
 def write_all(specs: list[Any], account: dict[str, Any], ledger: Ledger,
-              progress: Progress) -> None:
+              progress: Progress, move_sequences: bool = True) -> None:
+    """Write every kind in order; then, unless this is a dry run (PostgreSQL sequences do not
+    roll back), move each table's id sequence past the ids written."""
     with db.atomic():
         people.renumber_owner(account, ledger)
     for spec in specs:
         write(spec, account, ledger, progress)
-        if spec.model is not None:
+        if spec.model is not None and move_sequences:
             advance_sequence(spec.model)
