@@ -29,7 +29,7 @@ READ_ACTIONS = frozenset({
 OLDER_NAMES = {"get_costs": "get_timemoney", "get_task_tags": "get_tags",
                "get_task_tag_groups": "get_tag_groups"}
 RETRIES = 6
-MARGIN = 1.02  # requests start a little more than 1/rate apart: arrival jitter stays inside
+MARGIN = 1.1  # requests start a little more than 1/rate apart: arrival jitter stays inside
 # When the last request to each source started, for every client in this process: a run that
 # follows another at once does not exceed the rate either.
 LAST_START: dict[str, float] = {}
