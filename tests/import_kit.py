@@ -141,18 +141,21 @@ class LocalServer:
 
 
 class Proxy(LocalServer):
-    """Forwards to the source and records (time, action) of each request; after ``fail_after``
-    requests it answers HTTP 500 to every one (a source that went away)."""
+    """Forwards to the source and records (time, action) of each request. From the n-th
+    request of an action (``fail_at = (action, n)``) on, it answers HTTP 500 to every request
+    (a source that went away)."""
 
     def __init__(self, target: str) -> None:
-        self.target, self.fail_after = target, None
+        self.target, self.fail_at, self.down = target, None, False
         super().__init__()
 
     @Request.application
     def app(self, request: Request) -> Response:
         action = parse_qs(urlsplit(request.url).query).get("action", ["?"])[0]
         self.calls.append((time.monotonic(), action))
-        if self.fail_after is not None and len(self.calls) > self.fail_after:
+        if self.fail_at and [a for _, a in self.calls].count(self.fail_at[0]) >= self.fail_at[1]:
+            self.down = True
+        if self.down:
             return Response("down", status=500)
         forwarded = urllib.request.Request(
             self.target + request.full_path, data=request.get_data() or None,

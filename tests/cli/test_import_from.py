@@ -13,7 +13,9 @@ from webhook_kit import Receiver
 from actions.importer.source import READ_ACTIONS
 from actions.registry import ACTIONS
 from models.events import Event
+from models.files import File
 from models.imports import ImportedRow
+from models.tasks import Task
 
 RATE = 20
 TASK_EXTRAS = "text,files,comments,relations,subtasks,subscribers,custom_fields,archive"
@@ -121,15 +123,19 @@ def test_a_whole_account_comes_over_with_its_ids(app, client, source, tmp_path):
 def test_an_interrupted_import_continues_and_a_third_run_writes_nothing(app, client, source,
                                                                         tmp_path):
     server, proxy = source
-    proxy.fail_after = 20  # the source goes away mid-way
+    proxy.fail_at = ("download", 2)  # the source goes away after the first file
     result, _ = import_from(app, proxy, tmp_path)
     assert result.exit_code == 1 and "run the same command again" in result.output
-    proxy.fail_after, before = None, len(proxy.calls)
+    with app.app_context():  # half way: everything before the files is written
+        assert Task.select().count() == 6 and File.select().count() == 1
+    proxy.fail_at, proxy.down, before = None, False, len(proxy.calls)
     result, summary = import_from(app, proxy, tmp_path)
     assert result.exit_code == 0, result.output
+    assert summary["counts"]["task"] == {"created": 0, "updated": 0, "skipped": 6, "failed": 0}
+    assert summary["counts"]["file"]["created"] == 2
     assert_same_account(server, client)
-    resumed = [action for _, action in proxy.calls[before:]]
-    assert len(resumed) < before  # the answers it had were not asked for again
+    # What the source had answered was not asked again: only the two files left.
+    assert [action for _, action in proxy.calls[before:]] == ["download", "download"]
 
     with app.app_context():
         rows, events = ImportedRow.select().count(), Event.select().count()
