@@ -10,6 +10,7 @@ from conftest import ok_data
 from import_kit import FakeSource
 
 from actions.importer.source import SourceClient
+from models.comments import Comment
 from models.costs import Cost
 from models.imports import ImportedRow
 from models.members import User
@@ -31,7 +32,8 @@ OLD_ACCOUNT = {
         {"id": 12, "name": "Sub", "page": "/project/1/11/12/", "parent": {"id": "11"},
          "project": {"id": "1"}, "user_from": ANN, "status": "done"},
         "not an object"],
-    "get_comments": [{"id": 21, "text": "hi", "user_from": ANN, "date_added": "2020-01-15"}],
+    "get_comments": lambda args: [{"id": 21, "text": "hi", "user_from": ANN,
+                                   "date_added": "2020-01-15"}] if args["id_task"] == "11" else [],
     "get_files": [],
     "get_timemoney": [{"id": 7, "time": "1.5", "money": 10, "date": "15.01.2020",
                        "user_from": ANN, "task": {"id": 12}}],
@@ -68,6 +70,7 @@ def test_older_shapes_come_over_and_what_cannot_be_read_is_reported(app, old_sou
         assert (sub.parent_id, sub.root_id, sub.depth, sub.status) == (11, 11, 1, "done")
         top = Task.get_by_id(11)
         assert top.user_to_any and top.priority == 3 and top.date_added.year == 2020
+        assert Comment.get_by_id(21).task_id == 11
         cost = Cost.get_by_id(7)
         assert (cost.minutes, cost.cents, cost.task_id, cost.user_id) == (90, 1000, 12, 101)
 
