@@ -43,6 +43,10 @@ class SourceDown(SourceError):
     """The source could not be reached, or kept failing, after the retries."""
 
 
+class NotReadOnly(RuntimeError):
+    """An action that writes was about to be sent: an import never does that."""
+
+
 class SourceClient:
     def __init__(self, url: str, key: str | None = None, token: str | None = None, *,
                  rate: float = 1.0, journal: str | None = None, backoff: float = 1.0,
@@ -78,14 +82,17 @@ class SourceClient:
 
     def fetch(self, action: str, params: dict[str, Any], raw: bool = False) -> bytes:
         if action not in READ_ACTIONS:
-            raise ValueError(f"{action} is not a read action: an import never writes")
+            raise NotReadOnly(f"{action} is not a read action: an import never writes")
         query = "&".join(f"{quote_plus(k)}={quote_plus(str(v))}"
                          for k, v in {"action": action, **params}.items())
-        if not raw and query in self.answers:
-            return self.answers[query]
+        # Answers are kept per source and per kind of credential: a journal shared by mistake
+        # never answers for another account or another user's view.
+        kept = f"{self.base}|{'token' if self.token else 'key'}|{query}"
+        if not raw and kept in self.answers:
+            return self.answers[kept]
         body = self.send(query)
         if not raw:
-            self.remember(query, body)
+            self.remember(kept, body)
         return body
 
     def send(self, query: str) -> bytes:

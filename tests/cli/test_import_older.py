@@ -9,7 +9,7 @@ import pytest
 from conftest import ok_data
 from import_kit import FakeSource
 
-from actions.importer.source import SourceClient
+from actions.importer.source import NotReadOnly, SourceClient
 from models.comments import Comment
 from models.costs import Cost
 from models.imports import ImportedRow
@@ -112,5 +112,5 @@ def test_a_dry_run_says_what_it_would_do_and_writes_nothing(app, old_source):
 
 def test_the_client_never_calls_an_action_that_writes():
     client = SourceClient("http://127.0.0.1:9", key="k")
-    with pytest.raises(ValueError, match="not a read action"):
+    with pytest.raises(NotReadOnly, match="post_task is not a read action"):
         client.call("post_task", id_project=1, title="x")
