@@ -95,6 +95,15 @@ class Source:
 
     def call(self, action: str, files: dict[str, bytes] | None = None, token: str = "",
              **params: Any) -> Any:
+        answer = json.loads(self.send(action, files, token, **params))
+        assert answer["status"] == "ok", (action, params, answer)
+        return answer.get("data", answer)
+
+    def download(self, file_id: Any, token: str = "") -> bytes:
+        return self.send("download", None, token, id_file=file_id)
+
+    def send(self, action: str, files: dict[str, bytes] | None, token: str,
+             **params: Any) -> bytes:
         query = "&".join(f"{quote_plus(k)}={quote_plus(str(v))}"
                          for k, v in {"action": action, **params}.items())
         if token:
@@ -104,14 +113,12 @@ class Source:
             url, headers = f"{self.url}/api/admin/v2/?{query}&hash={digest}", {}
         body = None
         if files:
-            body, boundary = multipart(files), "kit-boundary"
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+            body = multipart(files)
+            headers["Content-Type"] = "multipart/form-data; boundary=kit-boundary"
         request = urllib.request.Request(url, data=body, headers=headers,
                                          method="POST" if body else "GET")
         with urllib.request.urlopen(request, timeout=30) as response:
-            answer = json.loads(response.read())
-        assert answer["status"] == "ok", (action, params, answer)
-        return answer.get("data", answer)
+            return response.read()
 
 
 def multipart(files: dict[str, bytes]) -> bytes:
