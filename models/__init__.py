@@ -10,6 +10,7 @@ from models.custom_fields import CustomField  # noqa: F401 - registers the defin
 from models.events import Event
 from models.files import File
 from models.idempotency import StoredResponse  # noqa: F401 - registers the table
+from models.imports import ImportedRow  # noqa: F401 - registers the table
 from models.keys import ApiKey
 from models.members import Contact, ContactFolder, Team, User
 from models.projects import Project, ProjectFolder, ProjectMember

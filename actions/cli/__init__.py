@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from actions.cli import call, databases, files, install, keys, openapi, users, webhooks
+from actions.cli import (
+    call,
+    databases,
+    files,
+    import_from,
+    install,
+    keys,
+    openapi,
+    users,
+    webhooks,
+)
 
-COMMANDS = (install.init_db, install.show_api_key, install.list_actions, keys.keys,
-            keys.sign_url, users.create_client, users.create_token, users.set_password,
-            webhooks.deliver_webhooks, openapi.write_openapi, files.files)
-COMMANDS += (call.call, users.users, install.show_version)
+COMMANDS = (install.init_db, install.show_api_key, install.list_actions, install.show_version,
+            keys.keys, keys.sign_url, users.create_client, users.create_token,
+            users.set_password, users.users, webhooks.deliver_webhooks, openapi.write_openapi,
+            files.files, call.call, import_from.import_from, import_from.enable_webhook)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,141 @@
+"""Files (downloaded, stored by content), cost lines, running timers, webhooks (paused until
+the operator enables them) and the events the source still keeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import mimetypes
+from dataclasses import dataclass
+from typing import Any
+
+from actions.delivery.signing import new_secret
+from actions.importer.ledger import Ledger
+from actions.importer.rows import Spec, need, person
+from actions.importer.shapes import cents, day, digest, minutes, moment, page_ids, to_id, user_id
+from actions.importer.source import SourceClient
+from actions.importer.tasks import task_items
+from models.costs import Cost
+from models.events import Event
+from models.files import File
+from models.keys import seal
+from models.members import User
+from models.storage import Storage
+from models.timers import Timer
+from models.webhooks import PAUSED, Webhook, last_event_id
+
+PLACEHOLDER = "0" * 64  # a dry run downloads nothing
+
+
+@dataclass
+class Context:
+    client: SourceClient
+    storage: Storage
+    master: str
+    dry_run: bool = False
+
+
+def file_items(account: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every file once, with where it is attached: a comment, a task's description, or else
+    its project's description."""
+    found: dict[int, dict[str, Any]] = {}
+    for project_id, files in account["files"].items():
+        for file in files:
+            found.setdefault(to_id(file.get("id")), {**file, "_project": project_id})
+    for task in task_items(account):
+        for file in task.get("files") or []:
+            entry = found.setdefault(to_id(file.get("id")), dict(file))
+            entry.update(_task=to_id(task["id"]), _project=None)
+    for comments in account["comments"].values():
+        for comment in comments:
+            for file in comment.get("files") or []:
+                entry = found.setdefault(to_id(file.get("id")), dict(file))
+                entry.update(_comment=to_id(comment.get("id")), _task=None, _project=None)
+    found.pop(None, None)
+    return [found[key] for key in sorted(found)]
+
+
+def file_fields(obj: dict[str, Any], ledger: Ledger, context: Context) -> dict[str, Any]:
+    name = str(obj.get("name") or f"file-{obj['id']}")
+    if context.dry_run:
+        sha256, size = PLACEHOLDER, to_id(obj.get("size")) or 0
+    else:
+        sha256, size, _ = context.storage.save(io.BytesIO(context.client.download(obj["id"])))
+    values = {
+        "name": name, "size": size, "sha256": sha256,
+        "mimetype": mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "author": person(ledger, obj.get("user_from")) or User.owner().id,
+        "project": need(ledger, "project", obj.get("_project"), optional=True),
+        "task": need(ledger, "task", obj.get("_task"), optional=True),
+        "comment": need(ledger, "comment", obj.get("_comment"), optional=True),
+    }
+    added = moment(obj.get("date_added"))
+    return {**values, "date_added": added} if added else values
+
+
+def cost_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, Any]:
+    return {"task": need(ledger, "task", to_id((obj.get("task") or {}).get("id"))),
+            "user": person(ledger, obj.get("user_from")) or User.owner().id,
+            "minutes": minutes(obj.get("time")), "cents": cents(obj.get("money")),
+            "comment": str(obj.get("comment") or ""),
+            "date": day(obj.get("date")) or dt.date.today(),
+            "is_timer": str(obj.get("is_timer")).lower() in ("1", "true")}
+
+
+def timer_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, Any]:
+    values = {"user": need(ledger, "user", user_id(obj.get("user_from"))),
+              "task": need(ledger, "task", to_id((obj.get("task") or {}).get("id")))}
+    started = moment(obj.get("date_started"))
+    return {**values, "started_at": started} if started else values
+
+
+def without_clock(timer: dict[str, Any]) -> dict[str, Any]:
+    """A running timer as its start, not its ever-growing value."""
+    return {k: v for k, v in timer.items() if k != "time"}
+
+
+def webhook_fields(obj: dict[str, Any], ledger: Ledger, context: Context,
+                   new: bool) -> dict[str, Any]:
+    projects = [ledger.local("project", to_id(p)) or to_id(p)
+                for p in str(obj.get("projects") or "").split(",") if to_id(p)]
+    values = {"url": str(obj.get("url")), "events": str(obj.get("events") or ""),
+              "projects": ",".join(str(p) for p in projects)}
+    if new:  # paused, with a secret of its own: the source's cannot be read
+        values.update(status=PAUSED, sealed_secret=seal(new_secret(), context.master),
+                      cursor=last_event_id())
+    return values
+
+
+def event_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, Any]:
+    target = obj.get("object") or {}
+    kind = str(target.get("type") or "task")
+    project, task = page_ids(target.get("page"))
+    source_id = to_id(target.get("id")) or 0
+    return {
+        "date_added": moment(obj.get("date_added")) or dt.datetime(1970, 1, 1),
+        "user": person(ledger, obj.get("user_from")), "action": str(obj.get("action")),
+        "object_type": kind, "object_id": ledger.local(kind, source_id) or source_id,
+        "page": str(target.get("page") or ""),
+        "project_id": ledger.local("project", project) or project,
+        "task_id": ledger.local("task", task) or task if kind != "project" else None,
+        "new": dumped(obj.get("new")), "old": dumped(obj.get("old")),
+    }
+
+
+def dumped(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def specs(account: dict[str, Any], context: Context) -> list[Spec]:
+    return [
+        Spec("file", File, file_items, lambda o, ledger, new: file_fields(o, ledger, context)),
+        Spec("cost", Cost, lambda a: a["costs"], cost_fields),
+        Spec("timer", Timer, lambda a: [without_clock(t) for t in a["timers"]], timer_fields,
+             natural=lambda o, ledger: Timer.get_or_none(
+                 Timer.user == ledger.local("user", user_id(o.get("user_from"))))),
+        Spec("event", Event, lambda a: a["events"], event_fields, source_id=digest,
+             plans_ids=False),
+        Spec("webhook", Webhook, lambda a: a["webhooks"],
+             lambda o, ledger, new: webhook_fields(o, ledger, context, new)),
+    ]
