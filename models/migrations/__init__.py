@@ -33,6 +33,7 @@ from models.base import db, now
 from models.migrations.sync import sync_schema
 
 MODULE_NAME = re.compile(r"m(\d{4})_(\w+)")
+PACKAGE = __name__  # where the migration modules are looked for
 LOCK_ID = 7_271_843  # the PostgreSQL advisory lock that keeps two upgrades from racing
 
 
@@ -61,10 +62,10 @@ class Migration:
 
 def migrations() -> list[Migration]:
     """Every migration module of this package, in version order."""
-    found = []
-    for info in pkgutil.iter_modules(__path__):
+    found, package = [], importlib.import_module(PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
         if match := MODULE_NAME.fullmatch(info.name):
-            module = importlib.import_module(f"{__name__}.{info.name}")
+            module = importlib.import_module(f"{PACKAGE}.{info.name}")
             found.append(Migration(int(match.group(1)), match.group(2), module))
     found.sort(key=lambda migration: migration.version)
     versions = [migration.version for migration in found]
