@@ -26,7 +26,7 @@ def import_account(lines: Iterable[str], files: Storage, force: bool = False,
     """Load an export into this database (emptied first with ``force``, else refused when it
     holds any row); return the rows loaded by table and the number of files."""
     records = (json.loads(line) for line in lines if line.strip())
-    header = check_header(next(records, None))
+    check_header(next(records, None))
     loader = Loader(files, progress)
     with db.atomic(), loader:
         make_room(force)

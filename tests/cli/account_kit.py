@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 
-from conftest import OWNER_EMAIL, SECRET_KEY, as_user, ok_data, php_query, md5_hash
+from conftest import OWNER_EMAIL, SECRET_KEY, as_user, md5_hash, ok_data, php_query
 
 from models import all_models
 from models.backup import bound_to
