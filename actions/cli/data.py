@@ -20,7 +20,7 @@ from models.backup import backup_sqlite, export_sqlite_file, is_sqlite_file
 from models.base import db
 from models.files import File
 from models.loading import import_account
-from models.migrations import current_version, head, pending, upgrade
+from models.migrations import SchemaTooNew, current_version, head, pending, upgrade
 from models.storage import Storage
 from models.transfer import TransferError, export_account
 
@@ -100,10 +100,10 @@ def restore_command(file: str, force: bool) -> None:
         converted = os.path.join(folder, "backup.jsonl")
         with open(converted, "w", encoding="utf-8") as out:
             export_sqlite_file(file, out)
-        load(converted, force)
+        load(converted, force, shown_as=file)
 
 
-def load(file: str, force: bool) -> None:
+def load(file: str, force: bool, shown_as: str | None = None) -> None:
     upgrade()
     try:
         with open_text(file, "r") as lines:
@@ -115,7 +115,7 @@ def load(file: str, force: bool) -> None:
                                         progress.update)
     except (TransferError, ValueError) as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"Imported {sum(counts.values())} rows and {blobs} files from {file}")
+    click.echo(f"Imported {sum(counts.values())} rows and {blobs} files from {shown_as or file}")
 
 
 def bar(length: int, label: str):
@@ -131,7 +131,10 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Apply the pending migrations (``init-db`` does too)."""
-    ran = upgrade()
+    try:
+        ran = upgrade()
+    except SchemaTooNew as err:
+        raise click.ClickException(str(err)) from None
     for label in ran:
         click.echo(f"Applied {label}")
     click.echo(f"Schema version {current_version()} (latest {head()})")

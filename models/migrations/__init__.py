@@ -37,6 +37,10 @@ PACKAGE = __name__  # where the migration modules are looked for
 LOCK_ID = 7_271_843  # the PostgreSQL advisory lock that keeps two upgrades from racing
 
 
+class SchemaTooNew(Exception):
+    """The database was upgraded by a newer Taskgate than this one."""
+
+
 class SchemaVersion(Model):
     """One applied migration. Not a ``BaseModel``: it is bookkeeping, not account data."""
 
@@ -110,6 +114,9 @@ def run_pending() -> list[str]:
     fresh = not tables & {model._meta.table_name for model in all_models()}
     legacy = not fresh and not applied_versions()  # made before migrations: 0001's schema
     SchemaVersion.create_table(safe=True)
+    if current_version() > head():
+        raise SchemaTooNew(f"The database is at schema version {current_version()}, newer "
+                           f"than this Taskgate's {head()}: run the newer version")
     migrator, ran = SchemaMigrator.from_database(db.obj), []
     for migration in pending():
         if runs(migration.version, fresh, legacy):

@@ -138,3 +138,12 @@ def test_a_failing_migration_leaves_nothing_behind(app, extra_migrations):
         assert applied_versions() == {1}
         assert "nickname" not in existing_columns()["members"]
         db.close()
+
+
+def test_a_database_upgraded_by_a_newer_taskgate_is_refused(app, extra_migrations):
+    with app.app_context():
+        SchemaVersion.create(version=head() + 1, name="from_the_future")
+        db.close()
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    assert f"newer than this Taskgate's {head()}: run the newer version" in result.output
