@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable
 from typing import IO, Any
 
-from peewee import AutoField, ForeignKeyField, PostgresqlDatabase, chunked
+from peewee import AutoField, ForeignKeyField, PostgresqlDatabase
 
 from models import all_models
 from models.base import BaseModel, db
@@ -128,9 +128,21 @@ class Loader:
         self.progress(1)
 
     def flush(self) -> None:
-        for rows in chunked(self.batch, self.per_batch):
-            self.model.insert_many(rows, fields=self.fields).as_rowcount().execute()
+        """One multi-row INSERT for the batch, its SQL written here: Peewee's insert_many
+        spends ten times longer building the statement than the database running it."""
+        if not self.batch:
+            return
+        to_db = [field.db_value for field in self.fields]
+        params = [convert(value) for row in self.batch
+                  for convert, value in zip(to_db, row, strict=True)]
+        db.execute_sql(self.insert_sql(len(self.batch)), params)
         self.batch = []
+
+    def insert_sql(self, rows: int) -> str:
+        columns = ", ".join(quoted(field.column_name) for field in self.fields)
+        values = "(" + ", ".join([db.obj.param] * len(self.fields)) + ")"
+        return (f"INSERT INTO {quoted(self.model._meta.table_name)} ({columns}) VALUES "
+                + ", ".join([values] * rows))
 
     def finish_table(self) -> None:
         if self.model is not None:
@@ -144,6 +156,10 @@ class Loader:
             self.blob = None
             self.blobs += 1
             self.progress(1)
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class ForwardReferences:
