@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import itertools
 import json
 import os
 import sys
 import tempfile
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any
 
 import click
 from flask import current_app
@@ -32,6 +34,17 @@ def storage() -> Storage:
     return Storage(current_app.config["FILES_DIR"])
 
 
+def explains_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Answer a refused file or database with its one-line reason, not a traceback."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (TransferError, SchemaTooNew, ValueError) as err:  # ValueError: bad JSON
+            raise click.ClickException(str(err)) from None
+    return run
+
+
 def open_text(path: str, mode: str) -> IO[str]:
     """A text file, gzip-compressed when its name ends in ``.gz``."""
     if path.endswith(".gz"):
@@ -43,6 +56,7 @@ def open_text(path: str, mode: str) -> IO[str]:
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @click.option("--no-files", is_flag=True, help="Leave out the uploaded files' contents.")
 @with_appcontext
+@explains_errors
 def export_command(file: str, no_files: bool) -> None:
     """Write the whole account to FILE (JSON lines; FILE.gz is compressed)."""
     write_export(file, None if no_files else storage())
@@ -52,11 +66,8 @@ def write_export(file: str, files: Storage | None) -> None:
     upgrade()
     length = sum(m.select().count() for m in all_models())
     length += File.select(File.sha256).distinct().count() if files else 0
-    try:
-        with open_text(file, "w") as out, bar(length, "Exporting") as progress:
-            counts = export_account(out, files, progress.update)
-    except TransferError as err:
-        raise click.ClickException(str(err)) from None
+    with open_text(file, "w") as out, bar(length, "Exporting") as progress:
+        counts = export_account(out, files, progress.update)
     click.echo(f"Exported {sum(counts.values())} rows of {len(counts)} tables to {file}")
 
 
@@ -64,14 +75,16 @@ def write_export(file: str, files: Storage | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @force_option
 @with_appcontext
+@explains_errors
 def import_command(file: str, force: bool) -> None:
-    """Load an export made by ``flask export`` (or a backup) into this database."""
+    """Load an export (made by the export or backup command) into this database."""
     load(file, force)
 
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
+@explains_errors
 def backup_command(file: str) -> None:
     """Copy the database to FILE while the server runs: a SQLite file on SQLite, an export
     (uploaded files included) on PostgreSQL."""
@@ -91,6 +104,7 @@ def backup_command(file: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @force_option
 @with_appcontext
+@explains_errors
 def restore_command(file: str, force: bool) -> None:
     """Load a backup (a SQLite backup file or an export) into this database."""
     if not is_sqlite_file(file):
@@ -105,16 +119,13 @@ def restore_command(file: str, force: bool) -> None:
 
 def load(file: str, force: bool, shown_as: str | None = None) -> None:
     upgrade()
-    try:
-        with open_text(file, "r") as lines:
-            first = next(lines, "")
-            header = json.loads(first) if first.strip().startswith("{") else {}
-            length = sum(header.get("tables", {}).values()) + header.get("files", 0)
-            with bar(length, "Importing") as progress:
-                counts, blobs = import_account(itertools.chain([first], lines), storage(), force,
-                                        progress.update)
-    except (TransferError, ValueError) as err:
-        raise click.ClickException(str(err)) from None
+    with open_text(file, "r") as lines:
+        first = next(lines, "")
+        header = json.loads(first) if first.strip().startswith("{") else {}
+        length = sum(header.get("tables", {}).values()) + header.get("files", 0)
+        with bar(length, "Importing") as progress:
+            counts, blobs = import_account(itertools.chain([first], lines), storage(), force,
+                                           progress.update)
     click.echo(f"Imported {sum(counts.values())} rows and {blobs} files from {shown_as or file}")
 
 
@@ -129,12 +140,10 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @with_appcontext
+@explains_errors
 def db_upgrade() -> None:
-    """Apply the pending migrations (``init-db`` does too)."""
-    try:
-        ran = upgrade()
-    except SchemaTooNew as err:
-        raise click.ClickException(str(err)) from None
+    """Apply the pending migrations (init-db does too)."""
+    ran = upgrade()
     for label in ran:
         click.echo(f"Applied {label}")
     click.echo(f"Schema version {current_version()} (latest {head()})")
