@@ -112,13 +112,17 @@ def upgrade() -> list[str]:
 def run_pending() -> list[str]:
     tables = set(db.get_tables())
     fresh = not tables & {model._meta.table_name for model in all_models()}
-    legacy = not fresh and not applied_versions()  # made before migrations: 0001's schema
-    SchemaVersion.create_table(safe=True)
-    if current_version() > head():
-        raise SchemaTooNew(f"The database is at schema version {current_version()}, newer "
+    if SchemaVersion._meta.table_name not in tables:
+        SchemaVersion.create_table()
+    applied = {row.version for row in SchemaVersion.select(SchemaVersion.version)}
+    legacy = not fresh and not applied  # made before migrations: 0001's schema
+    if max(applied, default=0) > head():
+        raise SchemaTooNew(f"The database is at schema version {max(applied)}, newer "
                            f"than this Taskgate's {head()}: run the newer version")
     migrator, ran = SchemaMigrator.from_database(db.obj), []
-    for migration in pending():
+    for migration in migrations():
+        if migration.version in applied:
+            continue
         if runs(migration.version, fresh, legacy):
             migration.module.upgrade(migrator)
             ran.append(migration.label)

@@ -16,7 +16,8 @@ from models.backup import bound_to
 from models.base import connect_database, db
 from models.loading import advance_sequences
 from models.migrations import SchemaVersion, applied_versions, head, upgrade
-from models.migrations.sync import existing_columns
+from models.migrations.sync import existing_columns, existing_indexes
+from models.tasks import Task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NICKNAME = '''"""Members get a nickname, their first name to begin with."""
@@ -147,3 +148,13 @@ def test_a_database_upgraded_by_a_newer_taskgate_is_refused(app, extra_migration
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 1
     assert f"newer than this Taskgate's {head()}: run the newer version" in result.output
+
+
+def test_an_index_a_model_declares_is_created_when_missing(app):
+    index = Task._meta.fields_to_index()[0]._name
+    with app.app_context():
+        db.execute_sql(f'DROP INDEX "{index}"')
+        assert index not in existing_indexes()
+        upgrade()
+        assert index in existing_indexes()
+        db.close()
