@@ -111,16 +111,22 @@ class Loader:
         unknown = [column for column in columns if column not in by_column]
         if unknown:
             raise TransferError(f"Unknown columns of {name}: {', '.join(unknown)}")
-        self.model, self.fields = model, [by_column[column] for column in columns]
-        self.decoders = [decoder(field) for field in self.fields]
+        given = [by_column[column] for column in columns]
+        # Columns added since the export was made take their defaults, as an upgrade gives.
+        self.added = [field for field in model._meta.sorted_fields
+                      if field.column_name not in columns]
+        self.model, self.fields = model, given + self.added
+        self.decoders = [decoder(field) for field in given]
         self.forward = ForwardReferences(model, self.fields)
         self.counts[name] = 0
         self.per_batch = max(1, SQLITE_VARIABLES // max(1, len(self.fields)) // 2)
 
     def add_row(self, values: list[Any]) -> None:
-        if self.model is None or len(values) != len(self.fields):
+        if self.model is None or len(values) != len(self.decoders):
             raise TransferError("A row outside a table, or with the wrong number of values")
         row = [decode(value) for decode, value in zip(self.decoders, values, strict=True)]
+        row += [field.default() if callable(field.default) else field.default
+                for field in self.added]
         self.batch.append(self.forward.hold(row))
         self.counts[self.model._meta.table_name] += 1
         if len(self.batch) >= self.per_batch:
@@ -169,7 +175,8 @@ class ForwardReferences:
     def __init__(self, model: type[BaseModel], fields: list[Any]) -> None:
         self.model = model
         key = model._meta.primary_key
-        self.key = fields.index(key) if key in fields else None
+        names = [field.name for field in fields]  # (a Field's == builds SQL)
+        self.key = names.index(key.name) if key.name in names else None
         self.own = [i for i, field in enumerate(fields)
                     if isinstance(field, ForeignKeyField) and field.rel_model is model]
         self.fields, self.later = fields, []

@@ -97,7 +97,8 @@ def rows_of(model: type[BaseModel]) -> Iterator[tuple]:
     paging: memory stays bounded on any table size)."""
     fields = model._meta.sorted_fields
     keys = primary_key_fields(model)
-    positions = [fields.index(key) for key in keys]
+    names = [field.name for field in fields]  # (a Field's == builds SQL, so no list.index)
+    positions = [names.index(key.name) for key in keys]
     last = None
     while True:
         query = model.select(*fields).order_by(*keys).limit(PAGE).tuples()
