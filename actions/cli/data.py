@@ -26,9 +26,6 @@ from models.migrations import SchemaTooNew, current_version, head, pending, upgr
 from models.storage import Storage
 from models.transfer import TransferError, export_account
 
-force_option = click.option("--force", is_flag=True,
-                            help="Replace the content of a database that is not empty.")
-
 
 def storage() -> Storage:
     return Storage(current_app.config["FILES_DIR"])
@@ -43,6 +40,18 @@ def explains_errors(command: Callable[..., None]) -> Callable[..., None]:
         except (TransferError, SchemaTooNew, ValueError) as err:  # ValueError: bad JSON
             raise click.ClickException(str(err)) from None
     return run
+
+
+def loading_command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command that loads FILE into this database, refusing one with data without --force."""
+    def make(function: Callable[..., None]) -> click.Command:
+        for decorate in (explains_errors, with_appcontext, click.option(
+                "--force", is_flag=True, help="Replace the content of a database that is not"
+                " empty."), click.argument("file", type=click.Path(exists=True, dir_okay=False)),
+                click.command(name)):
+            function = decorate(function)
+        return function
+    return make
 
 
 def open_text(path: str, mode: str) -> IO[str]:
@@ -71,11 +80,7 @@ def write_export(file: str, files: Storage | None) -> None:
     click.echo(f"Exported {sum(counts.values())} rows of {len(counts)} tables to {file}")
 
 
-@click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@force_option
-@with_appcontext
-@explains_errors
+@loading_command("import")
 def import_command(file: str, force: bool) -> None:
     """Load an export (made by the export or backup command) into this database."""
     load(file, force)
@@ -100,11 +105,7 @@ def backup_command(file: str) -> None:
                f"{current_app.config['FILES_DIR']}: back that folder up too)")
 
 
-@click.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@force_option
-@with_appcontext
-@explains_errors
+@loading_command("restore")
 def restore_command(file: str, force: bool) -> None:
     """Load a backup (a SQLite backup file or an export) into this database."""
     if not is_sqlite_file(file):
