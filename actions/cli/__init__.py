@@ -6,6 +6,7 @@ from flask import Flask
 
 from actions.cli import (
     call,
+    data,
     databases,
     files,
     import_from,
@@ -19,7 +20,9 @@ from actions.cli import (
 COMMANDS = (install.init_db, install.show_api_key, install.list_actions, install.show_version,
             keys.keys, keys.sign_url, users.create_client, users.create_token,
             users.set_password, users.users, webhooks.deliver_webhooks, openapi.write_openapi,
-            files.files, call.call, import_from.import_from, import_from.enable_webhook)
+            files.files, call.call, import_from.import_from, import_from.enable_webhook,
+            data.backup_command, data.restore_command, data.export_command,
+            data.import_command, data.db_group)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,82 @@
+"""A sample account with rows in every table, made through the API where an action makes
+them and through the models where none does (OAuth, webhook deliveries), and a reader of
+every row of every table for comparing two databases object by object."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from conftest import OWNER_EMAIL, SECRET_KEY, as_user, md5_hash, ok_data, php_query
+
+from models import all_models
+from models.backup import bound_to
+from models.base import connect_database, db
+from models.keys import seal
+from models.members import User
+from models.tasks import Task
+from models.tokens import OAuthClient, Token, UserPassword
+from models.transfer import rows_of
+from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
+
+KATE = "kate.greenway@ws.com"
+CONTENT = b"%PDF-1.4 brand book\x00\xff" * 1000
+
+
+def populate(app, api) -> dict[str, int]:
+    """Fill every table; answer the ids the tests look at."""
+    ok_data(api.call("add_user_group", title="Design"))
+    ok_data(api.call("add_user", email=KATE, first_name="Kate", last_name="Greenway",
+                     group="Design"))
+    ok_data(api.call("update_user", email=KATE, rate="12.5", department="Design"))
+    ok_data(api.call("add_contact_group", title="Clients"))
+    ok_data(api.call("add_contact", email="brian@gmail.com", name="Brian D", group="Clients"))
+    ok_data(api.call("add_project_group", title="Marketing"))
+    project = int(ok_data(api.call("post_project", title="Website ✓", max_money="1500.75",
+                                   members=KATE))["id"])
+    ok_data(api.call("add_project_tag_groups", access="public", title="Finance"))
+    ok_data(api.call("add_project_tags", group="Finance", title="paid"))
+    ok_data(api.call("update_project_tags", id_project=project, plus="paid"))
+    field = ok_data(api.call("add_task_custom_field", name="Size", type="number"))["id"]
+    task = int(ok_data(api.call("post_task", id_project=project, title="Brand book — ünï",
+                                tags="urgent", subscribe=KATE, email_user_to=KATE,
+                                custom_fields=json.dumps({field: "3.25"})))["id"])
+    subtask = int(ok_data(api.call("post_task", id_project=project, id_parent=task,
+                                   title="Logo", hidden=KATE, relations_from=task))["id"])
+    ok_data(api.call("post_comment", id_task=task, text="For Kate", hidden=KATE))
+    ok_data(api.post_form("post_comment", id_task=task, text="Draft",
+                          files={"attach[0]": (io.BytesIO(CONTENT), "brand.pdf")}))
+    ok_data(api.call("add_costs", id_task=task, time="1:30", money="12.50",
+                     email_user_from=OWNER_EMAIL, comment="Sketches"))
+    ok_data(api.post_json("update_users_schedule", data={KATE: {"04.01.2027": "vacation"}}))
+    query = php_query({"action": "add_user_group", "title": "Night shift"})
+    api.client.get(f"{api.path}?{query}&hash={md5_hash(query)}",
+                   headers={"Idempotency-Key": "retry-1"})
+    with app.app_context():
+        kate = User.get(User.email == KATE)
+        ok_data(as_user(kate, "start_my_timer", id_task=task))
+        add_outside_the_api(kate)
+        later = Task.create(project=project, name="Later", author=User.owner())
+        Task.update(parent=later).where(Task.id == subtask).execute()  # points forward
+        db.close()
+    return {"project": project, "task": task}
+
+
+def add_outside_the_api(kate: User) -> None:
+    client = OAuthClient.register("Reports", ["https://reports.example.com/cb"])[0]
+    code = Token.issue("code", kate, ["tasks_read"], client=client)[0]
+    refresh = Token.issue("refresh", kate, ["tasks_read"], client=client)[0]
+    Token.update(grant=refresh).where(Token.id == code.id).execute()  # points forward
+    Token.issue("access", kate, ["tasks_read"], client=client, grant=code)
+    UserPassword.set(kate, "correct horse")
+    webhook = Webhook.create(url="https://hooks.example.com/in", events="post_task",
+                             sealed_secret=seal("whsec_c2VjcmV0", SECRET_KEY))
+    delivery = WebhookDelivery.create(webhook=webhook, message_id="msg_1", body="[]",
+                                      event_count=0)
+    WebhookAttempt.create(delivery=delivery, response_code=500, error="Server error")
+
+
+def every_row(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table of the database at ``url``, by table, in primary-key order."""
+    with bound_to(connect_database(url)):
+        return {model._meta.table_name: list(rows_of(model)) for model in all_models()}
