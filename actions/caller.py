@@ -16,6 +16,7 @@ from schemas.envelope import InvalidEmail, UserOnly
 class Caller:
     key: ApiKey | None = None
     user: User | None = None  # set for user tokens; None for the admin key
+    scopes: tuple[str, ...] = ()  # a user token's scopes
 
 
 _caller: ContextVar[Caller | None] = ContextVar("caller", default=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from actions.gateway import health, oauth, openapi, rate_limits, redaction, views
+from actions.gateway import health, hooks, oauth, openapi, rate_limits, redaction, views
 from models.base import db
 from schemas.envelope import ApiError, TooManyRequests
 
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/readyz", "readyz", health.readyz)
     app.register_blueprint(oauth.bp)  # /oauth2/*
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
+    app.register_blueprint(hooks.bp)  # /hooks/<token>: inbound hooks
 
     # Error handlers: every failure answers with the error envelope, none with a traceback.
     app.register_error_handler(TooManyRequests, rate_limits.too_many)

@@ -38,7 +38,9 @@ RESOURCES = {
     "files": "get_files download upload_files",
     ADMINISTRATIVE: """get_webhooks add_webhook delete_webhook get_webhook_deliveries
         add_task_custom_field update_task_custom_field delete_task_custom_field
-        add_project_custom_field update_project_custom_field delete_project_custom_field""",
+        add_project_custom_field update_project_custom_field delete_project_custom_field
+        add_inbound_hook get_inbound_hooks update_inbound_hook delete_inbound_hook
+        get_inbound_hook_calls test_inbound_hook""",
 }
 RESOURCE_OF = {name: resource for resource, names in RESOURCES.items() for name in names.split()}
 
@@ -65,7 +67,7 @@ def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
     needed = scope_for(spec) if spec is not None else None
     if spec is not None and needed not in token.scope_list:
         raise ScopeDenied(details=needed or spec.canonical)
-    return Caller(user=token.user)
+    return Caller(user=token.user, scopes=tuple(token.scope_list))
 
 
 def bearer_token(req: SignedRequest) -> str:
