@@ -29,7 +29,7 @@ MAX_TEMPLATE = 2000  # characters of one template
 MAX_STEPS = 32  # steps of one path
 MAX_OUTPUT = 20_000  # characters of one rendered value; longer is cut
 TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-STEP = re.compile(r"[^\s.{}|]+")
+STEP = re.compile(r"[\w@+\-]+|\*")  # keys of letters, digits, _ - + @; nothing that formats
 MISSING = object()
 
 

@@ -105,6 +105,8 @@ EXTENSIONS = """
     delete_user_group delete_task update_comment delete_comment
     add_task_custom_field update_task_custom_field delete_task_custom_field
     add_project_custom_field update_project_custom_field delete_project_custom_field
+    add_inbound_hook get_inbound_hooks update_inbound_hook delete_inbound_hook
+    get_inbound_hook_calls test_inbound_hook
 """.split()
 
 
