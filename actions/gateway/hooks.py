@@ -24,7 +24,7 @@ from actions.caller import Caller, calling_as
 from actions.delivery.signing import sign
 from actions.gateway import rate_limits
 from actions.gateway.idempotency import Stored
-from actions.gateway.params import decode, fold, parse_pairs
+from actions.gateway.params import decode, fold, parse_pairs, refuse_nul
 from actions.gateway.tokens import scope_for
 from actions.registry import ACTIONS, dispatch
 from models.base import transaction
@@ -101,6 +101,7 @@ def run(hook: InboundHook, call: Call):
     payload = read_payload(raw)
     call.delivery = hook.delivery_key(payload)
     call.params = hook.render(payload)
+    refuse_nul([call.delivery, call.params])  # PostgreSQL cannot store one
     who = acting_caller(hook)
     call.outcome = ACTION_ERROR
     try:
@@ -112,7 +113,10 @@ def run(hook: InboundHook, call: Call):
                              many=bool(hook.for_each))
             record(hook, call, OK, 200, body, replay=True)
     except IntegrityError:  # a concurrent retry of this delivery committed first
-        return Stored(InboundHookCall.first_success(hook, call.delivery).answer, True).response()
+        first = InboundHookCall.first_success(hook, call.delivery)
+        if first is None:
+            raise
+        return Stored(first.answer, replayed=True).response()
     delivery.wake()
     return Stored(current_app.json.dumps(body), replayed=False).response()
 

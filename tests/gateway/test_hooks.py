@@ -267,3 +267,12 @@ def test_the_comment_count_stays_on_bad_form_input(client, form_hook):
     assert response.status_code == 422
     assert response.get_json()["message_details"] == "text: no value at subject"
     assert Comment.select().count() == 0
+
+
+def test_a_nul_character_is_refused_before_the_database(client, alert_hook):
+    alerts = json.loads(ALERTS)
+    alerts["alerts"][0]["labels"]["instance"] = "a\u0000b"
+    response = post_json(client, alert_hook["url"], json.dumps(alerts).encode())
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "Parameters must not contain NUL characters"
+    assert Task.select().count() == 0
