@@ -118,7 +118,7 @@ def run(hook: InboundHook, call: Call):
             raise
         return Stored(first.answer, replayed=True).response()
     delivery.wake()
-    return Stored(current_app.json.dumps(body), replayed=False).response()
+    return Stored(as_json(body), replayed=False).response()
 
 
 def admit(hook: InboundHook) -> None:
@@ -218,6 +218,11 @@ def answer_of(results: list[Any], many: bool) -> dict[str, Any]:
                if isinstance(r, Reply) else r for r in results])
 
 
+def as_json(body: dict[str, Any]) -> str:
+    """The body as the API writes it (compact, as ``jsonify`` does)."""
+    return current_app.json.response(body).get_data(as_text=True)
+
+
 def describe(err: ApiError) -> str:
     return f"{err.message}: {err.details}" if err.details not in (None, "") else err.message
 
@@ -229,4 +234,4 @@ def record(hook: InboundHook, call: Call, outcome: str, status: int, answer: dic
         InboundHookCall.create(hook=hook, delivery=call.delivery, outcome=outcome,
                                replay_key=(call.delivery or None) if replay else None,
                                http_status=status, params=json.dumps(call.params),
-                               answer=current_app.json.dumps(answer), error=error)
+                               answer=as_json(answer), error=error)
