@@ -106,13 +106,12 @@ class AddInboundHookIn(HookFields):
     target = Text(max_length=100, required=True)
 
 
-class UpdateInboundHookIn(HookFields):
-    id = Id(required=True)
-    rotate_token = Flag(load_default=False)
-
-
 class InboundHookIdIn(Params):
     id = Id(required=True)
+
+
+class UpdateInboundHookIn(InboundHookIdIn, HookFields):
+    rotate_token = Flag(load_default=False)
 
 
 class GetInboundHookCallsIn(InboundHookIdIn):
