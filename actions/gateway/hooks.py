@@ -99,9 +99,9 @@ def run(hook: InboundHook, call: Call):
     raw = read_raw()
     verify_sender(hook, raw)
     payload = read_payload(raw)
-    call.delivery = hook.delivery_key(payload)
-    call.params = hook.render(payload)
-    refuse_nul([call.delivery, call.params])  # PostgreSQL cannot store one
+    delivery_id, params = hook.delivery_key(payload), hook.render(payload)
+    refuse_nul([delivery_id, params], "the payload")  # PostgreSQL cannot store one
+    call.delivery, call.params = delivery_id, params
     who = acting_caller(hook)
     call.outcome = ACTION_ERROR
     try:
@@ -109,7 +109,7 @@ def run(hook: InboundHook, call: Call):
             first = InboundHookCall.first_success(hook, call.delivery)
             if first is not None:
                 return Stored(first.answer, replayed=True).response()
-            body = answer_of([dispatch(hook.action, params) for params in call.params],
+            body = answer_of([dispatch(hook.action, one) for one in call.params],
                              many=bool(hook.for_each))
             record(hook, call, OK, 200, body, replay=True)
     except IntegrityError:  # a concurrent retry of this delivery committed first

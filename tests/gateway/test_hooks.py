@@ -274,5 +274,7 @@ def test_a_nul_character_is_refused_before_the_database(client, alert_hook):
     alerts["alerts"][0]["labels"]["instance"] = "a\u0000b"
     response = post_json(client, alert_hook["url"], json.dumps(alerts).encode())
     assert response.status_code == 400
-    assert response.get_json()["message"] == "Parameters must not contain NUL characters"
+    assert response.get_json() == error(10, "Parameters must not contain NUL characters",
+                                        "the payload")
     assert Task.select().count() == 0
+    assert InboundHookCall.get().params == "[]"
