@@ -24,7 +24,7 @@ from actions.caller import Caller, calling_as
 from actions.delivery.signing import sign
 from actions.gateway import rate_limits
 from actions.gateway.idempotency import Stored
-from actions.gateway.params import decode, fold, parse_pairs, refuse_nul
+from actions.gateway.params import decode, fold, parse_pairs
 from actions.gateway.tokens import scope_for
 from actions.registry import ACTIONS, dispatch
 from models.base import transaction
@@ -100,7 +100,7 @@ def run(hook: InboundHook, call: Call):
     verify_sender(hook, raw)
     payload = read_payload(raw)
     delivery_id, params = hook.delivery_key(payload), hook.render(payload)
-    refuse_nul([delivery_id, params], "the payload")  # PostgreSQL cannot store one
+    refuse_unstorable([delivery_id, params])
     call.delivery, call.params = delivery_id, params
     who = acting_caller(hook)
     call.outcome = ACTION_ERROR
@@ -192,6 +192,23 @@ def read_body(raw: bytes) -> Any:
         return json.loads(raw)
     except ValueError:  # UnicodeDecodeError included
         raise PayloadNotJson(details=request.mimetype or "no Content-Type") from None
+
+
+def refuse_unstorable(value: Any) -> None:
+    """No NUL and no lone surrogate in what will be stored: PostgreSQL takes neither."""
+    if isinstance(value, str) and not storable(value):
+        raise BadRequest("Payload text must be UTF-8 without NUL characters", details="the payload")
+    for item in value.values() if isinstance(value, dict) else (
+            value if isinstance(value, list) else ()):
+        refuse_unstorable(item)
+
+
+def storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")  # a lone surrogate (JSON "\ud800") cannot be
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def acting_caller(hook: InboundHook) -> Caller:

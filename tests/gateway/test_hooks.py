@@ -269,12 +269,12 @@ def test_the_comment_count_stays_on_bad_form_input(client, form_hook):
     assert Comment.select().count() == 0
 
 
-def test_a_nul_character_is_refused_before_the_database(client, alert_hook):
-    alerts = json.loads(ALERTS)
-    alerts["alerts"][0]["labels"]["instance"] = "a\u0000b"
-    response = post_json(client, alert_hook["url"], json.dumps(alerts).encode())
+@pytest.mark.parametrize("bad", [r"a\u0000b", r"\ud800"])  # JSON escapes: a NUL, a lone surrogate
+def test_what_postgresql_cannot_store_is_refused(client, alert_hook, bad):
+    raw = ALERTS.replace(b'"checkout-1:8080"', f'"{bad}"'.encode())
+    response = post_json(client, alert_hook["url"], raw)
     assert response.status_code == 400
-    assert response.get_json() == error(10, "Parameters must not contain NUL characters",
+    assert response.get_json() == error(10, "Payload text must be UTF-8 without NUL characters",
                                         "the payload")
     assert Task.select().count() == 0
     assert InboundHookCall.get().params == "[]"
