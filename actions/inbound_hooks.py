@@ -38,7 +38,8 @@ from schemas.inbound_hooks import (
 hook_out = InboundHookOut()
 hooks_out = InboundHookOut(many=True)
 calls_out = InboundHookCallOut(many=True)
-HOOK_ACTIONS = {"add_inbound_hook", "update_inbound_hook", "delete_inbound_hook"}
+HOOK_ACTIONS = {"add_inbound_hook", "update_inbound_hook", "delete_inbound_hook",
+                "test_inbound_hook"}  # a hook cannot define hooks
 PLAIN_FIELDS = ("name", "for_each", "max_items", "delivery_id", "verify",
                 "signature_header", "rate_limit")
 
@@ -101,7 +102,9 @@ def get_inbound_hook_calls(params):
     return Reply(calls_out.dump(page), total=calls.count())
 
 
-@action(TestInboundHookIn)
+# Flagged as a write though it writes nothing: only get_ and search_ actions count as reads
+# (a read-only key runs those), and a dry run is part of defining a hook.
+@action(TestInboundHookIn, writes=True)
 def test_inbound_hook(params):
     """Render a sample payload through a hook: the parameters it would send, nothing run."""
     hook = get_or_fail(InboundHook, params["id"], HookNotFound)

@@ -68,7 +68,7 @@ def test_a_generated_sender_secret_is_shown_once(api, website):
 
 
 @pytest.mark.parametrize("target", ["get_tasks", "search_tasks", "no_such_action",
-                                    "add_inbound_hook", "get_webhooks"])
+                                    "add_inbound_hook", "test_inbound_hook", "get_webhooks"])
 def test_a_read_unknown_or_hook_target_is_refused(api, target):
     body = api.post_json("add_inbound_hook", name="Bad", target=target)
     assert body == error(11, TARGET_INVALID, target)
