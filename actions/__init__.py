@@ -8,6 +8,7 @@ from actions import (  # noqa: F401
     custom_fields,
     events,
     files,
+    inbound_hooks,
     members,
     messages,
     notices,

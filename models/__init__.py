@@ -11,6 +11,7 @@ from models.events import Event
 from models.files import File
 from models.idempotency import StoredResponse  # noqa: F401 - registers the table
 from models.imports import ImportedRow  # noqa: F401 - registers the table
+from models.inbound_hooks import InboundHook  # noqa: F401 - registers the hook tables
 from models.keys import ApiKey
 from models.members import Contact, ContactFolder, Team, User
 from models.projects import Project, ProjectFolder, ProjectMember

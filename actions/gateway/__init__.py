@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
     health,
+    hooks,
     landing,
     login,
     logs,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
     app.add_url_rule("/", "landing", landing.landing)
     app.register_blueprint(login.bp)  # /api/v1/login (Trudesk's password login)
+    app.register_blueprint(hooks.bp)  # /hooks/<token>: inbound hooks
 
     # Error handlers: every failure answers with the error envelope, none with a traceback.
     app.register_error_handler(TooManyRequests, rate_limits.too_many)

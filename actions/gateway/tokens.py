@@ -42,7 +42,9 @@ RESOURCES = {
     "files": "get_files download upload_files",
     ADMINISTRATIVE: """get_webhooks add_webhook delete_webhook get_webhook_deliveries
         add_task_custom_field update_task_custom_field delete_task_custom_field
-        add_project_custom_field update_project_custom_field delete_project_custom_field""",
+        add_project_custom_field update_project_custom_field delete_project_custom_field
+        add_inbound_hook get_inbound_hooks update_inbound_hook delete_inbound_hook
+        get_inbound_hook_calls test_inbound_hook""",
 }
 PEER_RESOURCES = {  # the peers' extensions (Trudesk, Tasq, UserTasks)
     "users": "get_notices get_settings get_user_group create_token",

@@ -111,7 +111,10 @@ EXTENSIONS = """
     get_task_types add_task_type update_task_type delete_task_type get_task_priorities
     add_task_priority update_task_priority delete_task_priority get_notes get_overdue_tasks
     get_tasks_by_uids get_user_group create_token
-""".split()  # the peers' extensions
+""".split() + """
+    add_inbound_hook get_inbound_hooks update_inbound_hook delete_inbound_hook
+    get_inbound_hook_calls test_inbound_hook
+""".split()  # the peers' extensions, inbound hooks
 
 
 def test_registry_is_complete():

@@ -1,0 +1,187 @@
+"""Inbound hooks: define, list, change and delete them, read their calls, try a payload."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+
+from flask import current_app
+from peewee import IntegrityError
+
+from actions.caller import caller
+from actions.delivery.signing import new_secret
+from actions.registry import ACTIONS, action
+from models.base import get_or_fail
+from models.inbound_hooks import (
+    ADMIN_ROLES,
+    NO_CHECK,
+    STANDARD_WEBHOOKS,
+    InboundHook,
+    InboundHookCall,
+)
+from models.keys import seal
+from schemas.base import Params
+from schemas.envelope import ApiError, Forbidden, InvalidValue, Reply
+from schemas.hook_templates import Payload
+from schemas.inbound_hooks import (
+    AddInboundHookIn,
+    GetInboundHookCallsIn,
+    InboundHookCallOut,
+    InboundHookIdIn,
+    InboundHookOut,
+    TestInboundHookIn,
+    UpdateInboundHookIn,
+)
+
+hook_out = InboundHookOut()
+hooks_out = InboundHookOut(many=True)
+calls_out = InboundHookCallOut(many=True)
+HOOK_ACTIONS = {"add_inbound_hook", "update_inbound_hook", "delete_inbound_hook",
+                "test_inbound_hook"}  # a hook cannot define hooks
+PLAIN_FIELDS = ("name", "for_each", "max_items", "delivery_id", "verify",
+                "signature_header", "rate_limit")
+
+
+class HookNotFound(ApiError):
+    status_code, message = 10, "Inbound hook not found"
+
+
+class NameTaken(InvalidValue):
+    message = "An inbound hook with this name exists"
+
+
+class TargetInvalid(InvalidValue):
+    message = "The target must be a registered write action"
+
+
+class NotAdministrator(Forbidden):
+    message = "Inbound hooks are defined by an admin key or an administrator's token"
+
+
+@action(AddInboundHookIn, writes=True)
+def add_inbound_hook(params):
+    """Create an inbound hook; its receiving URL's token (and a generated secret) shown once."""
+    hook = InboundHook(name=params["name"], fixed="{}", mapping="{}")
+    token = hook.new_token()
+    secret = define(hook, params)
+    return Reply(hook_out.dump(hook), token=token, url=f"/hooks/{token}", **secret)
+
+
+@action(UpdateInboundHookIn, writes=True)
+def update_inbound_hook(params):
+    """Change an inbound hook (it then acts as the caller); rotate_token=1 issues a new token."""
+    hook = get_or_fail(InboundHook, params["id"], HookNotFound)
+    token = {"token": hook.new_token()} if params["rotate_token"] else {}
+    if token:
+        token["url"] = f"/hooks/{token['token']}"
+    secret = define(hook, params)
+    return Reply(hook_out.dump(hook), **token, **secret)
+
+
+@action(Params)
+def get_inbound_hooks(params):
+    """Get the inbound hooks (never their tokens or secrets)."""
+    return hooks_out.dump(InboundHook.select().order_by(InboundHook.id))
+
+
+@action(InboundHookIdIn, writes=True)
+def delete_inbound_hook(params):
+    """Delete an inbound hook with its call log; its URL stops answering."""
+    if not InboundHook.delete().where(InboundHook.id == params["id"]).execute():
+        raise HookNotFound()
+
+
+@action(GetInboundHookCallsIn)
+def get_inbound_hook_calls(params):
+    """Get an inbound hook's calls, newest first, with their parameters and outcome."""
+    hook = get_or_fail(InboundHook, params["id"], HookNotFound)
+    calls = hook.calls.order_by(InboundHookCall.id.desc())
+    page = calls.paginate(params["page"], params["limit"])
+    return Reply(calls_out.dump(page), total=calls.count())
+
+
+# Flagged as a write though it writes nothing: only get_ and search_ actions count as reads
+# (a read-only key runs those), and a dry run is part of defining a hook.
+@action(TestInboundHookIn, writes=True)
+def test_inbound_hook(params):
+    """Render a sample payload through a hook: the parameters it would send, nothing run."""
+    hook = get_or_fail(InboundHook, params["id"], HookNotFound)
+    payload = Payload.of(params.get("payload"), params.get("query", {}),
+                         params.get("headers", {}))
+    return {"target": hook.action, "delivery_id": hook.delivery_key(payload),
+            "calls": hook.render(payload)}
+
+
+def define(hook: InboundHook, params) -> dict[str, str]:
+    """Apply the parameters and the caller as the hook's definer, then save; the secret when
+    one was generated."""
+    take_definer(hook)
+    was_checked_by = hook.verify
+    for name in PLAIN_FIELDS:
+        if name in params:
+            setattr(hook, name, params[name])
+    if "target" in params:
+        hook.action = write_target(params["target"])
+    check_allowed(hook.action)
+    fixed = params.get("fixed", hook.fixed_params)
+    mapping = params.get("mapping", hook.templates)
+    both = sorted(set(fixed) & set(mapping))
+    if both:
+        raise InvalidValue("A parameter is either fixed or mapped", details=",".join(both))
+    hook.fixed, hook.mapping = json.dumps(fixed), json.dumps(mapping)
+    secret = set_secret(hook, params.get("secret"), fresh=hook.verify != was_checked_by)
+    try:
+        hook.save()
+    except IntegrityError:
+        raise NameTaken(details=hook.name) from None
+    return secret
+
+
+def take_definer(hook: InboundHook) -> None:
+    """The hook will act as the caller: its key, or its user with the token's scopes."""
+    current = caller()
+    if current.user is not None and current.user.role not in ADMIN_ROLES:
+        raise NotAdministrator()
+    if current.key is None and current.user is None:
+        raise NotAdministrator()
+    hook.key, hook.user = current.key, current.user
+    hook.scopes = ",".join(current.scopes)
+
+
+def write_target(name: str) -> str:
+    spec = ACTIONS.get(name)
+    if spec is None or not spec.writes or spec.canonical in HOOK_ACTIONS:
+        raise TargetInvalid(details=name)
+    return spec.canonical
+
+
+def check_allowed(name: str) -> None:
+    """An admin key can only give a hook the actions it may run itself."""
+    key = caller().key
+    if key is not None and not key.allows(name, True):
+        raise Forbidden(details=name)
+
+
+def set_secret(hook: InboundHook, given: str | None, fresh: bool) -> dict[str, str]:
+    """Seal the given secret, or generate one when a check needs it; the generated one."""
+    if hook.verify == NO_CHECK:
+        hook.sealed_secret = ""
+        return {}
+    if given is None and hook.sealed_secret and not fresh:
+        return {}
+    secret = given or (new_secret() if hook.verify == STANDARD_WEBHOOKS
+                       else secrets.token_hex(32))
+    if hook.verify == STANDARD_WEBHOOKS:
+        check_whsec(secret)
+    hook.sealed_secret = seal(secret, current_app.config["SECRET_KEY"])
+    return {} if given else {"secret": secret}
+
+
+def check_whsec(secret: str) -> None:
+    try:
+        base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidValue("A Standard Webhooks secret is whsec_ and base64",
+                           details="secret") from None
