@@ -11,14 +11,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = ["flask", "--app", "app"]
-LEFT_OUT = ({"run"}, {"--forever"})
+# Servers, and import-from (it needs a source server: tests/cli/test_import_from.py runs it).
+LEFT_OUT = ({"run"}, {"--forever"}, {"import-from"})
 PASSWORD_INPUT = "correct horse\ncorrect horse\n"  # for the commands that prompt
 
 
 def readme_commands() -> list[list[str]]:
     blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     commands = [shlex.split(line, comments=True) for block in blocks
-                for line in block.splitlines()]
+                for line in block.replace("\\\n", " ").splitlines()]
     return [words[len(PREFIX):] for words in commands
             if words[:len(PREFIX)] == PREFIX
             and not any(words_left_out <= set(words) for words_left_out in LEFT_OUT)]

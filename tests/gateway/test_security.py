@@ -97,10 +97,13 @@ def test_a_read_only_key_cannot_add_a_webhook(app, client):
     assert answer == error(2, "Action is not allowed for this key", "add_webhook")
 
 
+READS_THAT_WRITE = {"get_messages"}  # reading a conversation marks it read
+
+
 def test_every_action_that_is_not_a_read_is_a_write():
     reads = {name for name, spec in ACTIONS.items()
-             if spec.canonical.startswith(("get_", "search_")) or spec.canonical in
-             ("me", "download")}
+             if (spec.canonical.startswith(("get_", "search_")) or spec.canonical in
+                 ("me", "download")) and spec.canonical not in READS_THAT_WRITE}
     assert sorted(name for name, spec in ACTIONS.items() if spec.writes == (name in reads)) == []
 
 
