@@ -12,6 +12,7 @@ from models import all_models, create_tables
 from models.base import db
 from models.keys import ApiKey
 from models.members import Team, User
+from models.renumber import upgrade_ids
 
 ADMIN_KEY_NAME = "admin"
 
@@ -20,6 +21,7 @@ def ensure_install(master: str, owner_email: str, api_key: str | None = None) ->
     """Create what is missing; return the admin key's plaintext when it was just created."""
     create_tables()
     add_missing_columns()
+    upgrade_ids(all_models(), User)
     with db.atomic():
         team = Team.main()
         if not User.select().where(User.role == "owner").exists():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, CharField, CompositeKey, ForeignKeyField
+from peewee import CharField, CompositeKey, ForeignKeyField
 
 from models.base import BaseModel
+from models.ids import IdField
 from models.projects import Project
 from models.tasks import Task
 
@@ -15,7 +16,7 @@ DEFAULT_GROUP = "Labels"  # where tags named by post_task/post_project without a
 
 
 class TagGroup(BaseModel):
-    id = AutoField()
+    id = IdField()
     scope = CharField(max_length=8, default="task")  # task | project
     title = CharField(max_length=500)
     type = CharField(max_length=8, default="label")  # status | label
@@ -27,7 +28,7 @@ class TagGroup(BaseModel):
 
 
 class Tag(BaseModel):
-    id = AutoField()
+    id = IdField()
     group = ForeignKeyField(TagGroup, backref="tags", on_delete="CASCADE")
     title = CharField(max_length=500)
 

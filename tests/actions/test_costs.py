@@ -8,7 +8,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from conftest import API_KEY, OWNER_EMAIL, ok_data
+from conftest import API_KEY, OWNER_EMAIL, UserRef, ok_data
 from worksection.client import Client
 
 from models.costs import Cost
@@ -17,13 +17,13 @@ from models.projects import Project
 from models.tasks import Task
 
 FRANK = "frank.harper@ws.com"
-HENRY = {"id": "1", "email": OWNER_EMAIL, "name": "Henry Gardner"}
+HENRY = UserRef(OWNER_EMAIL, "Henry Gardner")
 
 
 @pytest.fixture
 def ws(app):
     """The Postman examples' world: Frank (rate 11) and two tasks of one project."""
-    owner = User.get_by_id(1)
+    owner = User.owner()
     frank = User.create(email=FRANK, first_name="Frank", last_name="Harper", rate=Decimal(11))
     project = Project.create(name="Performance improvement", author=owner)
     revision = Task.create(project=project, name="Workflow revision", author=owner,

@@ -8,7 +8,7 @@ import io
 import os
 
 import pytest
-from conftest import API_KEY, md5_hash, ok_data, php_query
+from conftest import API_KEY, UserRef, md5_hash, ok_data, php_query
 from marshmallow import ValidationError
 from werkzeug.datastructures import FileStorage
 from worksection.client import Client
@@ -25,7 +25,7 @@ from models.tasks import Task
 from schemas.base import Params
 from schemas.files import FileRefs
 
-HENRY = {"id": "1", "email": "henry.gardner@ws.com", "name": "Henry Gardner"}
+HENRY = UserRef("henry.gardner@ws.com", "Henry Gardner")
 FILE_NOT_FOUND = {"status": "error", "status_code": 4, "message": "File not found"}
 
 

@@ -5,7 +5,7 @@ add_project_group(s)."""
 from __future__ import annotations
 
 import pytest
-from conftest import API_KEY, error, ok_data
+from conftest import API_KEY, UserRef, error, ok_data
 from worksection.client import Client
 
 from models.base import db
@@ -14,10 +14,10 @@ from models.members import Contact, User
 from models.projects import Project, ProjectFolder, ProjectMember
 from models.tags import ProjectTag, Tag, TagGroup
 
-HENRY = {"id": "1", "email": "henry.gardner@ws.com", "name": "Henry Gardner"}
-FRANK = {"id": "2", "email": "frank.harper@ws.com", "name": "Frank Harper"}
-KATE = {"id": "3", "email": "kate.greenway@ws.com", "name": "Kate Greenway"}
-BILL = {"id": "4", "email": "bill.jones@gmail.com", "name": "Bill Jones"}
+HENRY = UserRef("henry.gardner@ws.com", "Henry Gardner")
+FRANK = UserRef("frank.harper@ws.com", "Frank Harper")
+KATE = UserRef("kate.greenway@ws.com", "Kate Greenway")
+BILL = UserRef("bill.jones@gmail.com", "Bill Jones")
 NO_MANAGER = {"id": "0", "email": "NOONE", "name": "Manager isn't assigned"}
 NO_OPTIONS = dict.fromkeys(
     ("allow_close", "allow_give", "allow_term", "allow_limit", "require_term", "require_tag",

@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from conftest import DATE_ADDED, OWNER_EMAIL, error, ok_data, post_task, ref
+from conftest import DATE_ADDED, OWNER_EMAIL, UserRef, error, ok_data, post_task, ref
 
 from actions.task_dump import load_refs, task_brief
 from models.base import db
@@ -23,7 +23,7 @@ from models.tasks import Task, TaskRelation, TaskSubscriber, TaskVisibility
 from models.timers import Timer
 from models.webhooks import utcnow
 
-HENRY = {"id": "1", "email": "henry.gardner@ws.com", "name": "Henry Gardner"}
+HENRY = UserRef("henry.gardner@ws.com", "Henry Gardner")
 ANY = {"id": "2", "email": "ANY", "name": "Anyone"}
 NOONE = {"id": "1", "email": "NOONE", "name": "Executive isn't assigned"}
 

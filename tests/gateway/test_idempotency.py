@@ -24,7 +24,7 @@ THREADS = 8
 
 @pytest.fixture
 def project(app):
-    return Project.create(name="Owl brand launch", author_id=1)
+    return Project.create(name="Owl brand launch", author=User.owner())
 
 
 def signed_get(client, params, headers=None):
