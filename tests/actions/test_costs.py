@@ -58,11 +58,11 @@ def test_get_costs_matches_the_postman_example(api, ws):
         "data": [
             {"id": str(timer_line.id), "comment": "Developed new workflow scheme for dev team",
              "time": "6:50", "money": "75.17", "date": "2021-01-01", "is_timer": True,
-             "user_from": {"id": "2", "email": FRANK, "name": "Frank Harper"},
+             "user_from": {"id": str(ws.frank.id), "email": FRANK, "name": "Frank Harper"},
              "task": {"id": str(ws.revision.id), "name": "Workflow revision",
                       "page": f"{page}{ws.revision.id}/", "status": "done", "priority": "1",
                       "user_from": HENRY,
-                      "user_to": {"id": "2", "email": FRANK, "name": "Frank Harper"},
+                      "user_to": {"id": str(ws.frank.id), "email": FRANK, "name": "Frank Harper"},
                       "project": project, "date_added": "2021-01-01 11:00",
                       "date_closed": "2021-01-02 12:43"}},
             {"id": str(manual), "comment": "", "time": "3:22", "money": "0.00",

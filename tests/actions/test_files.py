@@ -111,11 +111,12 @@ def test_upload_files_answers_like_worksection_and_stores_by_content(app, api):
                              {"id": "2", "ext": "pdf", "name": "copy.pdf"},
                              {"id": "3", "ext": "", "name": "README"}]
     assert blobs(app) == sorted([blob_path(sha(b"hello")), blob_path(sha(b"other bytes"))])
+    owner_id = User.owner().id
     assert [(f.name, f.size, f.sha256, f.mimetype, f.author_id, f.project_id, f.task_id,
              f.comment_id) for f in File.select().order_by(File.id)] == [
-        ("Report.PDF", 5, sha(b"hello"), "application/pdf", 1, None, None, None),
-        ("copy.pdf", 5, sha(b"hello"), "application/pdf", 1, None, None, None),
-        ("README", 11, sha(b"other bytes"), "application/octet-stream", 1, None, None, None)]
+        ("Report.PDF", 5, sha(b"hello"), "application/pdf", owner_id, None, None, None),
+        ("copy.pdf", 5, sha(b"hello"), "application/pdf", owner_id, None, None, None),
+        ("README", 11, sha(b"other bytes"), "application/octet-stream", owner_id, None, None, None)]
 
 
 def test_upload_files_skips_an_empty_form_input(api):

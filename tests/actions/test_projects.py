@@ -118,7 +118,7 @@ def test_post_project_author_executive_and_iso_dates(api, people):
     assert (project.default_to_any, project.default_user_to_id) == (True, None)
     ok_data(api.call("update_project", id_project=1, email_user_to="bill.jones@gmail.com"))
     project = Project.get_by_id(1)
-    assert (project.default_to_any, project.default_user_to_id) == (False, 4)
+    assert (project.default_to_any, project.default_user_to_id) == (False, int(BILL["id"]))
     ok_data(api.call("update_project", id_project=1, email_user_to="noone"))
     project = Project.get_by_id(1)
     assert (project.default_to_any, project.default_user_to_id) == (False, None)
@@ -233,7 +233,7 @@ def test_update_project_title_only(api, project):
     assert data == {"id": "1", "name": "Owl brand launch", "page": "/project/1/",
                     "status": "active", "user_from": HENRY, "user_to": NO_MANAGER,
                     "date_added": data["date_added"]}
-    assert events()[-1] == ("update", "project", 1, "/project/1/", 1,
+    assert events()[-1] == ("update", "project", 1, "/project/1/", User.owner().id,
                             {"title": "Owl brand launch"}, {"title": "Prototyping"})
 
 

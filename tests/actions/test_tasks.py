@@ -90,7 +90,7 @@ def test_post_subtask_with_every_parameter(api, project, frank, kate):
     assert list(tags.values()) == ["to-do", "design"]
     assert task.hidden and [v.user_id for v in TaskVisibility.select()] == [kate.id]
     assert sorted(s.user_id for s in TaskSubscriber.select().where(
-        TaskSubscriber.task == task)) == [1, frank.id, kate.id]
+        TaskSubscriber.task == task)) == [User.owner().id, frank.id, kate.id]
 
 
 def test_post_task_records_a_post_event(api, project, frank):
@@ -99,7 +99,7 @@ def test_post_task_records_a_post_event(api, project, frank):
     [event] = events()
     assert (event.action, event.object_type, event.object_id, event.page, event.user_id,
             event.project_id, event.task_id) == (
-        "post", "task", int(data["id"]), data["page"], 1, project.id, int(data["id"]))
+        "post", "task", int(data["id"]), data["page"], User.owner().id, project.id, int(data["id"]))
     assert event.new_values == {"title": "Design", "user_to": ref(frank), "priority": "3",
                                 "date_end": "2024-01-11", "text": "Mockups"}
 
