@@ -67,7 +67,7 @@ class ParentDone(ApiError):
     status_code, message = 14, "Parent task is done"
 
 
-@action(GetAllTasksIn)
+@action(GetAllTasksIn, aliases=("get_priority",))
 def get_all_tasks(params):
     """Get the tasks of all projects (archived ones with extra=archive)."""
     query = Task.select().join(Project).where(Task.parent.is_null())
@@ -83,7 +83,7 @@ def get_tasks(params):
     return list_tasks(Task.select().where(Task.project == project, Task.parent.is_null()), params)
 
 
-@action(GetTaskIn)
+@action(GetTaskIn, aliases=("get_subtasks",))
 def get_task(params):
     """Get a task (with its parent if it is a subtask)."""
     task = task_or_fail(params["id_task"])

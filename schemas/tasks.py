@@ -6,7 +6,7 @@ import functools
 import html
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, pre_load, validate
 
 from models.tasks import RELATION_TYPES
 from schemas.base import (
@@ -80,11 +80,21 @@ def Priority() -> fields.Integer:  # noqa: N802 - a field factory reads like a f
         min=0, max=10, error="must be between 0 and 10"))
 
 
+LEGACY_DEFAULTS = {"get_priority": {"filter": "active"}, "get_subtasks": {"extra": "subtasks"}}
+
+
 class GetAllTasksIn(Params):
     filter = Choice(("active",))
     status = Choice(("active",))  # the v2 name of filter, before Dec 2023
     extra = Words(LIST_EXTRAS, load_default=set)
     show_subtasks = Flag(load_default=False)  # the v2 name of extra=subtasks
+
+    @pre_load
+    def legacy_action(self, data: Any, **_: Any) -> Any:
+        """v1 names that are a v2 action with a default: ``get_priority`` (the 2019 Ruby gem:
+        "names of active tasks, priority and relative reference"), ``get_subtasks``."""
+        defaults = LEGACY_DEFAULTS.get(data.get("action")) if isinstance(data, dict) else None
+        return {**defaults, **data} if defaults else data
 
     @post_load
     def fold_legacy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from actions.gateway import health, oauth, openapi, rate_limits, redaction, view
 from models.base import db
 from schemas.envelope import ApiError, TooManyRequests
 
-API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
+API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/",
+             "/api/admin", "/api/admin/")  # the v1 path: 2018-2019 clients
 USER_PATHS = ("/api/oauth2", "/api/oauth2/")
 
 
