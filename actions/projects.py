@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from peewee import JOIN
 
 from actions.attachments import save_attachments
 from actions.caller import acting_user
-from actions.custom_fields import save_values, values_of
+from actions.custom_fields import save_values
 from actions.lookups import executive, project_or_fail, tags_named, user_or_fail, users_or_fail
+from actions.project_dump import dump_projects, tags_by_project
 from actions.registry import action
 from models.base import now
 from models.events import record
 from models.members import Team, User
 from models.projects import EXCLUSIVE_OPTIONS, Project, ProjectFolder, ProjectMember
-from models.tags import ProjectTag, Tag
+from models.tags import ProjectTag
 from schemas.base import Params, date_out
 from schemas.envelope import ApiError, InvalidValue, ProjectInvalid
 from schemas.members import NO_MANAGER, TeamOut, user_ref
@@ -28,11 +28,9 @@ from schemas.projects import (
     ProjectFolderOut,
     ProjectIdIn,
     ProjectMembersIn,
-    ProjectOut,
     UpdateProjectIn,
 )
 
-project_out = ProjectOut()
 folder_out = ProjectFolderOut()
 folders_out = ProjectFolderOut(many=True)
 teams_out = TeamOut(many=True)
@@ -225,50 +223,6 @@ def set_tags(project: Project, names_or_ids: Any) -> None:
     if tag_ids:
         ProjectTag.insert_many([(project.id, i) for i in tag_ids],
                                fields=[ProjectTag.project, ProjectTag.tag]).execute()
-
-
-def tags_by_project(ids: list[int]) -> dict[int, dict[str, str]]:
-    """``{project id: {tag id: tag name}}`` in one query."""
-    found: dict[int, dict[str, str]] = defaultdict(dict)
-    links = (ProjectTag.select(ProjectTag.project, Tag.id, Tag.title).join(Tag)
-             .where(ProjectTag.project.in_(ids)).order_by(Tag.id).tuples())
-    for project_id, tag_id, title in links:
-        found[project_id][str(tag_id)] = title
-    return found
-
-
-def members_by_project(ids: list[int]) -> dict[int, list[dict[str, str]]]:
-    """``{project id: [user refs]}`` in one query."""
-    found: dict[int, list[dict[str, str]]] = defaultdict(list)
-    links = (ProjectMember.select(ProjectMember.project, User).join(User)
-             .where(ProjectMember.project.in_(ids)).order_by(User.id))
-    for link in links:
-        found[link.project_id].append(user_ref(link.user))
-    return found
-
-
-def dump_projects(projects: list[Project], extra: set[str]) -> list[dict[str, Any]]:
-    """Projects as Worksection writes them: ``text``, ``options``, ``users`` and
-    ``custom_fields`` on request only, ``tags`` when there are any; three queries however
-    many projects."""
-    ids = [project.id for project in projects]
-    tags = tags_by_project(ids)
-    users = members_by_project(ids) if "users" in extra else {}
-    custom = values_of("project", ids) if "custom_fields" in extra else {}
-    hidden = {"options"} - extra
-    if extra.isdisjoint({"text", "html"}):
-        hidden.add("text")
-    dumped = []
-    for project in projects:
-        data = {k: v for k, v in project_out.dump(project).items() if k not in hidden}
-        if tags.get(project.id):
-            data["tags"] = tags[project.id]
-        if "users" in extra:
-            data["users"] = users.get(project.id, [])
-        if custom.get(project.id):
-            data["custom_fields"] = custom[project.id]
-        dumped.append(data)
-    return dumped
 
 
 def snapshot(project: Project) -> dict[str, Any]:

@@ -92,10 +92,11 @@ def test_post_project_answers_like_the_postman_example(api, people):
 
 
 def test_post_project_with_a_title_only(api, people):
-    """Postman's second example: no manager, no dates, all options off."""
+    """Postman's second example: no manager, no dates, all options off; the company is the
+    main team (Postman: the author's team) when no folder is given."""
     data = ok_data(api.call("post_project", title="New brand launch", extra="options"))
     assert data == {"id": "1", "name": "New brand launch", "page": "/project/1/",
-                    "status": "active", "user_from": HENRY, "user_to": NO_MANAGER,
+                    "status": "active", "company": "Main team", "user_from": HENRY, "user_to": NO_MANAGER,
                     "date_added": data["date_added"], "options": NO_OPTIONS}
     assert ok_data(api.call("get_project", id_project=1, extra="users"))["users"] == [HENRY]
 
@@ -152,7 +153,7 @@ def test_get_projects_with_every_extra(api, people):
                            "max_time", "max_money", "tags", "users"]
     assert first["users"] == [HENRY, FRANK, KATE, BILL]
     assert second == {"id": "2", "name": "Prototyping", "page": "/project/2/",
-                      "status": "active", "user_from": KATE, "user_to": NO_MANAGER, "text": "",
+                      "status": "active", "company": "Main team", "user_from": KATE, "user_to": NO_MANAGER, "text": "",
                       "date_added": second["date_added"], "options": NO_OPTIONS,
                       "users": [KATE]}
 
@@ -231,8 +232,8 @@ def test_update_project_title_only(api, project):
     """Postman's update_project example."""
     data = ok_data(api.call("update_project", id_project=project, title="Owl brand launch"))
     assert data == {"id": "1", "name": "Owl brand launch", "page": "/project/1/",
-                    "status": "active", "user_from": HENRY, "user_to": NO_MANAGER,
-                    "date_added": data["date_added"]}
+                    "status": "active", "company": "Main team", "user_from": HENRY,
+                    "user_to": NO_MANAGER, "date_added": data["date_added"]}
     assert events()[-1] == ("update", "project", 1, "/project/1/", User.owner().id,
                             {"title": "Owl brand launch"}, {"title": "Prototyping"})
 
