@@ -9,7 +9,14 @@ from peewee import JOIN
 from actions.attachments import save_attachments
 from actions.caller import acting_user
 from actions.custom_fields import save_values
-from actions.lookups import executive, project_or_fail, tags_named, user_or_fail, users_or_fail
+from actions.lookups import (
+    executive,
+    known_users,
+    project_or_fail,
+    tags_named,
+    user_or_fail,
+    users_or_fail,
+)
 from actions.project_dump import dump_projects, tags_by_project
 from actions.registry import action
 from models.base import now
@@ -73,7 +80,7 @@ def get_project(params):
 def post_project(params):
     """Create a project (active); its author, manager and members form its team."""
     author = acting_user(params.get("email_user_from"))
-    members = users_or_fail(params.get("members", ()))
+    members = known_users(params.get("members", ()))
     project = apply_changes(Project(author=author), params)
     project.save()
     set_members(project, [author, project.manager, *members])
@@ -218,7 +225,8 @@ def set_members(project: Project, users: list[User | None]) -> None:
 
 
 def set_tags(project: Project, names_or_ids: Any) -> None:
-    tag_ids = list(dict.fromkeys(tag.id for tag in tags_named("project", names_or_ids)))
+    tags = tags_named("project", names_or_ids, strict=False)
+    tag_ids = list(dict.fromkeys(tag.id for tag in tags))
     ProjectTag.delete().where(ProjectTag.project == project).execute()
     if tag_ids:
         ProjectTag.insert_many([(project.id, i) for i in tag_ids],

@@ -169,8 +169,8 @@ def retag(scope: str, owner: Any, params: dict[str, Any]) -> tuple[dict[str, str
     other statuses of its group. Return the tags ``{id: title}`` before and after."""
     link = LINKS[scope]
     owner_field = getattr(link, scope)
-    minus = {tag.id for tag in tags_named(scope, params.get("minus", ()), create=False)}
-    plus = tags_named(scope, params.get("plus", ()), create=False)
+    minus = {tag.id for tag in tags_named(scope, params.get("minus", ()))}
+    plus = tags_named(scope, params.get("plus", ()))
     current = {tag.id: tag for tag in Tag.select(Tag, TagGroup).join(TagGroup)
                .switch(Tag).join(link).where(owner_field == owner)}
     kept = {id_: tag for id_, tag in current.items() if id_ not in minus}

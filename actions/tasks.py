@@ -21,10 +21,10 @@ from actions.custom_fields import save_values
 from actions.lookups import (
     composed_text,
     executive,
+    known_users,
     project_or_fail,
     tags_named,
     task_or_fail,
-    users_or_fail,
     visible_tasks,
 )
 from actions.registry import action
@@ -159,6 +159,7 @@ def delete_task(params):
 
 
 FIELD_NAMES = {"title": "name", "datestart": "date_start", "dateend": "date_end"}
+DATED_FIELDS = ("datestart", "dateend", "time_start", "time_end", "max_time", "max_money")
 
 
 def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -171,7 +172,7 @@ def new_task(project: Project, params: dict[str, Any]) -> Task:
     task = Task(project=project, name=params["title"], priority=params.get("priority", 1),
                 author=acting_user(params.get("email_user_from")), text=composed_text(params),
                 hidden=bool(params.get("hidden")),
-                **fields_from(params, "datestart", "dateend", "max_time", "max_money"))
+                **fields_from(params, *DATED_FIELDS))
     place_under(task, params.get("id_parent"))
     assign(task, params.get("email_user_to"), project)
     check_dates(task)
@@ -180,8 +181,7 @@ def new_task(project: Project, params: dict[str, Any]) -> Task:
 
 def apply_changes(task: Task, params: dict[str, Any]) -> None:
     """Set what update_task was given; ``dateclosed`` keeps the time of day of the closing."""
-    for key, value in fields_from(params, "title", "priority", "datestart", "dateend",
-                                  "max_time", "max_money").items():
+    for key, value in fields_from(params, "title", "priority", *DATED_FIELDS).items():
         setattr(task, key, value)
     if "email_user_to" in params:
         assign(task, params["email_user_to"])
@@ -221,9 +221,9 @@ def check_dates(task: Task) -> None:
 
 def add_people(task: Task, params: dict[str, Any]) -> None:
     """Subscribe the author, the executive and ``subscribe``; restrict a ``hidden`` task."""
-    subscribers = [task.author, *users_or_fail(params.get("subscribe", []))]
+    subscribers = [task.author, *known_users(params.get("subscribe", []))]
     add_subscribers(task, subscribers + ([task.user_to] if task.user_to_id else []))
-    hidden = users_or_fail(params.get("hidden", []))
+    hidden = known_users(params.get("hidden", []))
     if hidden:
         TaskVisibility.insert_many([(task.id, user.id) for user in hidden],
                                    fields=[TaskVisibility.task, TaskVisibility.user]).execute()
@@ -240,7 +240,7 @@ def add_subscribers(task: Task, users: Iterable[User]) -> None:
 def link_extras(task: Task, params: dict[str, Any], replace: bool = False) -> None:
     """Tags and relations (Taskgate's ``relations_from`` / ``relations_to``)."""
     if "tags" in params:
-        tags = tags_named("task", params["tags"])
+        tags = tags_named("task", params["tags"], strict=False)
         if replace:
             TaskTag.delete().where(TaskTag.task == task).execute()
         if tags:

@@ -31,6 +31,7 @@ from schemas.base import (
     datetime_out,
     split_list,
 )
+from schemas.clock import ClockTime
 from schemas.custom_fields import CustomValues
 from schemas.envelope import InvalidEmail
 from schemas.files import FileRefs, Uploads
@@ -123,6 +124,8 @@ class TaskFieldsIn(Params):
     title = Text()
     datestart = WsDate()
     dateend = WsDate()
+    time_start = ClockTime()
+    time_end = ClockTime()
     max_time = Amount()
     max_money = Amount()
     tags = StringList()
@@ -286,5 +289,6 @@ def event_values(task: Any) -> dict[str, Any]:
 
     return {"title": task.name, "priority": str(task.priority), "user_to": executive_ref(task),
             "date_start": date_out(task.date_start), "date_end": date_out(task.date_end),
+            "time_start": task.time_start or "", "time_end": task.time_end or "",
             "date_closed": datetime_out(task.date_closed), "max_time": amount("max_time"),
             "max_money": amount("max_money")}

@@ -364,15 +364,19 @@ def test_add_costs_without_time_or_money_as_in_postman(api, ws):
         "message_details": "time or money"}
 
 
-def test_add_costs_needs_the_author_with_the_admin_key(api, ws):
-    assert api.call("add_costs", id_task=ws.rollout.id, time="1:00") == {
-        "status": "error", "status_code": 10, "message": "Field is required",
-        "message_details": "email_user_from"}
+def test_add_costs_with_the_admin_key_is_the_owners_by_default(api, ws):
+    """Postman's add_costs success example sends no email_user_from."""
+    body = api.call("add_costs", id_task=ws.rollout.id, time="1:00")
+    assert body["status"] == "ok" and Cost.get_by_id(body["id"]).user_id == ws.owner.id
+    frank_line = api.call("add_costs", id_task=ws.rollout.id, time="2:00", email_user_from=FRANK)
+    assert Cost.get_by_id(frank_line["id"]).user_id == ws.frank.id
+    [mine] = [c for c in costs(api) if c["id"] == str(body["id"])]
+    assert mine["user_from"] == HENRY
     assert api.call("add_costs", id_task=ws.rollout.id, time="1:00",
                     email_user_from="nobody@ws.com") == {
         "status": "error", "status_code": 11, "message": "Invalid email",
         "message_details": "nobody@ws.com"}
-    assert Cost.select().count() == 0
+    assert Cost.select().count() == 2
 
 
 def test_add_costs_to_an_unknown_task(api, ws):
