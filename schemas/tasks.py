@@ -118,6 +118,8 @@ class TaskFieldsIn(Params):
     ``Relations``) and ``custom_fields`` (see ``actions.custom_fields``) are Taskgate
     extensions."""
 
+    KEEP_EMPTY = ("time_start", "time_end")
+
     email_user_from = Email()
     email_user_to = Executive()
     priority = Priority()
