@@ -65,5 +65,7 @@ def start_ids_at(model: type[BaseModel], start: int) -> None:
         return
     sequence = db.execute_sql("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
     last, called = db.execute_sql(f"SELECT last_value, is_called FROM {sequence}").fetchone()
-    if (last if called else last - 1) < start - 1:
-        db.execute_sql("SELECT setval(%s, %s, true)", (sequence, start - 1))
+    # Rows inserted with their id (a renumbering) do not move a sequence: past them too.
+    top = model.select(model.id).order_by(model.id.desc()).scalar() or 0
+    if (last if called else last - 1) < max(start - 1, top):
+        db.execute_sql("SELECT setval(%s, %s, true)", (sequence, max(start - 1, top)))
