@@ -12,7 +12,6 @@ from models.tasks import Task
 TAG_SCOPES = ("task", "project")
 TAG_TYPES = ("status", "label")
 TAG_ACCESS = ("public", "private")
-DEFAULT_GROUP = "Labels"  # where tags named by post_task/post_project without a group go
 
 
 class TagGroup(BaseModel):
