@@ -13,8 +13,8 @@ from typing import Any
 
 from peewee import fn
 
-from actions.caller import caller
-from actions.lookups import project_or_fail, task_or_fail, user_or_fail, visible_tasks
+from actions.caller import acting_user
+from actions.lookups import project_or_fail, task_or_fail, visible_tasks
 from actions.registry import action
 from actions.task_dump import load_refs, task_brief
 from models.base import now
@@ -70,7 +70,7 @@ def get_costs_total(params):
 @action(AddCostsIn, writes=True, aliases=("post_timemoney",))
 def add_costs(params):
     """Add a cost line (time and/or money) to a task."""
-    user = cost_author(params.get("email_user_from"))
+    user = acting_user(params.get("email_user_from"))  # Postman: the owner when not given
     cost = Cost(task=task_or_fail(params["id_task"]), user=user, date=now().date())
     set_values(cost, params)
     cost.save()
@@ -97,16 +97,6 @@ def cost_or_fail(id_costs: int) -> Cost:
     if cost is None:
         raise CostInvalid(details=str(id_costs))
     return cost
-
-
-def cost_author(email: str | None) -> User:
-    """The token's user; with the admin key, ``email_user_from`` is required."""
-    user = caller().user
-    if user is not None:
-        return user
-    if not email:
-        raise FieldRequired(details="email_user_from")
-    return user_or_fail(email)
 
 
 def set_values(cost: Cost, params: dict[str, Any]) -> None:

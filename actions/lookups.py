@@ -14,7 +14,7 @@ from models.events import Event
 from models.files import File
 from models.members import ACCOUNT_ADMINS, User
 from models.projects import Project, ProjectMember
-from models.tags import DEFAULT_GROUP, Tag, TagGroup
+from models.tags import Tag, TagGroup
 from models.tasks import Task, TaskVisibility
 from schemas.envelope import ApiError, InvalidEmail, ProjectInvalid, TaskInvalid
 
@@ -135,6 +135,15 @@ def users_or_fail(emails: Iterable[str]) -> list[User]:
     return [found[e] for e in emails]
 
 
+def known_users(emails: Iterable[str]) -> list[User]:
+    """The active users with these emails; the other addresses are left out. Create actions
+    take people lists this way (Postman's post_project and post_task succeed with an address
+    that is no user); the membership actions answer code 11 instead."""
+    emails = list(dict.fromkeys(e.lower() for e in emails))
+    found = {u.email: u for u in User.select().where(User.email.in_(emails), User.is_active)}
+    return [found[e] for e in emails if e in found]
+
+
 def executive(value: str) -> tuple[User | None, bool]:
     """``email_user_to``: a user's email, ``ANY`` or ``NOONE`` → (user, is_any)."""
     if value.upper() == "ANY":
@@ -148,11 +157,13 @@ class TagInvalid(ApiError):
     status_code, message = 16, "Tag is invalid"
 
 
-def tags_named(scope: str, names_or_ids: Iterable[str], create: bool = True) -> list[Tag]:
+def tags_named(scope: str, names_or_ids: Iterable[str], strict: bool = True) -> list[Tag]:
     """Tags of ``scope`` (task or project) by id or by exact name.
 
-    A name found in no group is created in the default label group when ``create`` is set,
-    else it is code 16; a name found in two groups is ambiguous (code 16, "give its id").
+    A name or id found in no group is code 16, a name found in two groups is ambiguous (code
+    16, "give its id"); unless not ``strict``: then both are left out. post_task and
+    post_project take ``tags`` that way (Postman's post_task succeeds with a name that is no
+    tag, and only add_*_tags create tags).
     """
     tags: list[Tag] = []
     for item in dict.fromkeys(str(v).strip() for v in names_or_ids if str(v).strip()):
@@ -166,13 +177,11 @@ def tags_named(scope: str, names_or_ids: Iterable[str], create: bool = True) -> 
             tags.append(by_id[0])
         elif len(matches) == 1:
             tags.append(matches[0])
+        elif not strict:
+            continue
         elif len(matches) > 1:
             raise TagInvalid(f"Tag name is ambiguous: it is in {len(matches)} groups, "
                              "give its id instead", details=item)
-        elif create and not item.isdigit():
-            group, _ = TagGroup.get_or_create(scope=scope, title=DEFAULT_GROUP,
-                                              defaults={"type": "label", "access": "public"})
-            tags.append(Tag.create(group=group, title=item))
         else:
             raise TagInvalid(details=item)
     return tags

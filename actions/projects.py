@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from peewee import JOIN
 
 from actions.attachments import save_attachments
 from actions.caller import acting_user
-from actions.custom_fields import save_values, values_of
+from actions.custom_fields import save_values
 from actions.lookups import (
     executive,
+    known_users,
     project_or_fail,
     tags_named,
     user_or_fail,
     users_or_fail,
     visible_projects,
 )
+from actions.project_dump import dump_projects, tags_by_project
 from actions.registry import action
 from models.base import now
 from models.events import record
 from models.members import Team, User
 from models.projects import EXCLUSIVE_OPTIONS, Project, ProjectFolder, ProjectMember
-from models.tags import ProjectTag, Tag
+from models.tags import ProjectTag
 from schemas.base import Params, date_out
 from schemas.envelope import ApiError, InvalidValue, ProjectInvalid
 from schemas.members import NO_MANAGER, TeamOut, user_ref
@@ -35,11 +36,9 @@ from schemas.projects import (
     ProjectFolderOut,
     ProjectIdIn,
     ProjectMembersIn,
-    ProjectOut,
     UpdateProjectIn,
 )
 
-project_out = ProjectOut()
 folder_out = ProjectFolderOut()
 folders_out = ProjectFolderOut(many=True)
 teams_out = TeamOut(many=True)
@@ -82,7 +81,7 @@ def get_project(params):
 def post_project(params):
     """Create a project (active); its author, manager and members form its team."""
     author = acting_user(params.get("email_user_from"))
-    members = users_or_fail(params.get("members", ()))
+    members = known_users(params.get("members", ()))
     project = apply_changes(Project(author=author), params)
     project.save()
     set_members(project, [author, project.manager, *members])
@@ -227,55 +226,12 @@ def set_members(project: Project, users: list[User | None]) -> None:
 
 
 def set_tags(project: Project, names_or_ids: Any) -> None:
-    tag_ids = list(dict.fromkeys(tag.id for tag in tags_named("project", names_or_ids)))
+    tags = tags_named("project", names_or_ids, strict=False)
+    tag_ids = list(dict.fromkeys(tag.id for tag in tags))
     ProjectTag.delete().where(ProjectTag.project == project).execute()
     if tag_ids:
         ProjectTag.insert_many([(project.id, i) for i in tag_ids],
                                fields=[ProjectTag.project, ProjectTag.tag]).execute()
-
-
-def tags_by_project(ids: list[int]) -> dict[int, dict[str, str]]:
-    """``{project id: {tag id: tag name}}`` in one query."""
-    found: dict[int, dict[str, str]] = defaultdict(dict)
-    links = (ProjectTag.select(ProjectTag.project, Tag.id, Tag.title).join(Tag)
-             .where(ProjectTag.project.in_(ids)).order_by(Tag.id).tuples())
-    for project_id, tag_id, title in links:
-        found[project_id][str(tag_id)] = title
-    return found
-
-
-def members_by_project(ids: list[int]) -> dict[int, list[dict[str, str]]]:
-    """``{project id: [user refs]}`` in one query."""
-    found: dict[int, list[dict[str, str]]] = defaultdict(list)
-    links = (ProjectMember.select(ProjectMember.project, User).join(User)
-             .where(ProjectMember.project.in_(ids)).order_by(User.id))
-    for link in links:
-        found[link.project_id].append(user_ref(link.user))
-    return found
-
-
-def dump_projects(projects: list[Project], extra: set[str]) -> list[dict[str, Any]]:
-    """Projects as Worksection writes them: ``text``, ``options``, ``users`` and
-    ``custom_fields`` on request only, ``tags`` when there are any; three queries however
-    many projects."""
-    ids = [project.id for project in projects]
-    tags = tags_by_project(ids)
-    users = members_by_project(ids) if "users" in extra else {}
-    custom = values_of("project", ids) if "custom_fields" in extra else {}
-    hidden = {"options"} - extra
-    if extra.isdisjoint({"text", "html"}):
-        hidden.add("text")
-    dumped = []
-    for project in projects:
-        data = {k: v for k, v in project_out.dump(project).items() if k not in hidden}
-        if tags.get(project.id):
-            data["tags"] = tags[project.id]
-        if "users" in extra:
-            data["users"] = users.get(project.id, [])
-        if custom.get(project.id):
-            data["custom_fields"] = custom[project.id]
-        dumped.append(data)
-    return dumped
 
 
 def snapshot(project: Project) -> dict[str, Any]:

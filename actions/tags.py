@@ -45,7 +45,7 @@ def get_task_tags(params):
     return tags_out.dump(tags_of("task", params))
 
 
-@action(AddTagsIn, writes=True)
+@action(AddTagsIn, writes=True, aliases=("add_tags",))
 def add_task_tags(params):
     """Create task tags in a group; names the group has already are kept."""
     return tag_refs_out.dump(add_tags("task", params))
@@ -68,7 +68,7 @@ def get_task_tag_groups(params):
     return groups_out.dump(groups_of("task", params))
 
 
-@action(AddTaskTagGroupsIn, writes=True)
+@action(AddTaskTagGroupsIn, writes=True, aliases=("add_tag_groups",))
 def add_task_tag_groups(params):
     """Create task tag groups; titles that exist already are kept as they are."""
     return groups_out.dump(add_groups("task", params))
@@ -169,8 +169,8 @@ def retag(scope: str, owner: Any, params: dict[str, Any]) -> tuple[dict[str, str
     other statuses of its group. Return the tags ``{id: title}`` before and after."""
     link = LINKS[scope]
     owner_field = getattr(link, scope)
-    minus = {tag.id for tag in tags_named(scope, params.get("minus", ()), create=False)}
-    plus = tags_named(scope, params.get("plus", ()), create=False)
+    minus = {tag.id for tag in tags_named(scope, params.get("minus", ()))}
+    plus = tags_named(scope, params.get("plus", ()))
     current = {tag.id: tag for tag in Tag.select(Tag, TagGroup).join(TagGroup)
                .switch(Tag).join(link).where(owner_field == owner)}
     kept = {id_: tag for id_, tag in current.items() if id_ not in minus}

@@ -19,10 +19,10 @@ from actions.custom_fields import save_values
 from actions.lookups import (
     composed_text,
     executive,
+    known_users,
     project_or_fail,
     tags_named,
     task_or_fail,
-    users_or_fail,
     visible_tasks,
 )
 from actions.registry import action
@@ -67,7 +67,7 @@ class ParentDone(ApiError):
     status_code, message = 14, "Parent task is done"
 
 
-@action(GetAllTasksIn)
+@action(GetAllTasksIn, aliases=("get_priority",))
 def get_all_tasks(params):
     """Get the tasks of all projects (archived ones with extra=archive)."""
     query = Task.select().join(Project).where(Task.parent.is_null())
@@ -83,7 +83,7 @@ def get_tasks(params):
     return list_tasks(Task.select().where(Task.project == project, Task.parent.is_null()), params)
 
 
-@action(GetTaskIn)
+@action(GetTaskIn, aliases=("get_subtasks",))
 def get_task(params):
     """Get a task (with its parent if it is a subtask)."""
     task = task_or_fail(params["id_task"])
@@ -161,6 +161,7 @@ def delete_task(params):
 
 
 FIELD_NAMES = {"title": "name", "datestart": "date_start", "dateend": "date_end"}
+DATED_FIELDS = ("datestart", "dateend", "time_start", "time_end", "max_time", "max_money")
 
 
 def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def new_task(project: Project, params: dict[str, Any]) -> Task:
     task = Task(project=project, name=params["title"], hidden=bool(params.get("hidden")),
                 priority=params.get("priority", setting("default_task_priority")),
                 author=acting_user(params.get("email_user_from")), text=composed_text(params),
-                **fields_from(params, "datestart", "dateend", "max_time", "max_money"))
+                **fields_from(params, *DATED_FIELDS))
     place_under(task, params.get("id_parent"))
     assign(task, params.get("email_user_to"), project)
     check_dates(task)
@@ -182,8 +183,7 @@ def new_task(project: Project, params: dict[str, Any]) -> Task:
 
 def apply_changes(task: Task, params: dict[str, Any]) -> None:
     """Set what update_task was given; ``dateclosed`` keeps the time of day of the closing."""
-    for key, value in fields_from(params, "title", "text", "priority", "datestart", "dateend",
-                                  "max_time", "max_money").items():
+    for key, value in fields_from(params, "title", "text", "priority", *DATED_FIELDS).items():
         setattr(task, key, value)
     if "email_user_to" in params:
         assign(task, params["email_user_to"])
@@ -223,9 +223,9 @@ def check_dates(task: Task) -> None:
 
 def add_people(task: Task, params: dict[str, Any]) -> None:
     """Subscribe the author, the executive and ``subscribe``; restrict a ``hidden`` task."""
-    subscribers = [task.author, *users_or_fail(params.get("subscribe", []))]
+    subscribers = [task.author, *known_users(params.get("subscribe", []))]
     add_subscribers(task, subscribers + ([task.user_to] if task.user_to_id else []))
-    hidden = users_or_fail(params.get("hidden", []))
+    hidden = known_users(params.get("hidden", []))
     if hidden:
         TaskVisibility.insert_many([(task.id, user.id) for user in hidden],
                                    fields=[TaskVisibility.task, TaskVisibility.user]).execute()
@@ -242,7 +242,7 @@ def add_subscribers(task: Task, users: Iterable[User]) -> None:
 def link_extras(task: Task, params: dict[str, Any], replace: bool = False) -> None:
     """Tags and relations (Taskgate's ``relations_from`` / ``relations_to``)."""
     if "tags" in params:
-        tags = tags_named("task", params["tags"])
+        tags = tags_named("task", params["tags"], strict=False)
         if replace:
             TaskTag.delete().where(TaskTag.task == task).execute()
         if tags:

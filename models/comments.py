@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, CompositeKey, DateTimeField, ForeignKeyField, TextField
+from peewee import BooleanField, CompositeKey, DateTimeField, ForeignKeyField, TextField
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 from models.tasks import Task
 
 
 class Comment(BaseModel):
-    id = AutoField()
+    id = IdField()
     task = ForeignKeyField(Task, backref="comments", on_delete="CASCADE")
     author = ForeignKeyField(User, backref="comments")
     text = TextField(default="")

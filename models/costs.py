@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from peewee import (
-    AutoField,
     BigIntegerField,
     BooleanField,
     DateField,
@@ -14,6 +13,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 from models.tasks import Task
 
@@ -22,7 +22,7 @@ class Cost(BaseModel):
     """One cost line. Time is whole minutes and money whole cents, so that sums are exact on
     every backend (SQLite would add DECIMAL columns as floats)."""
 
-    id = AutoField()
+    id = IdField()
     task = ForeignKeyField(Task, backref="costs", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="costs")
     minutes = IntegerField(default=0)

@@ -6,7 +6,6 @@ import json
 
 from peewee import (
     JOIN,
-    AutoField,
     BooleanField,
     CharField,
     DateField,
@@ -16,6 +15,7 @@ from peewee import (
 )
 
 from models.base import BaseModel
+from models.ids import IdField
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
@@ -31,7 +31,7 @@ VALUE_COLUMNS = {"string": "value_text", "text": "value_text", "select": "value_
 class CustomField(BaseModel):
     """A field every task (or every project) may carry; names are unique in a scope."""
 
-    id = AutoField()
+    id = IdField()
     scope = CharField(max_length=8)  # task | project
     name = CharField(max_length=500)
     type = CharField(max_length=16)
@@ -55,7 +55,7 @@ class CustomValue(BaseModel):
     """The value of one field on one task or project, in the column of the field's type
     (``VALUE_COLUMNS``). A cleared value has no row."""
 
-    id = AutoField()
+    id = IdField()
     field = ForeignKeyField(CustomField, backref="values", on_delete="CASCADE")
     task = ForeignKeyField(Task, null=True, backref="custom_values", on_delete="CASCADE")
     project = ForeignKeyField(Project, null=True, backref="custom_values", on_delete="CASCADE")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 
 EVENT_ACTIONS = ("post", "update", "close", "reopen", "delete")
@@ -16,7 +17,7 @@ OBJECT_TYPES = ("project", "task", "comment")
 
 
 class Event(BaseModel):
-    id = AutoField()
+    id = IdField()
     date_added = DateTimeField(default=now, index=True)
     user = ForeignKeyField(User, null=True, backref="events", on_delete="SET NULL")
     action = CharField(max_length=16)

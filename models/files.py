@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, BigIntegerField, CharField, DateTimeField, ForeignKeyField
+from peewee import BigIntegerField, CharField, DateTimeField, ForeignKeyField
 
 from models.base import BaseModel, now
 from models.comments import Comment
+from models.ids import IdField
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
@@ -15,7 +16,7 @@ class File(BaseModel):
     """One uploaded file. Attached to a project's description, a task's description or a
     comment; a file from ``upload_files`` has none of the three until ``post_task`` takes it."""
 
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=255)
     size = BigIntegerField()
     sha256 = CharField(max_length=64, index=True)

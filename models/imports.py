@@ -3,13 +3,14 @@ how the source last showed it (a run skips what has not changed since)."""
 
 from __future__ import annotations
 
-from peewee import AutoField, CharField, IntegerField, PostgresqlDatabase, fn
+from peewee import CharField, IntegerField, PostgresqlDatabase, fn
 
 from models.base import BaseModel, db
+from models.ids import IdField
 
 
 class ImportedRow(BaseModel):
-    id = AutoField()
+    id = IdField()
     source = CharField(max_length=500)  # the source's base URL
     kind = CharField(max_length=32)  # user, project, task, comment, ...
     source_id = CharField(max_length=64)  # an id, or a digest for rows without one (events)

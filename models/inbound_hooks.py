@@ -14,7 +14,6 @@ import secrets
 from typing import Any
 
 from peewee import (
-    AutoField,
     CharField,
     DateTimeField,
     ForeignKeyField,
@@ -23,6 +22,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.keys import ApiKey
 from models.members import User
 from schemas.hook_templates import MISSING, MappingError, Payload, lookup, parse_path, render
@@ -39,7 +39,7 @@ def token_digest(token: str) -> str:
 
 
 class InboundHook(BaseModel):
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=200, unique=True)
     action = CharField(max_length=100)  # the write action each call runs
     fixed = TextField(default="{}")  # JSON object: parameters sent as they are
@@ -102,7 +102,7 @@ class InboundHook(BaseModel):
 
 
 class InboundHookCall(BaseModel):
-    id = AutoField()
+    id = IdField()
     hook = ForeignKeyField(InboundHook, backref="calls", on_delete="CASCADE")
     date = DateTimeField(default=now)
     delivery = CharField(max_length=255, default="")  # the delivery id the payload carried

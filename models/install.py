@@ -3,11 +3,13 @@ team, the owner and the admin key."""
 
 from __future__ import annotations
 
+from models import all_models
 from models.base import db
 from models.keys import ApiKey
 from models.members import Team, User
 from models.migrations import upgrade
 from models.migrations.sync import add_missing_columns
+from models.renumber import upgrade_ids
 
 __all__ = ["ADMIN_KEY_NAME", "add_missing_columns", "ensure_install"]
 
@@ -17,6 +19,7 @@ ADMIN_KEY_NAME = "admin"
 def ensure_install(master: str, owner_email: str, api_key: str | None = None) -> str | None:
     """Create what is missing; return the admin key's plaintext when it was just created."""
     upgrade()
+    upgrade_ids(all_models(), User)
     with db.atomic():
         team = Team.main()
         if not User.select().where(User.role == "owner").exists():

@@ -16,9 +16,10 @@ import hashlib
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
-from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegrityError, TextField
+from peewee import BooleanField, CharField, DateTimeField, IntegrityError, TextField
 
 from models.base import BaseModel, now
+from models.ids import IdField
 
 ALL_SCOPES = "*"
 READ_SCOPE = "read"  # every action that writes nothing
@@ -27,7 +28,7 @@ TOUCH_EVERY = dt.timedelta(minutes=1)  # last_used is written at most this often
 
 
 class ApiKey(BaseModel):
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=200, unique=True)
     sealed_secret = TextField()
     scopes = CharField(max_length=2000, default=ALL_SCOPES)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, CharField, DateTimeField
+from peewee import CharField, DateTimeField
 
 from models.base import BaseModel, now
+from models.ids import IdField
 
 
 class LoginFailure(BaseModel):
-    id = AutoField()
+    id = IdField()
     email = CharField(max_length=254, index=True)
     date_added = DateTimeField(default=now)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from peewee import (
-    AutoField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -13,6 +12,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
+from models.ids import IdField
 
 ROLES = ("owner", "account admin", "team admin", "department admin", "user", "guest", "reader")
 INVITABLE_ROLES = ("user", "guest", "reader")
@@ -24,7 +24,7 @@ MAIN_TEAM = "Main team"
 class Team(BaseModel):
     """A user group: a company team, or an external client team (``client``)."""
 
-    id = AutoField()
+    id = IdField()
     title = CharField(max_length=500, unique=True)
     client = BooleanField(default=False)
     is_main = BooleanField(default=False)
@@ -47,7 +47,7 @@ class Team(BaseModel):
 class User(BaseModel):
     """A member of the account (table ``members``: ``user`` is reserved in PostgreSQL)."""
 
-    id = AutoField()
+    id = IdField()
     email = CharField(max_length=254, unique=True)
     first_name = CharField(max_length=500, default="")
     last_name = CharField(max_length=500, default="")
@@ -86,7 +86,7 @@ class User(BaseModel):
 class ContactFolder(BaseModel):
     """A user-made folder of contacts (the four presets are not stored)."""
 
-    id = AutoField()
+    id = IdField()
     title = CharField(max_length=500, unique=True)
 
     class Meta:
@@ -96,7 +96,7 @@ class ContactFolder(BaseModel):
 class Contact(BaseModel):
     """An outside person known to the account; never invited, cannot log in."""
 
-    id = AutoField()
+    id = IdField()
     first_name = CharField(max_length=500, default="")
     last_name = CharField(max_length=500, default="")
     title = CharField(max_length=500, default="")

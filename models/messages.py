@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 
 
 class Conversation(BaseModel):
     """The pair is stored in id order (``low`` < ``high``) so that it is unique either way."""
 
-    id = AutoField()
+    id = IdField()
     low = ForeignKeyField(User, backref="+", on_delete="CASCADE")
     high = ForeignKeyField(User, backref="+", on_delete="CASCADE")
     low_read = IntegerField(default=0)  # the last message id each side has read
@@ -31,7 +32,7 @@ class Conversation(BaseModel):
 
 
 class Message(BaseModel):
-    id = AutoField()
+    id = IdField()
     conversation = ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
     author = ForeignKeyField(User, backref="+", on_delete="CASCADE")
     text = TextField()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from peewee import SQL, AutoField, BooleanField, CharField, DateTimeField, TextField
+from peewee import SQL, BooleanField, CharField, DateTimeField, TextField
 
 from models.base import BaseModel, db, now
+from models.ids import IdField
 
 DEFAULT_COLOR, DEFAULT_FONT_COLOR = "#e74c3c", "#ffffff"
 
 
 class Notice(BaseModel):
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=500)
     message = TextField()
     color = CharField(max_length=7, default=DEFAULT_COLOR)

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from peewee import (
-    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -18,6 +17,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 
 PROJECT_STATUSES = ("active", "pending", "archive")
@@ -34,7 +34,7 @@ EXCLUSIVE_OPTIONS = ("time_require", "time_today", "timer_only")
 class ProjectFolder(BaseModel):
     """A folder of projects (Worksection calls it the project's "company")."""
 
-    id = AutoField()
+    id = IdField()
     title = CharField(max_length=500, unique=True)
 
     class Meta:
@@ -42,7 +42,7 @@ class ProjectFolder(BaseModel):
 
 
 class Project(BaseModel):
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=500)
     status = CharField(max_length=16, default="active", index=True)
     folder = ForeignKeyField(ProjectFolder, null=True, backref="projects", on_delete="SET NULL")

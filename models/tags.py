@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, CharField, CompositeKey, ForeignKeyField
+from peewee import CharField, CompositeKey, ForeignKeyField
 
 from models.base import BaseModel
+from models.ids import IdField
 from models.projects import Project
 from models.tasks import Task
 
 TAG_SCOPES = ("task", "project")
 TAG_TYPES = ("status", "label")
 TAG_ACCESS = ("public", "private")
-DEFAULT_GROUP = "Labels"  # where tags named by post_task/post_project without a group go
 
 
 class TagGroup(BaseModel):
-    id = AutoField()
+    id = IdField()
     scope = CharField(max_length=8, default="task")  # task | project
     title = CharField(max_length=500)
     type = CharField(max_length=8, default="label")  # status | label
@@ -27,7 +27,7 @@ class TagGroup(BaseModel):
 
 
 class Tag(BaseModel):
-    id = AutoField()
+    id = IdField()
     group = ForeignKeyField(TagGroup, backref="tags", on_delete="CASCADE")
     title = CharField(max_length=500)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from peewee import (
-    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -12,6 +11,7 @@ from peewee import (
 )
 
 from models.base import BaseModel
+from models.ids import IdField
 from models.tasks import Task
 
 DEFAULT_OVERDUE_IN = 2880  # minutes: 48 hours, Trudesk's default
@@ -19,7 +19,7 @@ DEFAULT_HTML_COLOR = "#29b955"
 
 
 class TaskPriority(BaseModel):
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=500, unique=True)
     overdue_in = IntegerField(default=DEFAULT_OVERDUE_IN)  # minutes without activity
     html_color = CharField(max_length=7, default=DEFAULT_HTML_COLOR)
@@ -30,7 +30,7 @@ class TaskPriority(BaseModel):
 
 
 class TaskType(BaseModel):
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=500, unique=True)
 
     class Meta:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from peewee import (
-    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -16,6 +15,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 from models.projects import Project
 
@@ -25,7 +25,7 @@ RELATION_TYPES = ("finish-to-start", "start-to-start")
 
 
 class Task(BaseModel):
-    id = AutoField()
+    id = IdField()
     project = ForeignKeyField(Project, backref="tasks", on_delete="CASCADE")
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
     # The top-level task of a subtask's branch (None for a top-level task): page links are
@@ -83,7 +83,7 @@ class TaskVisibility(BaseModel):
 class TaskRelation(BaseModel):
     """A dependency: ``to_task`` waits for ``from_task`` (finish-to-start or start-to-start)."""
 
-    id = AutoField()
+    id = IdField()
     from_task = ForeignKeyField(Task, backref="relations_out", on_delete="CASCADE")
     to_task = ForeignKeyField(Task, backref="relations_in", on_delete="CASCADE")
     type = CharField(max_length=20, default="finish-to-start")

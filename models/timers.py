@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, DateTimeField, ForeignKeyField
+from peewee import DateTimeField, ForeignKeyField
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 from models.tasks import Task
 
 
 class Timer(BaseModel):
-    id = AutoField()
+    id = IdField()
     user = ForeignKeyField(User, unique=True, backref="timers", on_delete="CASCADE")
     task = ForeignKeyField(Task, backref="timers", on_delete="CASCADE")
     started_at = DateTimeField(default=now)

@@ -15,10 +15,11 @@ import hashlib
 import re
 import secrets
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import BaseModel, now
+from models.ids import IdField
 from models.members import User
 
 SCOPES = ("projects_read", "projects_write", "tasks_read", "tasks_write", "costs_read",
@@ -51,7 +52,7 @@ def dummy_hash() -> str:
 class OAuthClient(BaseModel):
     """An application allowed to ask users for tokens."""
 
-    id = AutoField()
+    id = IdField()
     name = CharField(max_length=200)
     client_id = CharField(max_length=64, unique=True)
     secret_digests = TextField()  # one per line: a rotation keeps the old one for a while
@@ -87,7 +88,7 @@ class OAuthClient(BaseModel):
 class Token(BaseModel):
     """An authorization code, an access token or a refresh token (``kind``)."""
 
-    id = AutoField()
+    id = IdField()
     kind = CharField(max_length=8)
     digest = CharField(max_length=64, unique=True)
     user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 
 from peewee import (
-    AutoField,
     BigIntegerField,
     CharField,
     DateTimeField,
@@ -30,6 +29,7 @@ from peewee import (
 
 from models.base import BaseModel, db
 from models.events import Event
+from models.ids import IdField
 
 # Worksection's webhook event names, from an event's (object type, action).
 EVENT_NAMES = {
@@ -49,7 +49,7 @@ def utcnow() -> dt.datetime:
 
 
 class Webhook(BaseModel):
-    id = AutoField()
+    id = IdField()
     url = CharField(max_length=2000)
     events = CharField(max_length=500)  # comma list of EVENT_NAMES values
     projects = CharField(max_length=2000, default="")  # comma list of project ids; "" is all
@@ -77,7 +77,7 @@ class Webhook(BaseModel):
 
 
 class WebhookDelivery(BaseModel):
-    id = AutoField()
+    id = IdField()
     webhook = ForeignKeyField(Webhook, backref="deliveries", on_delete="CASCADE")
     message_id = CharField(max_length=64, unique=True)  # the webhook-id header, kept on retry
     body = TextField()  # the JSON array exactly as sent
@@ -95,7 +95,7 @@ class WebhookDelivery(BaseModel):
 
 
 class WebhookAttempt(BaseModel):
-    id = AutoField()
+    id = IdField()
     delivery = ForeignKeyField(WebhookDelivery, backref="log", on_delete="CASCADE")
     date = DateTimeField(default=utcnow)
     response_code = IntegerField(null=True)  # None: no HTTP answer (refused, timeout, DNS)

@@ -29,6 +29,8 @@ class Params(Schema):
     """Base input schema: ignores unknown keys (``action``, ``hash``, client extras) and treats
     an empty value as an absent one, as Worksection does (``email=`` is "Field is required")."""
 
+    KEEP_EMPTY: tuple[str, ...] = ()  # parameters whose empty value means "clear it"
+
     class Meta:
         unknown = EXCLUDE
 
@@ -36,7 +38,8 @@ class Params(Schema):
     def drop_empty(self, data: Any, **_: Any) -> Any:
         if not isinstance(data, dict):
             raise ValidationError("Parameters must be an object")
-        data = {k: v for k, v in data.items() if v not in ("", None, [], {})}
+        data = {k: v for k, v in data.items()
+                if k in self.KEEP_EMPTY or v not in ("", None, [], {})}
         if "task_uid" in data and "id_task" in self.fields:
             data = address_from_uid(data)
         return address_from_page(data, self.fields) if "page" in data else data

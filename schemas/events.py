@@ -52,3 +52,13 @@ class EventOut(Out):
     user_from = fields.Function(lambda event: user_ref(event.user))
     new = fields.Function(lambda event: event.new_values or None)
     old = fields.Function(lambda event: event.old_values or None)
+
+
+class WebhookEventOut(EventOut):
+    """An event as a webhook delivers it. Live Worksection payloads (2026) point a task's and
+    a comment's ``object.page`` at ``/task/T/`` (clients written from logged deliveries parse
+    the task id from it); ``get_events`` keeps the documented ``/project/P/T/``."""
+
+    object = fields.Function(lambda event: {
+        "type": event.object_type, "id": str(event.object_id),
+        "page": f"/task/{event.task_id}/" if event.task_id else event.page})

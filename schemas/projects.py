@@ -65,6 +65,13 @@ class ProjectFieldsIn(OptionFlagsIn):
         flat = {f"options.{k}": v for k, v in nested.items() if v not in ("", None)}
         return {**{k: v for k, v in data.items() if k != "options"}, **flat}
 
+    @pre_load
+    def legacy_manager(self, data: Any, **_: Any) -> Any:
+        """The 2018 Jira bridge names the manager ``email_user_manager``."""
+        if isinstance(data, dict) and "email_user_manager" in data and "email_manager" not in data:
+            return {**data, "email_manager": data["email_user_manager"]}
+        return data
+
     @validates("title")
     def title_not_blank(self, value: str, **_: Any) -> None:
         if not value:  # only spaces: Text strips them

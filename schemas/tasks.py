@@ -6,7 +6,7 @@ import functools
 import html
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, pre_load, validate
 
 from models.tasks import RELATION_TYPES
 from schemas.base import (
@@ -31,6 +31,7 @@ from schemas.base import (
     datetime_out,
     split_list,
 )
+from schemas.clock import ClockTime
 from schemas.custom_fields import CustomValues
 from schemas.envelope import InvalidEmail
 from schemas.files import FileRefs, Uploads
@@ -81,11 +82,21 @@ def Priority() -> fields.Integer:  # noqa: N802 - a field factory reads like a f
         min=0, max=10, error="must be between 0 and 10"))
 
 
+LEGACY_DEFAULTS = {"get_priority": {"filter": "active"}, "get_subtasks": {"extra": "subtasks"}}
+
+
 class GetAllTasksIn(Params):
     filter = Choice(("active",))
     status = Choice(("active",))  # the v2 name of filter, before Dec 2023
     extra = Words(LIST_EXTRAS, load_default=set)
     show_subtasks = Flag(load_default=False)  # the v2 name of extra=subtasks
+
+    @pre_load
+    def legacy_action(self, data: Any, **_: Any) -> Any:
+        """v1 names that are a v2 action with a default: ``get_priority`` (the 2019 Ruby gem:
+        "names of active tasks, priority and relative reference"), ``get_subtasks``."""
+        defaults = LEGACY_DEFAULTS.get(data.get("action")) if isinstance(data, dict) else None
+        return {**defaults, **data} if defaults else data
 
     @post_load
     def fold_legacy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -108,12 +119,16 @@ class TaskFieldsIn(PeerTaskFieldsIn):
     ``Relations``) and ``custom_fields`` (see ``actions.custom_fields``) are Taskgate
     extensions."""
 
+    KEEP_EMPTY = ("time_start", "time_end")
+
     email_user_from = Email()
     email_user_to = Executive()
     priority = Priority()
     title = Text()
     datestart = WsDate()
     dateend = WsDate()
+    time_start = ClockTime()
+    time_end = ClockTime()
     max_time = Amount()
     max_money = Amount()
     tags = StringList()
@@ -278,5 +293,6 @@ def event_values(task: Any) -> dict[str, Any]:
     return {"title": task.name, "text": task.text, "priority": str(task.priority),
             "user_to": executive_ref(task),
             "date_start": date_out(task.date_start), "date_end": date_out(task.date_end),
+            "time_start": task.time_start or "", "time_end": task.time_end or "",
             "date_closed": datetime_out(task.date_closed), "max_time": amount("max_time"),
             "max_money": amount("max_money")}

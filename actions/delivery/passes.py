@@ -43,13 +43,13 @@ from models.webhooks import (
     safe_horizon,
     utcnow,
 )
-from schemas.events import EventOut
+from schemas.events import WebhookEventOut
 
 Clock = Callable[[], dt.datetime]
 
 BATCH = 100  # events per delivery at most
 
-event_out = EventOut()
+event_out = WebhookEventOut()
 
 
 class Stats(NamedTuple):

@@ -28,7 +28,8 @@ from actions.gateway import (
 from models.base import db
 from schemas.envelope import ApiError, TooManyRequests
 
-API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
+API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/",
+             "/api/admin", "/api/admin/")  # the v1 path: 2018-2019 clients
 USER_PATHS = ("/api/oauth2", "/api/oauth2/")
 ACTION_PATH = "/api/admin/v2/<action>"  # one path per action, for OpenAPI generators
 

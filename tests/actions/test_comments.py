@@ -48,7 +48,7 @@ def test_post_comment_as_in_postman(api, task, frank, kate):
         "text": "Need info on the topic about your department\r\n• survey results\r\n"
                 "• questions and suggestions\r\n• gamification and motivation Frank Harper",
         "date_added": data["date_added"],
-        "user_from": {"id": "1", "email": OWNER_EMAIL, "name": "Henry Gardner"},
+        "user_from": {"id": str(User.owner().id), "email": OWNER_EMAIL, "name": "Henry Gardner"},
     }
     assert DATE_ADDED.match(data["date_added"])
     assert comment.hidden and comment.text == data["text"]

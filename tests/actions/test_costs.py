@@ -8,7 +8,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from conftest import API_KEY, OWNER_EMAIL, ok_data
+from conftest import API_KEY, OWNER_EMAIL, UserRef, ok_data
 from worksection.client import Client
 
 from models.costs import Cost
@@ -17,13 +17,13 @@ from models.projects import Project
 from models.tasks import Task
 
 FRANK = "frank.harper@ws.com"
-HENRY = {"id": "1", "email": OWNER_EMAIL, "name": "Henry Gardner"}
+HENRY = UserRef(OWNER_EMAIL, "Henry Gardner")
 
 
 @pytest.fixture
 def ws(app):
     """The Postman examples' world: Frank (rate 11) and two tasks of one project."""
-    owner = User.get_by_id(1)
+    owner = User.owner()
     frank = User.create(email=FRANK, first_name="Frank", last_name="Harper", rate=Decimal(11))
     project = Project.create(name="Performance improvement", author=owner)
     revision = Task.create(project=project, name="Workflow revision", author=owner,
@@ -58,11 +58,11 @@ def test_get_costs_matches_the_postman_example(api, ws):
         "data": [
             {"id": str(timer_line.id), "comment": "Developed new workflow scheme for dev team",
              "time": "6:50", "money": "75.17", "date": "2021-01-01", "is_timer": True,
-             "user_from": {"id": "2", "email": FRANK, "name": "Frank Harper"},
+             "user_from": {"id": str(ws.frank.id), "email": FRANK, "name": "Frank Harper"},
              "task": {"id": str(ws.revision.id), "name": "Workflow revision",
                       "page": f"{page}{ws.revision.id}/", "status": "done", "priority": "1",
                       "user_from": HENRY,
-                      "user_to": {"id": "2", "email": FRANK, "name": "Frank Harper"},
+                      "user_to": {"id": str(ws.frank.id), "email": FRANK, "name": "Frank Harper"},
                       "project": project, "date_added": "2021-01-01 11:00",
                       "date_closed": "2021-01-02 12:43"}},
             {"id": str(manual), "comment": "", "time": "3:22", "money": "0.00",
@@ -364,15 +364,19 @@ def test_add_costs_without_time_or_money_as_in_postman(api, ws):
         "message_details": "time or money"}
 
 
-def test_add_costs_needs_the_author_with_the_admin_key(api, ws):
-    assert api.call("add_costs", id_task=ws.rollout.id, time="1:00") == {
-        "status": "error", "status_code": 10, "message": "Field is required",
-        "message_details": "email_user_from"}
+def test_add_costs_with_the_admin_key_is_the_owners_by_default(api, ws):
+    """Postman's add_costs success example sends no email_user_from."""
+    body = api.call("add_costs", id_task=ws.rollout.id, time="1:00")
+    assert body["status"] == "ok" and Cost.get_by_id(body["id"]).user_id == ws.owner.id
+    frank_line = api.call("add_costs", id_task=ws.rollout.id, time="2:00", email_user_from=FRANK)
+    assert Cost.get_by_id(frank_line["id"]).user_id == ws.frank.id
+    [mine] = [c for c in costs(api) if c["id"] == str(body["id"])]
+    assert mine["user_from"] == HENRY
     assert api.call("add_costs", id_task=ws.rollout.id, time="1:00",
                     email_user_from="nobody@ws.com") == {
         "status": "error", "status_code": 11, "message": "Invalid email",
         "message_details": "nobody@ws.com"}
-    assert Cost.select().count() == 0
+    assert Cost.select().count() == 2
 
 
 def test_add_costs_to_an_unknown_task(api, ws):

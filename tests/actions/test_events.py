@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import OWNER_EMAIL, ok_data
+from conftest import OWNER_EMAIL, UserRef, ok_data
 
 from models.base import now
 from models.events import Event, record
@@ -13,7 +13,7 @@ from models.members import User
 from models.projects import Project
 from models.tasks import Task
 
-HENRY = {"id": "1", "email": OWNER_EMAIL, "name": "Henry Gardner"}
+HENRY = UserRef(OWNER_EMAIL, "Henry Gardner")
 PERIOD_REQUIRED = {"status": "error", "status_code": 10, "message": "Field is required",
                    "message_details": "period"}
 

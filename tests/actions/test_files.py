@@ -8,7 +8,7 @@ import io
 import os
 
 import pytest
-from conftest import API_KEY, md5_hash, ok_data, php_query
+from conftest import API_KEY, UserRef, md5_hash, ok_data, php_query
 from marshmallow import ValidationError
 from s3_kit import s3_keys
 from werkzeug.datastructures import FileStorage
@@ -32,7 +32,7 @@ from models.tasks import Task
 from schemas.base import Params
 from schemas.files import FileRefs
 
-HENRY = {"id": "1", "email": "henry.gardner@ws.com", "name": "Henry Gardner"}
+HENRY = UserRef("henry.gardner@ws.com", "Henry Gardner")
 FILE_NOT_FOUND = {"status": "error", "status_code": 4, "message": "File not found"}
 
 
@@ -136,11 +136,12 @@ def test_upload_files_answers_like_worksection_and_stores_by_content(app, api):
                              {"id": "2", "ext": "pdf", "name": "copy.pdf"},
                              {"id": "3", "ext": "", "name": "README"}]
     assert blobs(app) == sorted([blob_path(sha(b"hello")), blob_path(sha(b"other bytes"))])
+    owner_id = User.owner().id
     assert [(f.name, f.size, f.sha256, f.mimetype, f.author_id, f.project_id, f.task_id,
              f.comment_id) for f in File.select().order_by(File.id)] == [
-        ("Report.PDF", 5, sha(b"hello"), "application/pdf", 1, None, None, None),
-        ("copy.pdf", 5, sha(b"hello"), "application/pdf", 1, None, None, None),
-        ("README", 11, sha(b"other bytes"), "application/octet-stream", 1, None, None, None)]
+        ("Report.PDF", 5, sha(b"hello"), "application/pdf", owner_id, None, None, None),
+        ("copy.pdf", 5, sha(b"hello"), "application/pdf", owner_id, None, None, None),
+        ("README", 11, sha(b"other bytes"), "application/octet-stream", owner_id, None, None, None)]
 
 
 def test_upload_files_skips_an_empty_form_input(api):

@@ -13,7 +13,8 @@ from models.tasks import Task
 
 def test_get_users_lists_the_owner(api):
     assert ok_data(api.call("get_users")) == [{
-        "id": "1", "first_name": "Henry", "last_name": "Gardner", "name": "Henry Gardner",
+        "id": str(User.owner().id), "first_name": "Henry", "last_name": "Gardner",
+        "name": "Henry Gardner",
         "title": "", "rate": 0, "avatar": "", "group": "Main team", "department": "",
         "role": "Owner", "email": "henry.gardner@ws.com",
         "date_added": ok_data(api.call("get_users"))[0]["date_added"],
@@ -23,7 +24,7 @@ def test_get_users_lists_the_owner(api):
 def test_add_user_with_email_only_takes_the_name_from_the_address(api):
     """Postman: add_user&email=kate.greenway@ws.com → first_name kate, last_name greenway."""
     user = ok_data(api.call("add_user", email="kate.greenway@ws.com"))
-    assert user["id"] == "2"
+    assert int(user["id"]) == User.owner().id + 1
     assert {k: user[k] for k in ("first_name", "last_name", "name", "role", "group", "email",
                                  "title", "department")} == {
         "first_name": "kate", "last_name": "greenway", "name": "kate greenway", "role": "User",
@@ -192,12 +193,15 @@ def test_get_user_by_email_or_id_is_the_get_users_object_and_more(api):
     by_email = ok_data(api.call("get_user", email=OWNER_EMAIL.upper()))
     assert DATE_ADDED.match(by_email.pop("date_added"))
     assert by_email == {
-        "id": "1", "first_name": "Henry", "last_name": "Gardner", "name": "Henry Gardner",
+        "id": str(User.owner().id), "first_name": "Henry", "last_name": "Gardner",
+        "name": "Henry Gardner",
         "title": "", "rate": 0, "avatar": "", "group": "Main team", "department": "",
         "role": "Owner", "email": OWNER_EMAIL, "phone": "", "accepting_tasks": 1, "active": 1,
         "teams": [{"id": str(Team.main().id), "title": "Main team"}]}
-    assert ok_data(api.call("get_user", id=1)) == ok_data(api.post_json("get_user", id="1"))
-    assert ok_data(api.call("get_user", id=1)) == ok_data(api.call("get_user", email=OWNER_EMAIL))
+    assert ok_data(api.call("get_user", id=User.owner().id)) == ok_data(
+        api.post_json("get_user", id=str(User.owner().id)))
+    assert ok_data(api.call("get_user", id=User.owner().id)) == ok_data(
+        api.call("get_user", email=OWNER_EMAIL))
 
 
 def test_get_user_shows_the_optional_fields_that_are_set(api, frank):
@@ -256,7 +260,8 @@ def test_update_user_by_id_takes_email_as_the_new_address(api, frank):
 
 
 def test_update_user_may_rename_the_owner(api):
-    assert ok_data(api.call("update_user", id=1, first_name="Harry"))["name"] == "Harry Gardner"
+    renamed = ok_data(api.call("update_user", id=User.owner().id, first_name="Harry"))
+    assert renamed["name"] == "Harry Gardner"
 
 
 def test_update_user_refuses_an_address_another_user_has(api, frank, kate):
@@ -329,7 +334,7 @@ def test_disable_then_enable_gives_the_user_back(api, frank):
 
 def test_the_owner_cannot_be_disabled(api):
     before = users()
-    assert api.call("disable_user", id=1) == error(
+    assert api.call("disable_user", id=User.owner().id) == error(
         11, "The account owner cannot be disabled", OWNER_EMAIL)
     assert users() == before
 
@@ -361,7 +366,7 @@ def test_update_user_group_renames_and_flags_a_client_team(api):
 
 def test_the_main_team_may_be_renamed(api):
     assert ok_data(api.call("update_user_group", id=1, title="Staff"))["title"] == "Staff"
-    assert ok_data(api.call("get_user", id=1))["group"] == "Staff"
+    assert ok_data(api.call("get_user", id=User.owner().id))["group"] == "Staff"
 
 
 @pytest.mark.parametrize("params, expected", [

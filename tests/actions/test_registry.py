@@ -98,7 +98,7 @@ WORKSECTION = """
 LEGACY = """
     add_project_groups post_subtask update_subtask complete_subtask reopen_subtask
     get_timemoney post_timemoney update_timemoney delete_timemoney get_tags get_tag_groups
-    update_tags
+    update_tags get_priority get_subtasks add_tags add_tag_groups
 """.split()
 EXTENSIONS = """
     get_webhook_deliveries get_user update_user enable_user disable_user update_user_group

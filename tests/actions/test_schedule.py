@@ -6,6 +6,7 @@ import json
 
 from conftest import OWNER_EMAIL, ok_data
 
+from models.members import User
 from models.schedule import ScheduleDay
 
 
@@ -38,9 +39,9 @@ def test_get_every_user_within_dates(api, frank):
         OWNER_EMAIL: {"01.02.2021": "vacation", "01.03.2021": "vacation"}}))
     data = ok_data(api.call("get_users_schedule", datestart="01.02.2021",
                             dateend="28.02.2021"))
-    assert list(data) == ["1", str(frank.id)]
-    assert data["1"]["schedule"] == {"2021-02-01": "vacation"}
-    assert data["1"]["group"] == "Main team"
+    assert list(data) == [str(User.owner().id), str(frank.id)]
+    assert data[str(User.owner().id)]["schedule"] == {"2021-02-01": "vacation"}
+    assert data[str(User.owner().id)]["group"] == "Main team"
     assert data[str(frank.id)]["schedule"] == {}
 
 

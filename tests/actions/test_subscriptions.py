@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ok_data
+from conftest import UserRef, ok_data
 
 from models.events import Event
 from models.members import Contact, User
 from models.projects import Project
 from models.tasks import TaskSubscriber
 
-HENRY = {"id": "1", "email": "henry.gardner@ws.com", "name": "Henry Gardner"}
-FRANK = {"id": "2", "email": "frank.harper@ws.com", "name": "Frank Harper"}
+HENRY = UserRef("henry.gardner@ws.com", "Henry Gardner")
+FRANK = UserRef("frank.harper@ws.com", "Frank Harper")
 
 
 @pytest.fixture

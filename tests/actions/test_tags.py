@@ -282,7 +282,7 @@ def test_update_task_tags_as_in_postman(api, task, workflow):
     tags = {t.title: str(t.id) for t in Tag.select()}
     assert (event.action, event.object_type, event.object_id, event.page, event.task_id,
             event.project_id, event.user_id) == (
-        "update", "task", task.id, task.page, task.id, task.project_id, 1)
+        "update", "task", task.id, task.page, task.id, task.project_id, User.owner().id)
     assert event.old_values == {"tags": {tags["doing"]: "doing"}}
     assert event.new_values == {"tags": {tags["deployed"]: "deployed",
                                          tags["feature"]: "feature"}}

@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from conftest import API_KEY, OWNER_EMAIL, as_user, ok_data
+from conftest import API_KEY, OWNER_EMAIL, UserRef, as_user, ok_data
 from worksection.client import Client
 
 import actions.timers
@@ -19,8 +19,8 @@ from models.projects import Project, ProjectMember
 from models.tasks import Task
 from models.timers import Timer
 
-FRANK = {"id": "2", "email": "frank.harper@ws.com", "name": "Frank Harper"}
-HENRY = {"id": "1", "email": OWNER_EMAIL, "name": "Henry Gardner"}
+FRANK = UserRef("frank.harper@ws.com", "Frank Harper")
+HENRY = UserRef(OWNER_EMAIL, "Henry Gardner")
 NOW = dt.datetime(2021, 1, 1, 13, 34, 13)
 
 
@@ -28,7 +28,7 @@ NOW = dt.datetime(2021, 1, 1, 13, 34, 13)
 def ws(app, monkeypatch):
     """The Postman examples' world, with the clock stopped at ``NOW``."""
     monkeypatch.setattr(actions.timers, "now", lambda: NOW)
-    owner = User.get_by_id(1)
+    owner = User.owner()
     frank = User.create(email=FRANK["email"], first_name="Frank", last_name="Harper",
                         rate=Decimal(11))
     project = Project.create(name="Performance improvement", author=owner)

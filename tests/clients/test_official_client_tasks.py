@@ -10,6 +10,7 @@ from worksection.exceptions.response_exception import ResponseException
 
 from models.members import User
 from models.projects import Project
+from models.tags import Tag, TagGroup
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def ws(live_server):
 @pytest.fixture
 def project(app):
     User.create(email="frank.harper@ws.com", first_name="Frank", last_name="Harper")
+    Tag.create(group=TagGroup.create(scope="task", title="Labels", type="label"), title="design")
     return Project.create(name="Performance improvement", author=User.owner())
 
 

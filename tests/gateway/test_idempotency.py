@@ -24,7 +24,7 @@ THREADS = 8
 
 @pytest.fixture
 def project(app):
-    return Project.create(name="Owl brand launch", author_id=1)
+    return Project.create(name="Owl brand launch", author=User.owner())
 
 
 def signed_get(client, params, headers=None):
@@ -185,4 +185,5 @@ def test_user_tokens_have_their_own_keys(client, project):
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert post_task(client, project).get_json()["status"] == "ok"  # the admin key's own
     assert Task.select().count() == 2
-    assert {row.caller for row in StoredResponse.select()} == {"user:1", "key:admin"}
+    callers = {row.caller for row in StoredResponse.select()}
+    assert callers == {f"user:{User.owner().id}", "key:admin"}
