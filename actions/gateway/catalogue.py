@@ -29,11 +29,18 @@ RESOURCES: dict[str, tuple[str, ...]] = {
         "delete_user_group", "delete_task", "update_comment", "delete_comment",
         "add_task_custom_field", "update_task_custom_field", "delete_task_custom_field",
         "add_project_custom_field", "update_project_custom_field",
-        "delete_project_custom_field", "get_webhook_deliveries"),
+        "delete_project_custom_field", "get_webhook_deliveries", "get_user_group",
+        # the peers' (Trudesk, Tasq, UserTasks)
+        "get_notices", "post_notice", "update_notice", "delete_notice", "activate_notice",
+        "clear_notice", "get_settings", "update_setting", "get_conversations", "get_messages",
+        "post_message", "get_task_types", "add_task_type", "update_task_type",
+        "delete_task_type", "get_task_priorities", "add_task_priority", "update_task_priority",
+        "delete_task_priority", "get_notes", "get_overdue_tasks", "get_tasks_by_uids",
+        "create_token"),
 }
 LEGACY = "legacy names"
 USER_TOKEN_ONLY = frozenset({"me", "get_my_timer", "start_my_timer", "stop_my_timer",
-                             "delete_my_timer"})
+                             "delete_my_timer", "create_token"})
 
 
 def grouped() -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ every row of every table for comparing two databases object by object."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -12,7 +13,8 @@ from conftest import OWNER_EMAIL, SECRET_KEY, as_user, md5_hash, ok_data, php_qu
 from models import all_models
 from models.backup import bound_to
 from models.base import connect_database, db
-from models.keys import seal
+from models.imports import ImportedRow
+from models.keys import RequestNonce, seal
 from models.members import User
 from models.tasks import Task
 from models.tokens import OAuthClient, Token, UserPassword
@@ -20,6 +22,7 @@ from models.transfer import rows_of
 from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 KATE = "kate.greenway@ws.com"
+TASK_UID = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 CONTENT = b"%PDF-1.4 brand book\x00\xff" * 1000
 
 
@@ -49,17 +52,35 @@ def populate(app, api) -> dict[str, int]:
     ok_data(api.call("add_costs", id_task=task, time="1:30", money="12.50",
                      email_user_from=OWNER_EMAIL, comment="Sketches"))
     ok_data(api.post_json("update_users_schedule", data={KATE: {"04.01.2027": "vacation"}}))
+    add_peer_rows(api, project)
     query = php_query({"action": "add_user_group", "title": "Night shift"})
     api.client.get(f"{api.path}?{query}&hash={md5_hash(query)}",
                    headers={"Idempotency-Key": "retry-1"})
     with app.app_context():
         kate = User.get(User.email == KATE)
         ok_data(as_user(kate, "start_my_timer", id_task=task))
+        ok_data(as_user(kate, "post_message", email_user_to=OWNER_EMAIL, text="Draft is up"))
         add_outside_the_api(kate)
         later = Task.create(project=project, name="Later", author=User.owner())
         Task.update(parent=later).where(Task.id == subtask).execute()  # points forward
         db.close()
     return {"project": project, "task": task}
+
+
+def add_peer_rows(api, project: int) -> None:
+    """Notices, settings, task types and priorities, task uids, assignees, teams, a failed
+    login: the peers' tables."""
+    notice = ok_data(api.call("post_notice", name="Upgrade", message="Down at noon"))["id"]
+    ok_data(api.call("activate_notice", id=notice))
+    ok_data(api.call("update_setting", name="site_title", value="Greenway Ltd"))
+    urgent = ok_data(api.call("add_task_priority", name="Urgent", overdue_in=60,
+                              html_color="#ff0000"))["id"]
+    ok_data(api.call("add_task_type", name="Issue", priorities=urgent))
+    ok_data(api.call("add_user_group", title="Support"))
+    ok_data(api.call("update_user", email=KATE, teams="Design,Support"))
+    ok_data(api.call("post_task", id_project=project, title="Broken link", type="Issue",
+                     task_uid=TASK_UID, assignees=KATE, assigned_groups="Design"))
+    api.client.post("/api/v1/login", json={"username": KATE, "password": "wrong"})
 
 
 def add_outside_the_api(kate: User) -> None:
@@ -74,6 +95,9 @@ def add_outside_the_api(kate: User) -> None:
     delivery = WebhookDelivery.create(webhook=webhook, message_id="msg_1", body="[]",
                                       event_count=0)
     WebhookAttempt.create(delivery=delivery, response_code=500, error="Server error")
+    ImportedRow.create(source="https://old.example.com", kind="user", source_id="7",
+                       local_id=kate.id, digest="0" * 64)
+    RequestNonce.use(1, "nonce-1", dt.timedelta(days=1))
 
 
 def every_row(url: str) -> dict[str, list[tuple]]:

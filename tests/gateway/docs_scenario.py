@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+TASK_UID = "0b6e5c1a-7d2f-4e8b-9a3c-5f1d2e4b6a70"
 SCHEDULE = {"frank.harper@ws.com": {"04.01.2027": "vacation", "05.01.2027": "workday"}}
 
 STEPS: list[tuple[str, dict, str | None]] = [
@@ -23,12 +24,47 @@ STEPS: list[tuple[str, dict, str | None]] = [
     ("enable_user", {"email": "kate.greenway@ws.com"}, None),
     ("get_user_groups", {}, None),
     ("update_user_group", {"id": "$group", "title": "Design team"}, None),
+    ("get_user_group", {"id": "$group"}, None),
     ("add_user_group", {"title": "Temporary"}, "temporary"),
     ("delete_user_group", {"id": "$temporary"}, None),
     ("update_users_schedule", {"data": json.dumps(SCHEDULE)}, None),
     ("get_users_schedule", {"users": "frank.harper@ws.com", "datestart": "01.01.2027",
                             "dateend": "31.01.2027"}, None),
     ("me", {"@user": "frank.harper@ws.com"}, None),
+    ("create_token", {"@user": "frank.harper@ws.com", "name": "Command line",
+                      "scopes": "tasks_read,comments_read", "days": 90}, None),
+    # messages between users
+    ("post_message", {"@user": "frank.harper@ws.com", "email_user_to": "kate.greenway@ws.com",
+                      "text": "Can you review the brand book?"}, None),
+    ("post_message", {"@user": "kate.greenway@ws.com", "email_user_to": "frank.harper@ws.com",
+                      "text": "Tomorrow morning"}, None),
+    ("get_conversations", {"@user": "frank.harper@ws.com"}, "conversation"),
+    ("get_messages", {"@user": "frank.harper@ws.com", "id_conversation": "$conversation"},
+     None),
+    # notices and settings
+    ("post_notice", {"name": "Maintenance", "message": "Taskgate is down at noon",
+                     "color": "#fff3cd", "font_color": "#664d03"}, "notice"),
+    ("update_notice", {"id": "$notice", "alert_window": 1}, None),
+    ("activate_notice", {"id": "$notice"}, None),
+    ("get_notices", {"active": 1}, None),
+    ("clear_notice", {}, None),
+    ("post_notice", {"name": "Obsolete", "message": "Gone"}, "oldnotice"),
+    ("delete_notice", {"id": "$oldnotice"}, None),
+    ("update_setting", {"name": "site_title", "value": "Greenway Studio"}, None),
+    ("get_settings", {"name": "site_title"}, None),
+    # task types and priorities (Trudesk's ticket types)
+    ("add_task_priority", {"name": "Urgent", "overdue_in": 240, "html_color": "#e53935"},
+     "urgent"),
+    ("add_task_priority", {"name": "Normal"}, "normal"),
+    ("update_task_priority", {"id": "$normal", "default": 1}, None),
+    ("get_task_priorities", {}, None),
+    ("add_task_type", {"name": "Issue", "priorities": "$urgent"}, "issue"),
+    ("update_task_type", {"id": "$issue", "name": "Incident"}, None),
+    ("get_task_types", {}, None),
+    ("add_task_type", {"name": "Obsolete"}, "oldtype"),
+    ("add_task_priority", {"name": "Obsolete"}, "oldpriority"),
+    ("delete_task_type", {"id": "$oldtype"}, None),
+    ("delete_task_priority", {"id": "$oldpriority"}, None),
     # contacts
     ("add_contact_group", {"title": "Suppliers"}, None),
     ("add_contact", {"email": "ann.lee@supplier.com", "name": "Ann Lee", "title": "Buyer",
@@ -71,6 +107,12 @@ STEPS: list[tuple[str, dict, str | None]] = [
                    "text": "Colours, fonts and the logo"}, "task"),
     ("post_subtask", {"id_project": "$project", "id_parent": "$task", "title": "Logo"},
      "subtask"),
+    ("post_task", {"id_project": "$project", "title": "Broken link on the home page",
+                   "type": "Incident", "task_uid": TASK_UID,
+                   "email_user_to": "frank.harper@ws.com", "assigned_groups": "Design team"},
+     None),
+    ("get_tasks_by_uids", {"task_uids": TASK_UID}, None),
+    ("get_overdue_tasks", {"id_project": "$project"}, None),
     ("get_all_tasks", {}, None),
     ("get_tasks", {"id_project": "$project"}, None),
     ("get_task", {"id_task": "$task", "extra": "text"}, None),
@@ -90,6 +132,9 @@ STEPS: list[tuple[str, dict, str | None]] = [
                       "email_user_from": "frank.harper@ws.com"}, "comment"),
     ("get_comments", {"id_task": "$task"}, None),
     ("update_comment", {"id_comment": "$comment", "text": "Second draft attached"}, None),
+    ("post_comment", {"id_task": "$task", "text": "The budget is tight",
+                      "hidden": "frank.harper@ws.com"}, None),
+    ("get_notes", {"id_task": "$task"}, None),
     ("post_comment", {"id_task": "$task", "text": "Typo"}, "typo"),
     ("delete_comment", {"id_comment": "$typo"}, None),
     # tags
