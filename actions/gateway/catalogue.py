@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions.gateway.roles import TOKEN_ONLY
 from actions.registry import ACTIONS
 
 RESOURCES: dict[str, tuple[str, ...]] = {
@@ -36,11 +37,13 @@ RESOURCES: dict[str, tuple[str, ...]] = {
         "post_message", "get_task_types", "add_task_type", "update_task_type",
         "delete_task_type", "get_task_priorities", "add_task_priority", "update_task_priority",
         "delete_task_priority", "get_notes", "get_overdue_tasks", "get_tasks_by_uids",
-        "create_token"),
+        "create_token",
+        # inbound hooks
+        "add_inbound_hook", "get_inbound_hooks", "update_inbound_hook", "delete_inbound_hook",
+        "get_inbound_hook_calls", "test_inbound_hook"),
 }
 LEGACY = "legacy names"
-USER_TOKEN_ONLY = frozenset({"me", "get_my_timer", "start_my_timer", "stop_my_timer",
-                             "delete_my_timer", "create_token"})
+USER_TOKEN_ONLY = TOKEN_ONLY
 
 
 def grouped() -> dict[str, list[str]]:

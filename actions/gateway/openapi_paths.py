@@ -43,7 +43,8 @@ def operations(spec_action: Action, params_name: str, params: dict[str, Any]) ->
     if name != spec_action.canonical:
         common["deprecated"] = True
     uploads = any(binary(prop) for prop in params.get("properties", {}).values())
-    body_types = BODY_TYPES[2:] if uploads else BODY_TYPES
+    # A JSON body, whose fields a query hash covers; multipart only to carry files.
+    body_types = BODY_TYPES[2:] if uploads else BODY_TYPES[:1]
     return {
         "get": {**common, "operationId": name,
                 "parameters": [query_parameter(key, prop, key in params.get("required", ()))

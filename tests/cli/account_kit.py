@@ -40,6 +40,8 @@ def populate(app, api) -> dict[str, int]:
     ok_data(api.call("add_project_tag_groups", access="public", title="Finance"))
     ok_data(api.call("add_project_tags", group="Finance", title="paid"))
     ok_data(api.call("update_project_tags", id_project=project, plus="paid"))
+    ok_data(api.call("add_task_tag_groups", title="Labels", type="label", access="public"))
+    ok_data(api.call("add_task_tags", group="Labels", title="urgent"))
     field = ok_data(api.call("add_task_custom_field", name="Size", type="number"))["id"]
     task = int(ok_data(api.call("post_task", id_project=project, title="Brand book — ünï",
                                 tags="urgent", subscribe=KATE, email_user_to=KATE,
@@ -53,6 +55,9 @@ def populate(app, api) -> dict[str, int]:
                      email_user_from=OWNER_EMAIL, comment="Sketches"))
     ok_data(api.post_json("update_users_schedule", data={KATE: {"04.01.2027": "vacation"}}))
     add_peer_rows(api, project)
+    hook = api.post_json("add_inbound_hook", name="Alerts", target="post_comment",
+                         fixed={"id_task": task}, mapping={"text": "{message}"})
+    api.client.post(hook["url"], json={"message": "Disk almost full"})
     query = php_query({"action": "add_user_group", "title": "Night shift"})
     api.client.get(f"{api.path}?{query}&hash={md5_hash(query)}",
                    headers={"Idempotency-Key": "retry-1"})

@@ -101,8 +101,7 @@ def world(hooks_app, api, receiver, request):
     ok_data(api.call("update_task", id_task=task, relations_from=f"finish-to-start:{done}",
                      relations_to=f"start-to-start:{loose}"))
     files = {"attach[0]": (io.BytesIO(b"report"), "Report.pdf")}
-    comment = api.post_form("post_comment", data={"text": "See the report"}, files=files,
-                            id_task=task)
+    comment = api.post_form("post_comment", files=files, id_task=task, text="See the report")
     costs = [api.call("add_costs", id_task=task, time="1:00", email_user_from=OWNER_EMAIL)["id"]
              for _ in range(2)]
     for scope, groups in (("task", {"Basic workflow": ("status", "doing"),

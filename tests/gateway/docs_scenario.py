@@ -114,6 +114,8 @@ STEPS: list[tuple[str, dict, str | None]] = [
     ("get_tasks_by_uids", {"task_uids": TASK_UID}, None),
     ("get_overdue_tasks", {"id_project": "$project"}, None),
     ("get_all_tasks", {}, None),
+    ("get_priority", {}, None),
+    ("get_subtasks", {"id_task": "$task"}, None),
     ("get_tasks", {"id_project": "$project"}, None),
     ("get_task", {"id_task": "$task", "extra": "text"}, None),
     ("update_task", {"id_task": "$task", "title": "Brand book 2027"}, None),
@@ -140,6 +142,8 @@ STEPS: list[tuple[str, dict, str | None]] = [
     # tags
     ("add_task_tag_groups", {"title": "Stage", "type": "status", "access": "public"}, None),
     ("add_task_tags", {"group": "Stage", "title": "Review,Done"}, None),
+    ("add_tag_groups", {"title": "Kind", "type": "label", "access": "public"}, None),
+    ("add_tags", {"group": "Kind", "title": "Bug,Feature"}, None),
     ("get_task_tag_groups", {}, None),
     ("get_tag_groups", {}, None),
     ("get_task_tags", {}, None),
@@ -188,4 +192,14 @@ STEPS: list[tuple[str, dict, str | None]] = [
     ("get_webhooks", {}, None),
     ("get_webhook_deliveries", {"id": "$webhook"}, None),
     ("delete_webhook", {"id": "$webhook"}, None),
+    # inbound hooks (deleted last: no later step adds one)
+    ("add_inbound_hook", {"name": "Alerts", "target": "post_task",
+                          "fixed[id_project]": "$project", "for_each": "alerts",
+                          "mapping[title]": "[{labels.severity}] {labels.alertname}"}, "hook"),
+    ("get_inbound_hooks", {}, None),
+    ("update_inbound_hook", {"id": "$hook", "name": "Prometheus alerts"}, None),
+    ("test_inbound_hook", {"id": "$hook", "payload": json.dumps(
+        {"alerts": [{"labels": {"severity": "critical", "alertname": "DiskFull"}}]})}, None),
+    ("get_inbound_hook_calls", {"id": "$hook"}, None),
+    ("delete_inbound_hook", {"id": "$hook"}, None),
 ]

@@ -26,7 +26,7 @@ OUTPUT = Path(__file__).resolve().parents[1] / "output"
 ADMIN, USER = "/api/admin/v2/", "/api/oauth2/"
 HOOK_URL = "https://hooks.example.com/taskgate"
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?|\d{2}:\d{2}")
-VOLATILE = {"secret", "token", "duration_ms", "date", "date_added", "date_start", "time"}
+VOLATILE = {"secret", "token", "url", "duration_ms", "date", "date_added", "date_start", "time"}
 
 
 class Recorder:

@@ -76,7 +76,14 @@ def form_hook(api, support_task) -> dict:
                   mapping={"text": "{subject}\nFrom {name} <{email}>:\n{message}"})
 
 
+def labels(api, *titles: str) -> None:
+    """The tags a mapping names must exist: unknown tag names are ignored, as Worksection does."""
+    ok_data(api.call("add_task_tag_groups", title="Labels", type="label", access="public"))
+    ok_data(api.call("add_task_tags", group="Labels", title=",".join(titles)))
+
+
 def test_an_alertmanager_batch_makes_one_task_per_alert(client, api, alert_hook, website):
+    labels(api, "firing", "payments", "checkout")
     response = post_json(client, alert_hook["url"], ALERTS)
     assert response.status_code == 200
     made = response.get_json()["data"]
@@ -98,6 +105,7 @@ def test_an_alertmanager_retry_creates_nothing_new(client, alert_hook):
 
 
 def test_a_signed_github_issue_makes_a_task(client, api, issue_hook):
+    labels(api, "bug", "frontend")
     response = post_json(client, issue_hook["url"], ISSUE, **github_headers(ISSUE))
     task = response.get_json()["data"]
     assert task["name"] == "#42 Checkout button does nothing on Safari"
