@@ -218,8 +218,10 @@ def advance_sequences() -> None:
     move each past its table's largest id (SQLite takes max(id) + 1 by itself)."""
     if not isinstance(db.obj, PostgresqlDatabase):
         return
+    existing = set(db.get_tables())  # a database of an older release lacks newer tables
     for model in all_models():
-        if isinstance(model._meta.primary_key, AutoField):
+        if isinstance(model._meta.primary_key, AutoField) and (
+                model._meta.table_name in existing):
             table, column = model._meta.table_name, model._meta.primary_key.column_name
             db.execute_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
