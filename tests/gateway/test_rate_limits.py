@@ -170,3 +170,12 @@ def test_an_unreachable_storage_lets_requests_through_and_says_so(app, caplog):
             ok_data(get(client, signed()).get_json())
     failures = [r for r in caplog.records if "rate limit storage failed" in r.getMessage()]
     assert len(failures) == 1  # once per outage, not once per request
+
+
+@pytest.mark.parametrize("path", ["/api/admin/", "/api/admin/v2/get_users"])
+def test_the_v1_path_and_the_action_paths_count_each_request_once(app, path):
+    client = limited(app, RATE_LIMIT="3/minute").test_client()
+    hashed = md5_hash("get_users") if path == "/api/admin/" else md5_hash("action=get_users")
+    url = f"{path}?action=get_users&hash={hashed}" if path == "/api/admin/" else (
+        f"{path}?hash={hashed}")
+    assert [get(client, url).status_code for _ in range(4)] == [200, 200, 200, 429]
