@@ -28,8 +28,8 @@ from actions.gateway import (
 from models.base import db
 from schemas.envelope import ApiError, TooManyRequests
 
-API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/",
-             "/api/admin", "/api/admin/")  # the v1 path: 2018-2019 clients
+API_PATHS = ("/api/admin/v2", "/api/admin/v2/", "/api/admin/v2.1", "/api/admin/v2.1/")
+V1_PATHS = ("/api/admin", "/api/admin/")  # the v1 path: 2018-2019 clients
 USER_PATHS = ("/api/oauth2", "/api/oauth2/")
 ACTION_PATH = "/api/admin/v2/<action>"  # one path per action, for OpenAPI generators
 
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
 
     # URL rules.
     add_rules(app, API_PATHS, "api", views.api)
+    add_rules(app, V1_PATHS, "api_v1", views.api_v1)
     add_rules(app, USER_PATHS, "user_api", views.user_api)
     app.add_url_rule(ACTION_PATH, "api_path", views.api_path, methods=["GET", "POST"])
     app.add_url_rule("/healthz", "healthz", health.healthz)

@@ -35,7 +35,7 @@ from limits.strategies import MovingWindowRateLimiter
 from actions.caller import Caller
 from schemas.envelope import BadHash, TokenInvalid, TooManyRequests, fail
 
-COUNTED_IN_VIEW = ("api", "user_api")  # run_action counts these once the caller is known
+COUNTED_IN_VIEW = ("api", "api_v1", "api_path", "user_api")  # counted once the caller is known
 EXEMPT = ("healthz", "readyz")
 FAILED_SIGNATURE = (BadHash, TokenInvalid)  # what counts as a guess
 REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}  # the URI may override

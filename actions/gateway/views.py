@@ -10,6 +10,7 @@ nothing else answers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from flask import current_app, g, jsonify, request, send_file
@@ -23,7 +24,16 @@ from actions.gateway.signatures import ALL, admin_caller, covered_params
 from actions.gateway.tokens import token_caller
 from actions.registry import ACTIONS, Action
 from models.base import transaction
-from schemas.envelope import ActionRequired, ApiError, BadHash, Download, Internal, fail, ok
+from schemas.envelope import (
+    ActionRequired,
+    ApiError,
+    BadHash,
+    Download,
+    Internal,
+    Reply,
+    fail,
+    ok,
+)
 
 # The caller, and what of the request its credentials cover (see signatures.covered_params).
 Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str]]
@@ -32,6 +42,24 @@ Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str]]
 def api():
     """Check the admin signature, run one action in one transaction, answer with the envelope."""
     return run_action(admin_caller, lazy=True)
+
+
+def api_v1():
+    """``/api/admin/``, the v1 path: ``api``, answered in the shapes v1 clients read."""
+    return run_action(admin_caller, lazy=True, shape=v1_shaped)
+
+
+def v1_shaped(result):
+    """A v2 answer as v1 clients read it: a task's ``tags`` is a list of names (the v2 object
+    keyed by tag id reads the same in PHP's foreach, not in Python's ``'Bug' in tags``)."""
+    if isinstance(result, Reply):
+        return Reply(v1_shaped(result.data), **result.top)
+    if isinstance(result, list):
+        return [v1_shaped(item) for item in result]
+    if isinstance(result, dict):
+        return {key: list(value.values()) if key == "tags" and isinstance(value, dict)
+                else v1_shaped(value) for key, value in result.items()}
+    return result
 
 
 def api_path(action: str):
@@ -44,7 +72,8 @@ def user_api():
     return run_action(lambda req, spec: (token_caller(req, spec), ALL), lazy=False)
 
 
-def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None = None):
+def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None = None,
+               shape: Callable[[Any], Any] | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
     req = read_request(request, lazy, path_action)
     g.action = req.action  # for the request log and the metrics
@@ -60,7 +89,8 @@ def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None =
                                            request.headers.get(idempotency.HEADER))
     if spec is not None and spec.writes:
         delivery.wake()  # committed: webhooks may have new events to send
-    return answer(result)
+    return answer(result if shape is None or isinstance(result, idempotency.Stored)
+                  else shape(result))
 
 
 def authenticated(authenticate: Authenticate, req: SignedRequest,

@@ -170,3 +170,19 @@ def test_an_unreachable_storage_lets_requests_through_and_says_so(app, caplog):
             ok_data(get(client, signed()).get_json())
     failures = [r for r in caplog.records if "rate limit storage failed" in r.getMessage()]
     assert len(failures) == 1  # once per outage, not once per request
+
+
+@pytest.mark.parametrize("path", ["/api/admin/", "/api/admin/v2/get_users"])
+def test_the_v1_path_and_the_action_paths_count_each_caller_not_the_ip(app, path):
+    """Two keys behind one address: each has its own 3 a minute (no per-IP count besides)."""
+    other = "ab" * 16
+    with app.app_context():
+        ApiKey.issue("second", SECRET_KEY, other)
+    client = limited(app, RATE_LIMIT="3/minute").test_client()
+
+    def url(key: str) -> str:
+        if path == "/api/admin/":
+            return f"{path}?action=get_users&hash={md5_hash('get_users', key)}"
+        return f"{path}?hash={md5_hash('action=get_users', key)}"
+
+    assert [get(client, url(key)).status_code for key in (API_KEY, other) * 3] == [200] * 6

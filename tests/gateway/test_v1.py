@@ -38,6 +38,19 @@ def php_sdk_2023(client, path: str, action: str, **params: str) -> dict:
     return client.post(path, data=body, content_type="multipart/form-data").get_json()
 
 
+def test_the_v1_path_answers_tags_as_a_list_of_names(api, client):
+    ok_data(api.call("add_task_tag_groups", title="Kind", type="label", access="public"))
+    ok_data(api.call("add_task_tags", group="Kind", title="Docs,Bug"))
+    project = ok_data(api.call("post_project", title="Website"))["id"]
+    task = ok_data(api.call("post_task", id_project=project, title="Readme", tags="Docs,Bug"))
+    v1 = ok_data(ruby_gem(client, "get_task", task["page"]))
+    assert sorted(v1["tags"]) == ["Bug", "Docs"]  # v1 clients test 'Bug' in tags
+    listed = ok_data(ruby_gem(client, "get_all_tasks"))
+    assert sorted(listed[0]["tags"]) == ["Bug", "Docs"]
+    assert sorted(ok_data(api.call("get_task", id_task=task["id"]))["tags"].values()) == [
+        "Bug", "Docs"]  # the v2 path keeps the object keyed by tag id
+
+
 @pytest.mark.parametrize("path", ["/api/admin/", "/api/admin"])
 def test_the_v1_path_answers(client, path):
     assert ok_data(client.get(f"{path}?action=get_users&hash={md5_hash('get_users')}").get_json())
