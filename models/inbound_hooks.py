@@ -29,7 +29,6 @@ from schemas.hook_templates import MISSING, MappingError, Payload, lookup, parse
 
 NO_CHECK, HMAC_SHA256, STANDARD_WEBHOOKS = "none", "hmac-sha256", "standard-webhooks"
 SIGNATURES = (NO_CHECK, HMAC_SHA256, STANDARD_WEBHOOKS)
-ADMIN_ROLES = ("owner", "account admin")  # who may define hooks with a user token
 MAX_ITEMS = 100  # the most elements a for_each may run over, whatever a hook says
 OK, MAPPING_ERROR, ACTION_ERROR, REFUSED = "ok", "mapping_error", "action_error", "refused"
 

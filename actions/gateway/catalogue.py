@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from actions.gateway.roles import TOKEN_ONLY
 from actions.registry import ACTIONS
 
 RESOURCES: dict[str, tuple[str, ...]] = {
@@ -43,7 +42,6 @@ RESOURCES: dict[str, tuple[str, ...]] = {
         "get_inbound_hook_calls", "test_inbound_hook"),
 }
 LEGACY = "legacy names"
-USER_TOKEN_ONLY = TOKEN_ONLY
 
 
 def grouped() -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from actions.gateway import catalogue
 from actions.gateway.examples import examples, query_text
+from actions.gateway.roles import TOKEN_ONLY
 from actions.registry import ACTIONS, Action
 from schemas import filter_syntax
 from schemas.base import Email, EmailList
@@ -54,8 +55,8 @@ def entry(spec_action: Action, schemas: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name, "doc": spec_action.doc, "writes": spec_action.writes,
         "alias_of": spec_action.canonical if name != spec_action.canonical else None,
-        "user_only": name in catalogue.USER_TOKEN_ONLY,
-        "tryable": name not in catalogue.USER_TOKEN_ONLY and not uploads,  # GET cannot upload
+        "user_only": name in TOKEN_ONLY,
+        "tryable": name not in TOKEN_ONLY and not uploads,  # GET cannot upload
         "params": [parameter(key, prop, key in required)
                    for key, prop in params.get("properties", {}).items()],
         "request": shown_request(made), "answer": shown_answer(made["answer"]),
@@ -104,7 +105,7 @@ def error_codes(spec_action: Action, made: dict[str, Any]) -> list[tuple[int, st
     """The codes an action answers: authentication, its parameters' checks, and those its
     recorded error examples met."""
     fields = spec_action.schema.fields.values()
-    auth = TokenInvalid if spec_action.name in catalogue.USER_TOKEN_ONLY else BadHash
+    auth = TokenInvalid if spec_action.name in TOKEN_ONLY else BadHash
     found = [(auth.status_code, auth.message)]
     if any(field.required for field in fields):
         found.append((FieldRequired.status_code, FieldRequired.message))

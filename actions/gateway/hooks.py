@@ -23,7 +23,7 @@ from actions import delivery
 from actions.caller import Caller, calling_as
 from actions.delivery.signing import sign
 from actions.gateway import rate_limits, roles
-from actions.gateway.decoding import decode, fold, parse_pairs
+from actions.gateway.decoding import checked, decode, fold, parse_pairs
 from actions.gateway.idempotency import Stored
 from actions.gateway.tokens import scope_for
 from actions.registry import ACTIONS, dispatch
@@ -195,19 +195,11 @@ def read_body(raw: bytes) -> Any:
 
 def refuse_unstorable(value: Any) -> None:
     """No NUL and no lone surrogate in what will be stored: PostgreSQL takes neither."""
-    if isinstance(value, str) and not storable(value):
-        raise BadRequest("Payload text must be UTF-8 without NUL characters", details="the payload")
-    for item in value.values() if isinstance(value, dict) else (
-            value if isinstance(value, list) else ()):
-        refuse_unstorable(item)
-
-
-def storable(text: str) -> bool:
     try:
-        text.encode("utf-8")  # a lone surrogate (JSON "\ud800") cannot be
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
+        checked(value, "the payload")
+    except BadRequest:
+        raise BadRequest("Payload text must be UTF-8 without NUL characters",
+                         details="the payload") from None
 
 
 def acting_caller(hook: InboundHook) -> Caller:

@@ -100,9 +100,7 @@ def read_request(request: Request, lazy: bool = True,
     needed = not lazy or "action" not in query.params or not signed or is_strict(req)
     if not needed:
         return req
-    if lazy and request.mimetype != "multipart/form-data":
-        refuse_large_unsigned(request, current_app.config["MAX_BODY_BEFORE_AUTH"])
-    return with_body(req, request)
+    return with_body(req, request, current_app.config["MAX_BODY_BEFORE_AUTH"] if lazy else None)
 
 
 def with_small_body(req: SignedRequest, request: Request) -> SignedRequest | None:
@@ -111,32 +109,20 @@ def with_small_body(req: SignedRequest, request: Request) -> SignedRequest | Non
     signature is checked, beside a hash in the query."""
     if req.body is not None or req.hash_part is not req.query or not request.content_length:
         return None
-    if request.content_length > current_app.config["MAX_BODY_BEFORE_AUTH"]:
-        return None
-    return with_body(req, request)
+    limit = current_app.config["MAX_BODY_BEFORE_AUTH"]
+    return None if request.content_length > limit else with_body(req, request, limit)
 
 
-def refuse_large_unsigned(request: Request, limit: int) -> None:
-    """A body read before the signature is checked (it carries the hash or the action) is
-    bounded, so that refusing a forged one stays cheap; a bigger one goes beside a signed
-    query, or with the Admin or strict header."""
-    size = request.content_length
-    if size is None:  # chunked: peek at most one byte past the bound
-        data = request.stream.read(limit + 1)
-        request._cached_data = data  # read_limited reads it back from here
-        size = len(data)
-    if size > limit:
-        raise BodyTooLarge(f"A body that carries its own hash or action is limited to {limit} "
-                           "bytes: put the hash and the action in the query string",
-                           details=size)
-
-
-def with_body(req: SignedRequest, request: Request) -> SignedRequest:
-    """The request with its body read (once)."""
+def with_body(req: SignedRequest, request: Request,
+              before_auth: int | None = None) -> SignedRequest:
+    """The request with its body read (once). Read before the signature is checked (it
+    carries the hash or the action), a form or JSON body is bounded by ``before_auth``, so
+    that refusing a forged one stays cheap; a bigger one goes beside a signed query, or with
+    the Admin or strict header."""
     if req.body is not None:
         return req
     strict = is_strict(req)  # the body's bytes are signed: keep them (multipart too)
-    raw = request.get_data(cache=True) if strict else read_limited(request)
+    raw = request.get_data(cache=True) if strict else read_limited(request, before_auth)
     if request.mimetype == "multipart/form-data":
         body, files = read_multipart(request)
     else:
@@ -169,14 +155,20 @@ def header(request: Request, name: str) -> str:
     return value if value.isascii() else ""
 
 
-def read_limited(request: Request) -> bytes:
+def read_limited(request: Request, before_auth: int | None = None) -> bytes:
     """The body's bytes (none for multipart, parsed as a stream), refused over the limit
     even when it comes chunked, without a Content-Length to check first."""
     if request.mimetype == "multipart/form-data":
         return b""
-    cached = getattr(request, "_cached_data", None)
-    if cached is not None:
-        return cached
+    if before_auth is not None:
+        size = request.content_length
+        raw = request.stream.read(before_auth + 1) if size is None else b""
+        if max(size or 0, len(raw)) > before_auth:
+            raise BodyTooLarge(f"A body that carries its own hash or action is limited to "
+                               f"{before_auth} bytes: put the hash and the action in the query "
+                               "string", details=size or len(raw))
+        if size is None:
+            return raw
     raw = request.stream.read()  # stops at the limit, silently: see what is left
     limit = request.max_content_length
     if limit is not None and len(raw) >= limit and request.input_stream.read(1):
