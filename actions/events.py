@@ -10,7 +10,7 @@ from models.base import now
 from models.events import Event
 from models.members import User
 from schemas.events import EventOut, GetEventsIn
-from schemas.paging import paged
+from schemas.paging import listing
 
 events_out = EventOut(many=True)
 
@@ -18,14 +18,11 @@ events_out = EventOut(many=True)
 @action(GetEventsIn)
 def get_events(params):
     """Get the events of the last period (1m..360m, 1h..72h, 1d..30d), oldest first."""
-    query = (Event.select(Event, User).join(User, JOIN.LEFT_OUTER)
-             .order_by(Event.date_added, Event.id))
+    query = Event.select(Event, User).join(User, JOIN.LEFT_OUTER)
     if "period" in params:
         query = query.where(Event.date_added >= now() - params["period"])
     if "id_project" in params:
         query = query.where(Event.project_id == project_or_fail(params["id_project"]).id)
     if "id_task" in params:
         query = query.where(Event.task_id == task_or_fail(params["id_task"]).id)
-    query = visible_events(query)
-    return events_out.dump(paged(query, params) if "page" in params or "limit" in params
-                           else query)
+    return listing(visible_events(query), params, (Event.date_added, Event.id), events_out.dump)

@@ -8,7 +8,7 @@ run once (:mod:`.idempotency`, then the registry), answer (the envelope).
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
@@ -80,5 +80,7 @@ def open_db() -> None:
 
 
 def close_db(_exc: BaseException | None) -> None:
+    if g.get("stream_open"):  # a streamed answer reads on: it closes the database itself
+        return
     if not db.is_closed():
         db.close()

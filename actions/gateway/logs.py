@@ -111,6 +111,8 @@ def outcome(response: Response) -> Outcome:
 
 def envelope(response: Response) -> tuple[str | None, int | None, str | None]:
     """(status, status_code, reason) of an envelope answer; only errors are parsed."""
+    if g.get("streamed"):
+        return "ok", None, None
     if not response.is_json or response.direct_passthrough or response.is_streamed:
         return None, None, None
     body = response.get_data()

@@ -10,6 +10,7 @@ nothing else answers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from actions import delivery
 from actions.caller import Caller, calling_as
-from actions.gateway import idempotency, rate_limits
+from actions.gateway import idempotency, rate_limits, streaming
 from actions.gateway.params import SignedRequest, read_request, with_body, with_small_body
 from actions.gateway.signatures import ALL, admin_caller, covered_params
 from actions.gateway.tokens import token_caller
@@ -56,6 +57,8 @@ def v1_shaped(result):
         return Reply(v1_shaped(result.data), **result.top)
     if isinstance(result, list):
         return [v1_shaped(item) for item in result]
+    if streaming.is_stream(result):
+        return (v1_shaped(item) for item in result)
     if isinstance(result, dict):
         return {key: list(value.values()) if key == "tags" and isinstance(value, dict)
                 else v1_shaped(value) for key, value in result.items()}
@@ -84,13 +87,18 @@ def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None =
     g.caller = who
     rate_limits.admit(who)
     params = covered_params(with_body(req, request), covers)
-    with calling_as(who), transaction(writes=spec is None or spec.locks_at_start):
+    with ExitStack() as contexts:
+        contexts.enter_context(calling_as(who))
+        contexts.enter_context(transaction(writes=spec is None or spec.locks_at_start))
         result = idempotency.dispatch_once(req.action, params, spec,
                                            request.headers.get(idempotency.HEADER))
+        if shape is not None and not isinstance(result, idempotency.Stored):
+            result = shape(result)
+        if streaming.is_stream(result) and not current_app.debug:
+            return streaming.response(result, contexts.pop_all())  # a read: commits nothing
     if spec is not None and spec.writes:
         delivery.wake()  # committed: webhooks may have new events to send
-    return answer(result if shape is None or isinstance(result, idempotency.Stored)
-                  else shape(result))
+    return answer(result)
 
 
 def authenticated(authenticate: Authenticate, req: SignedRequest,
@@ -116,7 +124,7 @@ def answer(result):
         return result.response()
     if isinstance(result, Download):
         return send_download(result)
-    return jsonify(ok(result))
+    return jsonify(ok(streaming.whole(result)))
 
 
 def send_download(download: Download):

@@ -1,0 +1,77 @@
+"""List answers written as they are read.
+
+A handler answers a list it reads in batches with an iterator (or a :class:`Reply` whose
+``data`` is one); :func:`response` writes the same bytes ``jsonify(ok(result))`` would, a
+chunk of rows at a time, while the action's transaction and caller stay open until the last
+row is out. The status is sent with the first byte, so a handler validates and authorises
+everything before it returns its iterator; a failure after that cuts the answer short
+(unparseable JSON, and the error in the log), never a half-right answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from itertools import islice
+from typing import Any
+
+from flask import current_app, g, stream_with_context
+
+from models.base import db
+from schemas.envelope import Reply
+
+CHUNK = 200  # rows per write
+COMPACT = {"separators": (",", ":")}
+
+
+def is_stream(result: Any) -> bool:
+    return isinstance(result.data if isinstance(result, Reply) else result, Iterator)
+
+
+def whole(result: Any) -> Any:
+    """``result`` with its rows in a list (debug mode answers indented, unstreamed)."""
+    if not is_stream(result):
+        return result
+    return Reply(list(result.data), **result.top) if isinstance(result, Reply) else list(result)
+
+
+def response(result: Any, contexts: ExitStack):
+    """The streamed envelope of ``result``; ``contexts`` are closed after its last byte."""
+    rows = result.data if isinstance(result, Reply) else result
+    top = result.top if isinstance(result, Reply) else {}
+    g.streamed = g.stream_open = True  # the log reads "ok"; teardown leaves the database open
+    body = stream_with_context(envelope(rows, top, contexts))
+    answer = current_app.response_class(body, mimetype=current_app.json.mimetype)
+    answer.call_on_close(lambda: finish(contexts))  # also when the client left before the first row
+    return answer
+
+
+def finish(contexts: ExitStack) -> None:
+    contexts.close()
+    if not db.is_closed():
+        db.close()
+
+
+def envelope(rows: Iterator[Any], top: dict[str, Any], contexts: ExitStack) -> Iterator[str]:
+    dumps = current_app.json.dumps
+    try:
+        with contexts:
+            yield '{"status":"ok","data":['
+            separator = ""
+            for chunk in chunks(rows):
+                yield separator + ",".join(dumps(row, **COMPACT) for row in chunk)
+                separator = ","
+            tail = "".join(f",{dumps(key)}:{dumps(value, **COMPACT)}"
+                           for key, value in top.items())
+            yield f"]{tail}}}\n"
+    except Exception:
+        current_app.logger.exception("a streamed answer was cut short")
+        raise
+    finally:
+        g.stream_open = False
+
+
+def chunks(rows: Iterable[Any]) -> Iterator[list[Any]]:
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
