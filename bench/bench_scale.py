@@ -190,6 +190,7 @@ def main() -> None:
         if not args.skip_http:
             results["http"] = measure_http(databases["sqlite"], seeds["sqlite"], args)
     results["seconds"] = round(time.monotonic() - started)
+    results["load_average_at_end"] = machine()["load_average"]
     tables = report(results)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(tables)

@@ -61,6 +61,8 @@ def cpu_per_call(call, seconds: float, check=None) -> float:
 
 
 def machine() -> dict[str, object]:
+    """The machine, and how busy it is (other jobs on the cores skew every figure)."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine()}
+            "processor": platform.processor() or platform.machine(),
+            "load_average": [round(load, 2) for load in os.getloadavg()]}

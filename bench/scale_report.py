@@ -124,7 +124,9 @@ def targets_table(results: dict) -> list[str]:
     lines = ["| target | measured | goal | result |", "|---|---:|---:|---|"]
     for t in results["targets"]:
         goal = f"{'≤' if t['at_most'] else '≥'} {t['goal']:g}"
-        lines.append(f"| {t['target']} | {figure(t['value'], 2)} | {goal} | {t['result']} |")
+        digits = 2 if t["value"] is not None and abs(t["value"]) < 100 else 0
+        lines.append(f"| {t['target']} | {figure(t['value'], digits)} | {goal} "
+                     f"| {t['result']} |")
     return lines
 
 
@@ -133,8 +135,10 @@ def report(results: dict) -> str:
     derive(results)
     seeds = "; ".join(f"{name} {seed['seconds']} s" for name, seed in results["seed"].items())
     where = results["machine"]
+    loads = (where.get("load_average", [None])[0], results.get("load_average_at_end", [None])[0])
     parts = [f"Run of {results['date']} on {where['cpus']} CPUs, Python {where['python']}, "
-             f"commit {results['commit']}; seeding: {seeds}.", "",
+             f"commit {results['commit']}, load average {loads[0]} at start and {loads[1]} at "
+             f"the end; seeding: {seeds}; {results['seconds']} s in all.", "",
              "Per request (in process: median CPU of "
              f"{results['settings']['rounds']} interleaved rounds; HTTP on SQLite):", "",
              *calls_table(results)]

@@ -14,6 +14,7 @@ belongs to a project the admin key sees, comments and events point to their task
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import itertools
@@ -39,52 +40,79 @@ CHUNK = 5000
 def seed(database_url: str, tasks: int = 100_000, projects: int = PROJECTS) -> dict:
     """Fill the database; return the rows per table, the seconds it took and the ids the
     measurements use: the first and last project, a task in the middle."""
-    from models.base import db, now
-    from models.comments import Comment
-    from models.events import Event
-    from models.ids import start_ids_at
-    from models.members import Team, User
-    from models.projects import Project
-    from models.tasks import Task
+    from models.base import db
 
     app = installed_app(database_url)
     started = time.perf_counter()
-    rng = random.Random(10)
-    with app.app_context(), db.atomic():
-        team = Team.main().id
-        moment = now()
-        users = [User.owner().id] + inserted(User, (
-            {"email": f"user{n}@example.com", "first_name": f"First{n}", "last_name": f"Last{n}",
-             "team": team} for n in range(1, USERS)))
-        project_ids = inserted(Project, ({"name": f"Project {n}", "author": rng.choice(users)}
-                                         for n in range(projects)))
-        dates = [moment - dt.timedelta(minutes=rng.randrange(DAYS * 24 * 60))
-                 for _ in range(tasks)]
-        task_rows = list(task_values(tasks, project_ids, users, dates, rng))
-        task_ids = inserted(Task, task_rows)
-        inserted(Comment, (
-            {"task": task, "author": rng.choice(users), "text": f"Comment {n} " + "c" * 80,
-             "date_added": date + dt.timedelta(minutes=n + 1)}
-            for task, date in zip(task_ids, dates, strict=True) for n in range(COMMENTS_PER_TASK)))
-        inserted(Event, (
-            {"user": row["author"], "action": "post", "object_type": "task", "object_id": task,
-             "page": f"/project/{row['project']}/{task}/", "project_id": row["project"],
-             "task_id": task, "date_added": row["date_added"],
-             "new": json.dumps({"name": row["name"], "status": "active"})}
-            for task, row in zip(task_ids, task_rows, strict=True)))
-        if isinstance(db.obj, PostgresqlDatabase):  # explicit ids do not move sequences
-            for model in (User, Project, Task, Comment, Event):
-                start_ids_at(model, 1)
+    with app.app_context(), checks_off(db), db.atomic():
+        project_ids, task_ids = fill(tasks, projects)
     if isinstance(db.obj, PostgresqlDatabase):
         with app.app_context():
             db.execute_sql("ANALYZE")  # what autovacuum would have done by now
     seconds = time.perf_counter() - started
     with app.app_context():
-        counts = {model._meta.table_name: model.select().count()
-                  for model in (User, Project, Task, Comment, Event)}
+        counts = {model._meta.table_name: model.select().count() for model in seeded()}
         db.close()
     return {"rows": counts, "seconds": round(seconds, 1), "project": project_ids[0],
             "last_project": project_ids[-1], "task": task_ids[len(task_ids) // 2]}
+
+
+def seeded() -> tuple:
+    from models.comments import Comment
+    from models.events import Event
+    from models.members import User
+    from models.projects import Project
+    from models.tasks import Task
+
+    return User, Project, Task, Comment, Event
+
+
+def fill(tasks: int, projects: int) -> tuple[list[int], list[int]]:
+    """Insert the rows of every seeded table; the project and task ids."""
+    from models.base import db, now
+    from models.ids import start_ids_at
+    from models.members import Team
+
+    User, Project, Task, Comment, Event = seeded()
+    rng, moment, team = random.Random(10), now(), Team.main().id
+    users = [User.owner().id] + inserted(User, (
+        {"email": f"user{n}@example.com", "first_name": f"First{n}", "last_name": f"Last{n}",
+         "team": team} for n in range(1, USERS)))
+    project_ids = inserted(Project, ({"name": f"Project {n}", "author": rng.choice(users)}
+                                     for n in range(projects)))
+    dates = [moment - dt.timedelta(minutes=rng.randrange(DAYS * 24 * 60)) for _ in range(tasks)]
+    task_rows = list(task_values(tasks, project_ids, users, dates, rng))
+    task_ids = inserted(Task, task_rows)
+    inserted(Comment, (
+        {"task": task, "author": rng.choice(users), "text": f"Comment {n} " + "c" * 80,
+         "date_added": date + dt.timedelta(minutes=n + 1)}
+        for task, date in zip(task_ids, dates, strict=True) for n in range(COMMENTS_PER_TASK)))
+    inserted(Event, (
+        {"user": row["author"], "action": "post", "object_type": "task", "object_id": task,
+         "page": f"/project/{row['project']}/{task}/", "project_id": row["project"],
+         "task_id": task, "date_added": row["date_added"],
+         "new": json.dumps({"name": row["name"], "status": "active"})}
+        for task, row in zip(task_ids, task_rows, strict=True)))
+    if isinstance(db.obj, PostgresqlDatabase):  # explicit ids do not move sequences
+        for model in seeded():
+            start_ids_at(model, 1)
+    return project_ids, task_ids
+
+
+@contextlib.contextmanager
+def checks_off(db):
+    """Skip the foreign-key checks while loading rows that are valid by construction (and give
+    SQLite a page cache the size of the indexes being filled)."""
+    if isinstance(db.obj, PostgresqlDatabase):  # a superuser may; otherwise the checks run
+        with contextlib.suppress(Exception), db.atomic():
+            db.execute_sql("SET session_replication_role = replica")
+        yield
+        db.execute_sql("RESET session_replication_role")
+        return
+    db.execute_sql("PRAGMA cache_size = -262144")
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    yield
+    db.execute_sql("PRAGMA foreign_keys = ON")
 
 
 def task_values(count: int, projects: list[int], users: list[int], dates: list[dt.datetime],
