@@ -12,31 +12,19 @@ signature (the auth path must stay cheap).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import os
 import sys
 import tempfile
 import time
-from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from flask import Flask  # noqa: E402
-
-from app import create_app  # noqa: E402
+from bench.common import REFUSED, hello_app, installed_app, signed  # noqa: E402
 from models.base import db  # noqa: E402
-from models.install import ensure_install  # noqa: E402
 from models.members import User  # noqa: E402
 from models.projects import Project  # noqa: E402
 from models.tasks import Task  # noqa: E402
-
-KEY = "7776461cd931e7b1c8e9632ff8e979ce"
-
-
-def signed(params: dict[str, str]) -> str:
-    query = urlencode(params)
-    return f"/api/admin/v2/?{query}&hash={hashlib.md5((query + KEY).encode()).hexdigest()}"
 
 
 def seed_tasks(count: int) -> None:
@@ -62,15 +50,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     seconds = parser.parse_args().seconds
 
-    hello = Flask("hello")
-    hello.add_url_rule("/", "hello", lambda: {"status": "ok", "data": []})
-    baseline = hello.test_client()
+    baseline = hello_app().test_client()
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-                          "SECRET_KEY": "bench", "API_KEY": KEY})
+        app = installed_app(f"sqlite:///{tmp}/bench.sqlite")
         with app.app_context():
-            ensure_install("bench", "owner@example.com", KEY)
             seed_tasks(1000)
             db.close()
         client = app.test_client()
@@ -86,7 +70,7 @@ def main() -> None:
                 signed({"action": "post_comment", "id_task": "500", "text": "Noted"})),
             "get_tasks, 1,000 tasks": lambda: client.get(
                 signed({"action": "get_tasks", "id_project": "1"})),
-            "bad hash (rejected)": lambda: client.get("/api/admin/v2/?action=get_users&hash=0"),
+            "bad hash (rejected)": lambda: client.get(REFUSED),
         }
         results = {name: rate(call, seconds) for name, call in targets.items()}
 

@@ -26,11 +26,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
-from models.base import db  # noqa: E402
-from models.install import ensure_install  # noqa: E402
+from bench.common import installed_app  # noqa: E402
 
-KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 WRONG = "0" * 32
 MIB = 1024 * 1024
 QUERY = f"/api/admin/v2/?action=add_user&email=a%40b.co&hash={WRONG}"
@@ -69,11 +66,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-                          "SECRET_KEY": "bench", "API_KEY": KEY})
-        with app.app_context():
-            ensure_install("bench", "owner@example.com", KEY)
-            db.close()
+        app = installed_app(f"sqlite:///{tmp}/bench.sqlite")
         cases = targets(app.test_client())
         samples: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.rounds):

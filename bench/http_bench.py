@@ -15,10 +15,8 @@ non-2xx counter would miss them). Results also go to bench/results-http.json.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import socket
@@ -29,10 +27,11 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-KEY = "7776461cd931e7b1c8e9632ff8e979ce"
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import REFUSED, ROOT, SECRET, machine, signed  # noqa: E402
+
 LUA = """
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -58,21 +57,15 @@ def raw(environ, start_response):
 hello = Flask("hello")
 hello.add_url_rule("/", "hello", lambda: {"status": "ok", "data": []})
 '''
-
-
-def signed(params: dict[str, str]) -> str:
-    query = urlencode(params)
-    return f"/api/admin/v2/?{query}&hash={hashlib.md5((query + KEY).encode()).hexdigest()}"
-
-
+RAW, HELLO, TASKGATE = "baselines:raw", "baselines:hello", "app:create_app()"
 TARGETS = {  # name → (gunicorn app, path); "bad hash" answers errors by design
-    "raw WSGI": ("baselines:raw", "/"),
-    "flask hello": ("baselines:hello", "/"),
-    "get_task": ("app:create_app()", signed({"action": "get_task", "id_task": "1"})),
-    "post_comment": ("app:create_app()",
+    "raw WSGI": (RAW, "/"),
+    "flask hello": (HELLO, "/"),
+    "get_task": (TASKGATE, signed({"action": "get_task", "id_task": "1"})),
+    "post_comment": (TASKGATE,
                      signed({"action": "post_comment", "id_task": "1", "text": "Noted"})),
-    "get_tasks (1,000)": ("app:create_app()", signed({"action": "get_tasks", "id_project": "1"})),
-    "bad hash": ("app:create_app()", "/api/admin/v2/?action=get_users&hash=0"),
+    "get_tasks (1,000)": (TASKGATE, signed({"action": "get_tasks", "id_project": "1"})),
+    "bad hash": (TASKGATE, REFUSED),
 }
 
 
@@ -84,29 +77,24 @@ def free_port() -> int:
 
 def seed(env: dict[str, str]) -> None:
     """The owner, the key, and one project of 1,000 tasks (task 1 is read and commented)."""
-    script = (
-        "from app import create_app\n"
-        "from models.base import db\n"
-        "from models.install import ensure_install\n"
-        "from models.members import User\n"
-        "from models.projects import Project\n"
-        "from models.tasks import Task\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        f"    ensure_install(app.config['SECRET_KEY'], 'owner@example.com', {KEY!r})\n"
-        "    owner = User.owner()\n"
-        "    project = Project.create(name='Bench', author=owner)\n"
-        "    Task.insert_many([{'project': project.id, 'name': f'Task {n}', 'author': owner.id}\n"
-        "                      for n in range(1000)]).execute()\n"
-        "    db.close()\n")
-    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "bench/scale_seed.py", env["TASKGATE_DATABASE_URL"],
+                    "--tasks", "1000", "--projects", "1"],
+                   env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
-def serve(app: str, port: int, env: dict[str, str], pythonpath: str) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", app],
-        cwd=ROOT, env={**env, "PYTHONPATH": pythonpath}, stdout=subprocess.DEVNULL)
+def server_env(database_url: str) -> dict[str, str]:
+    return {**os.environ, "TASKGATE_DATABASE_URL": database_url, "TASKGATE_SECRET_KEY": SECRET,
+            "TASKGATE_WEBHOOK_WORKER": "false"}
+
+
+def serve(app: str, port: int, env: dict[str, str], pythonpath: str,
+          log: Path) -> subprocess.Popen:
+    """gunicorn on the port; its output (the app's request log too) appended to ``log``."""
+    with open(log, "ab") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync",
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
+            cwd=ROOT, env={**env, "PYTHONPATH": pythonpath}, stdout=output, stderr=output)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -117,7 +105,7 @@ def serve(app: str, port: int, env: dict[str, str], pythonpath: str) -> subproce
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError(f"{app} did not start")
+    raise RuntimeError(f"{app} did not start: {log.read_text()[-2000:]}")
 
 
 def wrk(url: str, seconds: int, script: str) -> dict[str, float]:
@@ -130,49 +118,58 @@ def wrk(url: str, seconds: int, script: str) -> dict[str, float]:
             "errors": int(re.search(r"ERRORS (\d+)", out).group(1))}
 
 
+def measure(targets: dict[str, tuple[str, str]], env: dict[str, str], rounds: int,
+            seconds: int) -> dict[str, list[dict[str, float]]]:
+    """Each target under its own gunicorn, in interleaved rounds: every run of wrk."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "baselines.py").write_text(BASELINES)
+        Path(tmp, "errors.lua").write_text(LUA)
+        for _ in range(rounds):
+            for name, (app, path) in targets.items():
+                port = free_port()
+                server = serve(app, port, env, f"{tmp}{os.pathsep}{ROOT}",
+                               Path(tmp, "gunicorn.log"))
+                try:
+                    wrk(f"http://127.0.0.1:{port}{path}", 2, f"{tmp}/errors.lua")  # warm-up
+                    runs[name].append(wrk(f"http://127.0.0.1:{port}{path}", seconds,
+                                          f"{tmp}/errors.lua"))
+                finally:
+                    server.terminate()
+                    server.wait(timeout=10)
+    return runs
+
+
+def medians(runs: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
+    return {name: {"rps": statistics.median(r["rps"] for r in results),
+                   "p99_ms": statistics.median(r["p99_ms"] for r in results),
+                   "errors": sum(r["errors"] for r in results)}
+            for name, results in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
-    for tool in ("wrk",):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed: apt-get install {tool}")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "baselines.py").write_text(BASELINES)
-        Path(tmp, "errors.lua").write_text(LUA)
-        env = {**os.environ, "TASKGATE_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-               "TASKGATE_SECRET_KEY": "bench", "TASKGATE_WEBHOOK_WORKER": "false"}
+        env = server_env(f"sqlite:///{tmp}/bench.sqlite")
         seed(env)
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name in TARGETS}
-        for _ in range(args.rounds):
-            for name, (app, path) in TARGETS.items():
-                port = free_port()
-                server = serve(app, port, env, f"{tmp}{os.pathsep}{ROOT}")
-                try:
-                    wrk(f"http://127.0.0.1:{port}{path}", 2, f"{tmp}/errors.lua")  # warm-up
-                    runs[name].append(wrk(f"http://127.0.0.1:{port}{path}", args.seconds,
-                                          f"{tmp}/errors.lua"))
-                finally:
-                    server.terminate()
-                    server.wait(timeout=10)
+        runs = measure(TARGETS, env, args.rounds, args.seconds)
     report(runs)
 
 
 def report(runs: dict[str, list[dict[str, float]]]) -> None:
-    medians = {name: {"rps": statistics.median(r["rps"] for r in results),
-                      "p99_ms": statistics.median(r["p99_ms"] for r in results),
-                      "errors": sum(r["errors"] for r in results)}
-               for name, results in runs.items()}
-    base = medians["flask hello"]["rps"]
+    middle = medians(runs)
+    base = middle["flask hello"]["rps"]
     print(f"{'target':20} {'req/s':>9} {'p99 ms':>8} {'error answers':>14} {'vs hello':>9}")
-    for name, m in medians.items():
+    for name, m in middle.items():
         print(f"{name:20} {m['rps']:9.0f} {m['p99_ms']:8.1f} {m['errors']:14d} "
               f"{m['rps'] / base:9.2f}")
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-               "processor": platform.processor() or platform.machine()}
     Path(ROOT, "bench", "results-http.json").write_text(json.dumps(
-        {"machine": machine, "medians": medians, "runs": runs}, indent=2))
+        {"machine": machine(), "medians": middle, "runs": runs}, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,68 @@
+"""What every bench script shares: the admin key, signed URLs, the Flask "hello" baseline, an
+installed app on a database URL, and a median of timed rounds.
+
+Scripts run as ``python bench/<name>.py``: they put the checkout on ``sys.path`` and import
+this module as ``bench.common``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "7776461cd931e7b1c8e9632ff8e979ce"
+SECRET = "bench"
+OWNER_EMAIL = "owner@example.com"
+REFUSED = "/api/admin/v2/?action=get_users&hash=0"  # a wrong signature
+
+
+def signed(params: dict[str, str]) -> str:
+    query = urlencode(params)
+    return f"/api/admin/v2/?{query}&hash={hashlib.md5((query + KEY).encode()).hexdigest()}"
+
+
+def hello_app() -> Flask:
+    """A bare Flask app answering the envelope: the floor for any Flask route."""
+    hello = Flask("hello")
+    hello.add_url_rule("/", "hello", lambda: {"status": "ok", "data": []})
+    return hello
+
+
+def installed_app(database_url: str, **config):
+    """Taskgate on this database, with its schema, owner and the admin key ``KEY``."""
+    from app import create_app
+    from models.base import db
+    from models.install import ensure_install
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                      "API_KEY": KEY, "WEBHOOK_WORKER": False, **config})
+    with app.app_context():
+        ensure_install(SECRET, OWNER_EMAIL, KEY)
+        db.close()
+    return app
+
+
+def cpu_per_call(call, seconds: float, check=None) -> float:
+    """CPU seconds per call, over as many calls as fit in ``seconds`` of CPU (10 at least)."""
+    calls, start = 0, time.process_time()
+    while calls < 10 or time.process_time() - start < seconds:
+        response = call()
+        if check is not None and calls == 0:
+            check(response)
+        calls += 1
+    return (time.process_time() - start) / calls
+
+
+def machine() -> dict[str, object]:
+    """The machine, and how busy it is (other jobs on the cores skew every figure)."""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "load_average": [round(load, 2) for load in os.getloadavg()]}
