@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from actions import cli, delivery, gateway
+from actions.gateway.json_provider import OrjsonProvider
 from models.base import bind, connect_database
 
 DEFAULTS: dict[str, Any] = {
@@ -58,7 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = str(app.config.get("SECRET_KEY") or instance_secret(app))
     if app.config["API_KEY"] is not None:  # from_prefixed_env reads an all-digit key as a number
         app.config["API_KEY"] = str(app.config["API_KEY"])
-    app.json.sort_keys = False  # Worksection's field order, not the alphabet
+    app.json = OrjsonProvider(app)  # the same bytes as Flask's own, faster; keeps field order
 
     bind(connect_database(app.config["DATABASE_URL"]))
     gateway.init_app(app)

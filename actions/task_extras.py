@@ -154,6 +154,7 @@ def load_peer_fields(family: dict[int, Task]) -> None:
                 .where(Task.id.in_(ids)).tuples())
     with_priority = [row[0] for row in rows if row[4] is not None]
     touched = last_activity(with_priority) if with_priority else {}
+    show_overdue = bool(with_priority) and setting("show_overdue")  # read once, not per task
     for task_id, uid, type_id, type_name, *priority in rows:
         task = family[task_id]
         if uid:
@@ -164,16 +165,17 @@ def load_peer_fields(family: dict[int, Task]) -> None:
         if type_id:
             task.loaded["type"] = {"id": str(type_id), "name": type_name}
         if priority[0] is not None:
-            set_priority(task, priority, touched.get(task_id))
+            set_priority(task, priority, touched.get(task_id), show_overdue)
     load_people(family)
 
 
-def set_priority(task: Task, priority: list[Any], touched: dt.datetime | None) -> None:
+def set_priority(task: Task, priority: list[Any], touched: dt.datetime | None,
+                 show_overdue: bool) -> None:
     """The task's ``type_priority``, and ``overdue`` unless the setting hides it."""
     pk, name, overdue_in, html_color = priority
     task.loaded["type_priority"] = {"id": str(pk), "name": name, "overdue_in": overdue_in,
                                     "html_color": html_color}
-    if setting("show_overdue"):
+    if show_overdue:
         due = (touched or task.date_added) + dt.timedelta(minutes=overdue_in)
         task.loaded["overdue"] = int(task.loaded["ticket_status"] in ("New", "Open")
                                      and now() > due)

@@ -1,5 +1,6 @@
 """``deliver-webhooks``: run delivery passes from the command line, or for ever as the
-webhook worker (then set ``WEBHOOK_WORKER = False`` on the web processes)."""
+webhook worker (then set ``WEBHOOK_WORKER = False`` on the web processes), which also drops
+the expired idempotency keys."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from actions.delivery.passes import Stats, run_once
+from actions.delivery.purge import KeyPurge
 
 
 @click.command("deliver-webhooks")
@@ -34,7 +36,7 @@ def deliver_webhooks(passes: int, forever: bool) -> None:
 
 def run_forever() -> None:
     """Passes back to back while there is work, else one every ``WEBHOOK_POLL`` seconds."""
-    stopping = threading.Event()
+    stopping, purge = threading.Event(), KeyPurge()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     app = current_app._get_current_object()
@@ -43,6 +45,7 @@ def run_forever() -> None:
         busy = False
         try:
             busy = run_once().busy
+            purge()
         except Exception:  # a bad pass (database down) must not end the worker
             app.logger.exception("webhook delivery pass failed")
         if not busy:

@@ -1,8 +1,9 @@
 """Webhooks going out, in the background: the sender thread of a server process.
 
 A daemon thread per process runs delivery passes (:mod:`actions.delivery.passes`) when a write
-action commits (:func:`wake`) and every ``WEBHOOK_POLL`` seconds; ``flask --app app
-deliver-webhooks`` runs them from the command line.
+action commits (:func:`wake`) and every ``WEBHOOK_POLL`` seconds, and drops the expired
+idempotency keys once a minute (:mod:`actions.delivery.purge`); ``flask --app app
+deliver-webhooks`` runs the passes from the command line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 from flask import Flask
 
 from actions.delivery.passes import run_once
+from actions.delivery.purge import KeyPurge
 
 
 class Sender(threading.Thread):
@@ -23,6 +25,7 @@ class Sender(threading.Thread):
         self.app = app
         self.wakeup = threading.Event()
         self.stopping = threading.Event()
+        self.purge = KeyPurge()
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -30,6 +33,7 @@ class Sender(threading.Thread):
             try:
                 with self.app.app_context():
                     busy = run_once().busy
+                    self.purge()
             except Exception:  # a bad pass must not end the thread; the next one retries
                 self.app.logger.exception("webhook delivery pass failed")
             if not busy:

@@ -6,7 +6,8 @@ and caller. Its success envelope is stored in the same transaction as the write
 (``models.idempotency``); a retry with the same action and parameters gets those bytes back
 (with ``Idempotent-Replayed: true``) and writes nothing, and the same key with other parameters
 is an error (code 11). Errors are not stored: a failed action wrote nothing, so a retry runs it
-again. Keys expire after ``IDEMPOTENCY_TTL`` seconds (24 h).
+again. Keys expire after ``IDEMPOTENCY_TTL`` seconds (24 h): the next write with an expired key
+takes it over, and the background worker drops the others (``actions.delivery.purge``).
 """
 
 from __future__ import annotations

@@ -213,21 +213,6 @@ def test_get_comments_bad_input(api, task, params, error):
 
 
 
-def test_get_comments_queries_do_not_grow_with_comments(api, task, frank, count_queries):
-    counts = []
-    for n in (1, 20):
-        Comment.delete().execute()
-        for i in range(n):
-            comment = Comment.create(task=task, author=frank if i % 2 else User.owner(),
-                                     text=str(i))
-            File.create(name=f"{i}.txt", size=i, sha256="0" * 64, author=frank, comment=comment)
-        count_queries.clear()
-        data = ok_data(api.call("get_comments", id_task=task.id, extra="files"))
-        assert len(data) == n and all(len(c["files"]) == 1 for c in data)
-        counts.append(len(count_queries))
-    assert counts[0] == counts[1], counts
-
-
 def test_a_posted_comment_shows_on_its_task(api, task):
     assert ok_data(api.call("get_task", id_task=task.id, extra="comments"))["has_comments"] == 0
     data = ok_data(api.call("post_comment", id_task=task.id, text="note"))

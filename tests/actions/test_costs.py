@@ -243,24 +243,6 @@ def test_get_costs_with_a_bad_filter(api, ws):
                            "project, comment, dateadd, id, date_added"}
 
 
-def test_get_costs_reads_tasks_and_users_in_a_fixed_number_of_queries(api, ws, count_queries):
-    add(api, ws.rollout, time="1:00")
-
-    def queries():
-        count_queries.clear()
-        assert api.call("get_costs")["status"] == "ok"
-        return len(count_queries)
-
-    one = queries()
-    for n in range(8):
-        user = User.create(email=f"u{n}@ws.com", first_name=f"U{n}")
-        task = Task.create(project=Project.create(name=f"P{n}", author=user), name=f"T{n}",
-                           author=user, user_to=ws.frank)
-        add(api, task, time="0:30", email_user_from=user.email)
-    assert len(costs(api)) == 9
-    assert queries() == one
-
-
 def test_update_costs(api, ws):
     """Postman: update_costs&id_costs=3706&time=2:15 → {"status": "ok"}."""
     line = add(api, ws.rollout, time="1,5", money="10", comment="Draft", email_user_from=FRANK)

@@ -250,24 +250,6 @@ def test_get_files_errors(api, project, task, owner):
                                      "message_details": "id_project"}
 
 
-def test_get_files_reads_a_fixed_number_of_queries(app, api, project, task, owner,
-                                                   count_queries):
-    def queries() -> int:
-        count_queries.clear()
-        assert api.call("get_files", id_project=project.id)["status"] == "ok"
-        return len(count_queries)
-
-    comment = Comment.create(task=task, author=owner, text="x")
-    with app.test_request_context():
-        save_attachments([upload(b"1", "1.txt")], owner, task=task)
-        one = queries()
-        save_attachments([upload(bytes([i]), f"{i}.txt") for i in range(5)], owner,
-                         comment=comment)
-        save_attachments([upload(b"p", "p.txt")], User.create(email="kate@ws.com"),
-                         project=project)
-    assert queries() == one
-
-
 # download
 
 

@@ -8,11 +8,10 @@ import pytest
 from conftest import API_KEY, UserRef, error, ok_data
 from worksection.client import Client
 
-from models.base import db
 from models.events import Event
 from models.members import Contact, User
 from models.projects import Project, ProjectFolder, ProjectMember
-from models.tags import ProjectTag, Tag, TagGroup
+from models.tags import ProjectTag, Tag
 
 HENRY = UserRef("henry.gardner@ws.com", "Henry Gardner")
 FRANK = UserRef("frank.harper@ws.com", "Frank Harper")
@@ -202,34 +201,6 @@ def test_get_project_by_the_legacy_page_link(api, project):
 ])
 def test_get_project_errors(api, project, params, expected):
     assert api.call("get_project", **params) == expected
-
-
-def test_get_projects_runs_the_same_queries_for_5_and_50_projects(app, api, count_queries):
-    def projects_and_queries():
-        count_queries.clear()
-        data = ok_data(api.call("get_projects", extra="text,options,users"))
-        return len(data), len(count_queries)
-
-    seed_projects(0, 5)
-    five = projects_and_queries()
-    seed_projects(5, 50)
-    assert projects_and_queries() == (50, five[1])
-    assert five[0] == 5
-
-
-def seed_projects(start, stop):
-    """Projects, each with its own author, manager, folder, two members and a tag."""
-    with db.atomic():
-        group = TagGroup.get_or_create(scope="project", title="Labels")[0]
-        for i in range(start, stop):
-            author = User.create(email=f"a{i}@ws.com", first_name=f"A{i}")
-            manager = User.create(email=f"m{i}@ws.com", first_name=f"M{i}")
-            folder = ProjectFolder.create(title=f"F{i}")
-            project = Project.create(name=f"P{i}", author=author, manager=manager,
-                                     folder=folder)
-            ProjectMember.insert_many([(project.id, author.id), (project.id, manager.id)],
-                                      fields=[ProjectMember.project, ProjectMember.user]).execute()
-            ProjectTag.create(project=project, tag=Tag.create(group=group, title=f"t{i}"))
 
 
 # update_project ---------------------------------------------------------------------------

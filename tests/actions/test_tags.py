@@ -394,21 +394,3 @@ def test_an_ambiguous_name_works_by_id(api, tagged):
     assert api.post_json("update_task_tags", id_task=tagged.id, plus=[review.id]) == {
         "status": "ok"}
     assert titles_on(tagged) == ["To-do", "feature"]
-
-
-# queries
-
-
-
-
-def test_list_queries_do_not_grow_with_the_rows(api, count_queries):
-    counts_by_size = []
-    for n in (1, 15):
-        for i in range(n):
-            make("task", f"G{n}-{i}", "label", "public", "a", "b")
-        count_queries.clear()
-        tags = ok_data(api.call("get_task_tags", access="public"))
-        groups = ok_data(api.call("get_task_tag_groups"))
-        assert len(tags) == 2 * len(groups)
-        counts_by_size.append(len(count_queries))
-    assert counts_by_size[0] == counts_by_size[1], counts_by_size

@@ -11,7 +11,6 @@ import pytest
 from conftest import DATE_ADDED, OWNER_EMAIL, UserRef, error, ok_data, post_task, ref
 
 from actions.task_dump import load_refs, task_brief
-from models.base import db
 from models.comments import Comment, CommentVisibility
 from models.costs import Cost
 from models.events import Event
@@ -467,60 +466,6 @@ def test_get_all_tasks_filter_active_applies_to_children(api, project):
 
 def test_get_all_tasks_empty(api):
     assert api.call("get_all_tasks") == {"status": "ok", "data": []}
-
-
-# the number of queries does not grow with the number of tasks
-
-
-def populate(project, n):
-    """``n`` top tasks, each with a subtask, a sub-subtask, a tag, a file, two comments, a
-    subscriber and a relation to the next one."""
-    owner, frank = User.owner(), User.get(User.email == "frank.harper@ws.com")
-    tag = Tag.create(group=TagGroup.create(scope="task", title=f"G{n}"), title="t")
-    with db.atomic():
-        Task.insert_many([{"project": project.id, "name": f"T{i}", "author": owner.id,
-                           "user_to": frank.id} for i in range(n)]).execute()
-        tops = [t.id for t in Task.select(Task.id).order_by(Task.id)]
-        Task.insert_many([{"project": project.id, "name": "S", "author": owner.id,
-                           "parent": t, "root": t, "depth": 1} for t in tops]).execute()
-        subs = {t.parent_id: t.id for t in Task.select().where(Task.depth == 1)}
-        Task.insert_many([{"project": project.id, "name": "SS", "author": owner.id,
-                           "parent": subs[t], "root": t, "depth": 2} for t in tops]).execute()
-        every = [t.id for t in Task.select(Task.id)]
-        TaskTag.insert_many([{"task": t, "tag": tag.id} for t in every]).execute()
-        File.insert_many([{"name": "f", "size": 1, "sha256": "0", "author": owner.id,
-                           "task": t} for t in every]).execute()
-        Comment.insert_many([{"task": t, "author": frank.id, "text": str(k)}
-                             for t in every for k in range(2)]).execute()
-        TaskSubscriber.insert_many([{"task": t, "user": frank.id} for t in every]).execute()
-        TaskRelation.insert_many([{"from_task": a, "to_task": b}
-                                  for a, b in zip(tops, tops[1:], strict=False)]).execute()
-
-
-
-
-EVERY_EXTRA = "text,files,comments,relations,subtasks,subscribers"
-
-
-def test_list_queries_do_not_grow_with_the_rows(api, project, frank, count_queries):
-    counts = []
-    for n in (10, 500):
-        Task.delete().execute()
-        populate(project, n)
-        count_queries.clear()
-        data = ok_data(api.call("get_tasks", id_project=project.id, extra=EVERY_EXTRA))
-        by_project = len(count_queries)
-        count_queries.clear()
-        every = ok_data(api.call("get_all_tasks", extra=EVERY_EXTRA + ",archive"))
-        assert every == data and len(data) == n
-        assert data[0]["child"][0]["child"][0]["comments"][0]["text"] == "1"
-        assert data[1]["relations"] == {
-            "from": [{"type": "finish-to-start", "task": {
-                k: data[0][k] for k in ("id", "name", "page", "status", "priority")}}],
-            "to": [{"type": "finish-to-start", "task": {
-                k: data[2][k] for k in ("id", "name", "page", "status", "priority")}}]}
-        counts.append((by_project, len(count_queries)))
-    assert counts[0] == counts[1] and max(counts[0]) <= 15, counts
 
 
 # update_task

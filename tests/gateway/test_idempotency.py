@@ -187,3 +187,45 @@ def test_user_tokens_have_their_own_keys(client, project):
     assert Task.select().count() == 2
     callers = {row.caller for row in StoredResponse.select()}
     assert callers == {f"user:{User.owner().id}", "key:admin"}
+
+
+# bookkeeping: two statements a write, expired keys dropped in the background
+
+
+def bookkeeping(queries: list[str]) -> list[str]:
+    """The statements on the stored answers, each by its first word."""
+    return [sql.split()[0] for sql in queries if '"stored_responses"' in sql]
+
+
+def test_a_keyed_write_costs_two_statements_more_than_a_plain_one(client, project,
+                                                                 count_queries):
+    signed_get(client, {"action": "post_task", "id_project": project.id, "title": "Warm"})
+    count_queries.clear()
+    signed_get(client, {"action": "post_task", "id_project": project.id, "title": "Plain"})
+    plain = len(count_queries)
+    count_queries.clear()
+    post_task(client, project)
+    assert bookkeeping(count_queries) == ["INSERT", "UPDATE"]
+    assert len(count_queries) == plain + 2
+    count_queries.clear()
+    post_task(client, project)
+    assert bookkeeping(count_queries) == ["INSERT", "SELECT"]
+    assert len(count_queries) <= plain + 2
+
+
+def test_an_expired_key_is_taken_over_in_the_same_two_statements(client, project,
+                                                                 count_queries):
+    post_task(client, project)
+    StoredResponse.update(created=now() - dt.timedelta(hours=25)).execute()
+    count_queries.clear()
+    assert "Idempotent-Replayed" not in post_task(client, project).headers
+    assert bookkeeping(count_queries) == ["INSERT", "UPDATE"]
+    assert post_task(client, project).headers["Idempotent-Replayed"] == "true"
+    assert Task.select().count() == 2
+
+
+def test_a_request_leaves_other_expired_keys_to_the_background(client, project):
+    post_task(client, project, key="old")
+    StoredResponse.update(created=now() - dt.timedelta(hours=25)).execute()
+    post_task(client, project, key="new")
+    assert sorted(row.key for row in StoredResponse.select()) == ["new", "old"]
