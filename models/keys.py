@@ -5,6 +5,14 @@ checked by someone who holds the key itself, so a key cannot be stored as a one-
 stored encrypted (Fernet: AES-128-CBC + HMAC-SHA256) under the install's ``SECRET_KEY``, which
 lives outside the database (``instance/secret_key`` or ``TASKGATE_SECRET_KEY``): a copy of the
 database alone does not reveal any key.
+
+Every process caches the active keys (``actions/gateway/key_cache.py``) and reads one number,
+``ApiKeyVersion``, to know when its copy is stale. Every insert or update of ``api_keys``
+through the model (``create``, ``save``, ``update``: issue, rotate, revoke, scheme flags,
+the installer) draws a new number in its own transaction, so no code path can forget to; only
+``last_used``, which signs nothing, is written without one. Keys are never deleted: only an
+import empties the table, and it brings back the number of the keys it loads (the number is
+random, not counted, so it never names other keys that this database had).
 """
 
 from __future__ import annotations
@@ -13,10 +21,21 @@ import base64
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
-from peewee import BooleanField, CharField, DateTimeField, IntegrityError, TextField
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    IntegerField,
+    IntegrityError,
+    ModelInsert,
+    ModelUpdate,
+    TextField,
+)
 
 from models.base import BaseModel, now
 from models.ids import IdField
@@ -25,6 +44,74 @@ ALL_SCOPES = "*"
 READ_SCOPE = "read"  # every action that writes nothing
 RETIRED = "~"  # a rotated key's old secret is kept, until its grace ends, as NAME~<id>
 TOUCH_EVERY = dt.timedelta(minutes=1)  # last_used is written at most this often per key
+BOOKKEEPING = {"last_used"}  # the columns whose change no cached key needs to see
+VERSION_ROW = 1
+
+
+class ApiKeyVersion(BaseModel):
+    """One row: a random number drawn anew at every change of a key. No row (a database
+    imported from an export made before it existed) means "unknown": caches reload."""
+
+    id = IntegerField(primary_key=True)
+    version = BigIntegerField()
+
+    class Meta:
+        table_name = "api_key_version"
+
+    @classmethod
+    def bump(cls) -> None:
+        """Draw a new version (in the caller's transaction) and tell this process's caches."""
+        version = secrets.randbits(63)
+        cls.insert(id=VERSION_ROW, version=version).on_conflict(
+            conflict_target=[cls.id], update={cls.version: version}).execute()
+        _note_change()
+
+    @classmethod
+    def current(cls) -> int | None:
+        """The version now, in one statement built once; None when there is no row."""
+        database = cls._meta.database
+        row = database.execute_sql(_version_sql(type(database.obj)), [VERSION_ROW]).fetchone()
+        return None if row is None else row[0]
+
+
+_changes = itertools.count(1)
+_changed_here = 0  # how many writes to api_keys this process made: its caches reload at once
+
+
+def _note_change() -> None:
+    global _changed_here
+    _changed_here = next(_changes)  # next() is atomic: concurrent changes never share a count
+
+
+def changed_here() -> int:
+    return _changed_here
+
+
+class VersionedWrite:
+    """A write to ``api_keys`` that draws a new ``ApiKeyVersion`` in the same transaction."""
+
+    def _execute(self, database):
+        with database.atomic():
+            result = super()._execute(database)
+            ApiKeyVersion.bump()
+        return result
+
+
+class KeyInsert(VersionedWrite, ModelInsert):
+    pass
+
+
+class KeyUpdate(VersionedWrite, ModelUpdate):
+    pass
+
+
+class BookkeepingUpdate(ModelUpdate):
+    """A write of ``last_used`` only: no new version, but this process's caches reload."""
+
+    def _execute(self, database):
+        result = super()._execute(database)
+        _note_change()
+        return result
 
 
 class ApiKey(BaseModel):
@@ -42,14 +129,24 @@ class ApiKey(BaseModel):
         table_name = "api_keys"
 
     @classmethod
+    def insert(cls, __data=None, **insert) -> ModelInsert:
+        return KeyInsert(cls, cls._normalize_data(__data, insert))
+
+    @classmethod
+    def insert_many(cls, rows, fields=None) -> ModelInsert:
+        return KeyInsert(cls, insert=rows, columns=fields)
+
+    @classmethod
+    def update(cls, __data=None, **update) -> ModelUpdate:
+        data = cls._normalize_data(__data, update)
+        changed = {getattr(field, "name", field) for field in data}
+        return (BookkeepingUpdate if changed <= BOOKKEEPING else KeyUpdate)(cls, data)
+
+    @classmethod
     def active(cls) -> list[ApiKey]:
-        """The keys not revoked (or whose revocation is still to come: a rotated key's grace),
-        read on every request so that revocation is immediate (the statement is built once:
-        Peewee spends more building SQL than SQLite running it)."""
-        database = cls._meta.database
-        cursor = database.execute_sql(_active_sql(type(database.obj)),
-                                      [cls.revoked_at.db_value(now())])
-        return [cls(**row) for row in _rows(cursor)]
+        """The keys not revoked (or whose revocation is still to come: a rotated key's grace)."""
+        later = cls.revoked_at.is_null() | (cls.revoked_at > now())
+        return list(cls.select().where(later).order_by(cls.id))
 
     @classmethod
     def issue(cls, name: str, master: str, secret: str | None = None, scopes: str = ALL_SCOPES,
@@ -79,6 +176,7 @@ class ApiKey(BaseModel):
         if last is None or last <= moment - TOUCH_EVERY:
             stale = ApiKey.last_used.is_null() | (ApiKey.last_used <= moment - TOUCH_EVERY)
             ApiKey.update(last_used=moment).where((ApiKey.id == self.id) & stale).execute()
+            self.last_used = moment  # for the threads that use this cached key until reloaded
         return self
 
     def rotate(self, master: str, grace: dt.timedelta) -> tuple[ApiKey, str]:
@@ -118,16 +216,10 @@ class RequestNonce(BaseModel):
 
 
 @functools.cache
-def _active_sql(_dialect: type) -> str:
-    later = ApiKey.revoked_at.is_null() | (ApiKey.revoked_at > dt.datetime(2000, 1, 1))
-    sql, params = ApiKey.select().where(later).order_by(ApiKey.id).sql()
-    assert len(params) == 1  # the moment, given on each execution
-    return sql
-
-
-def _rows(cursor) -> list[dict]:
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def _version_sql(_dialect: type) -> str:
+    """Built once per database kind: Peewee spends more building SQL than SQLite running it."""
+    query = ApiKeyVersion.select(ApiKeyVersion.version).where(ApiKeyVersion.id == 0)
+    return query.sql()[0]
 
 
 def new_secret() -> str:

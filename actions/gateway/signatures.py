@@ -18,15 +18,20 @@ a query beside it may repeat it, nothing else. The legacy hash and the Admin hea
 the action (and page) by Worksection's design: the rest is taken as sent, and a parameter the
 query and the body give differently is refused. Every comparison is constant-time
 (``hmac.compare_digest``); the first form that matches ends the search.
+
+The keys come from the process's cache (:mod:`.key_cache`), not from the database. The form
+nearly every client sends, the md5 of the query as received, is tried for every key before
+any other form; each other form is worked out and hashed once, then finished with each key.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
@@ -34,6 +39,7 @@ from flask import current_app
 
 from actions.caller import Caller
 from actions.gateway import roles, signed_urls, strict
+from actions.gateway.key_cache import LiveKey, live_keys
 from actions.gateway.params import NO_BODY, Part, SignedRequest
 from actions.registry import Action
 from models.keys import ApiKey
@@ -46,6 +52,7 @@ MAX_FORMS_OVER = 64 * 1024  # past this many characters only the text as receive
 # What a scheme covers: the whole request, the query, the body, the scalar parameters of both
 # (a query hash over every field), or only the action (and page).
 ALL, QUERY, BODY, MERGED, ACTION, LEGACY = "all", "query", "body", "merged", "action", "legacy"
+HMAC, MD5 = "hmac", "md5"  # the two kinds of signature a Claim checks
 
 
 class Signed(NamedTuple):
@@ -82,12 +89,12 @@ def bare_as_null(raw: str) -> str:
     return "&".join(pair if "=" in pair else f"{pair}=null" for pair in raw.split("&"))
 
 
-def md5_inputs(part: Part) -> list[str]:
+def md5_inputs(part: Part, stripped: str | None = None) -> list[str]:
     """Every string whose md5 with the key appended is an acceptable ``hash`` of this part,
-    the text as received first."""
+    the text as received first (``stripped``, when already worked out)."""
     texts = []
     if part.raw:
-        stripped = without_hash(part.raw)
+        stripped = without_hash(part.raw) if stripped is None else stripped
         if len(stripped) > MAX_FORMS_OVER:
             return [stripped]
         for form in dict.fromkeys((stripped, bare_as_null(stripped))):
@@ -101,36 +108,82 @@ def legacy_input(req: SignedRequest) -> str:
     return f"{page}{req.action}" if isinstance(page, str) and page else req.action
 
 
+class Claim:
+    """The signature a request carries, read once and checked against each key: the md5
+    inputs are worked out and hashed up to the key only once, whatever the number of keys."""
+
+    def __init__(self, req: SignedRequest) -> None:
+        self.req, self.part = req, req.hash_part
+        self.covers = QUERY if self.part is req.query else BODY  # what an md5 signs
+        self.scheme, self.given, self.timestamp = self.read(req)
+
+    @staticmethod
+    def read(req: SignedRequest) -> tuple[str, str, str]:
+        """The kind of signature (HMAC, MD5 or "" for none), its value and its time."""
+        header = ADMIN_HEADER.fullmatch(req.authorization.strip())
+        if header:
+            return HMAC, header[2].lower(), header[1]
+        part, hashes = req.hash_part, req.hash_values
+        if part is None or len(hashes) != 1:
+            return "", "", ""
+        given, timestamp = hashes[0].strip().lower(), str(part.params.get("time") or "")
+        if HEX64.fullmatch(given) and timestamp.isdigit():
+            return HMAC, given, timestamp
+        return (MD5, given, "") if HEX32.fullmatch(given) else ("", "", "")
+
+    @functools.cached_property
+    def stripped(self) -> str | None:
+        """The query (or body) as received without its hash: the documented md5 input."""
+        return without_hash(self.part.raw) if self.part.raw else None
+
+    @functools.cached_property
+    def standard(self) -> hashlib._Hash | None:
+        return None if self.stripped is None else md5_state(self.stripped)
+
+    @functools.cached_property
+    def forms(self) -> list[hashlib._Hash]:
+        """Every accepted md5 input, the documented one first (its state reused)."""
+        texts = md5_inputs(self.part, self.stripped)
+        first = [self.standard] if self.standard is not None else []
+        return first + [md5_state(text) for text in texts[len(first):]]
+
+    @functools.cached_property
+    def merged(self) -> list[hashlib._Hash]:
+        req = self.req
+        wide = self.covers == QUERY and req.body is not None and req.body.params
+        return [md5_state(text) for text in reencoded(req.params)] if wide else []
+
+    @functools.cached_property
+    def legacy(self) -> hashlib._Hash:
+        return md5_state(legacy_input(self.req))
+
+    def matches(self, state: hashlib._Hash, material: bytes) -> bool:
+        digest = state.copy()
+        digest.update(material)
+        return hmac.compare_digest(self.given, digest.hexdigest())
+
+    def check(self, key: str, material: bytes, now: int, skew: int, legacy: bool) -> str | None:
+        """What the signature with this key covers, or None when it is not signed with it."""
+        if self.scheme == HMAC:
+            fresh = abs(now - int(self.timestamp)) <= skew
+            return ACTION if fresh and hmac.compare_digest(
+                self.given, hmac_hex(key, self.req.action, self.timestamp)) else None
+        if self.scheme != MD5:
+            return None
+        if any(self.matches(state, material) for state in self.forms):
+            return self.covers
+        if any(self.matches(state, material) for state in self.merged):
+            return MERGED
+        return LEGACY if legacy and self.matches(self.legacy, material) else None
+
+
+def md5_state(text: str) -> hashlib._Hash:
+    return hashlib.md5(text.encode("utf-8"))  # noqa: S324 - Worksection's wire format
+
+
 def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = True) -> str | None:
     """What the request's signature with ``key`` covers, or None when it is not signed with it."""
-    header = ADMIN_HEADER.fullmatch(req.authorization.strip())
-    if header:
-        timestamp, signature = header.groups()
-        fresh = abs(now - int(timestamp)) <= skew
-        return ACTION if fresh and hmac.compare_digest(
-            signature.lower(), hmac_hex(key, req.action, timestamp)) else None
-    part, hashes = req.hash_part, req.hash_values
-    if part is None or len(hashes) != 1:
-        return None
-    given = hashes[0].strip().lower()
-    timestamp = part.params.get("time")
-    if HEX64.fullmatch(given) and str(timestamp or "").isdigit():
-        fresh = abs(now - int(timestamp)) <= skew
-        return ACTION if fresh and hmac.compare_digest(
-            given, hmac_hex(key, req.action, str(timestamp))) else None
-    if not HEX32.fullmatch(given):
-        return None
-    covers = QUERY if part is req.query else BODY
-    for text in md5_inputs(part):
-        if hmac.compare_digest(given, md5_hex(text + key)):
-            return covers
-    if covers == QUERY and req.body is not None and req.body.params:
-        for text in reencoded(req.params):
-            if hmac.compare_digest(given, md5_hex(text + key)):
-                return MERGED
-    if legacy and hmac.compare_digest(given, md5_hex(legacy_input(req) + key)):
-        return LEGACY
-    return None
+    return Claim(req).check(key, key.encode("utf-8"), now, skew, legacy)
 
 
 def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
@@ -185,16 +238,36 @@ def authenticate(req: SignedRequest) -> Signed:
     config = current_app.config
     master = config["SECRET_KEY"]
     if strict.is_strict(req):
-        return Signed(strict.signed_key(req, master, config["AUTH_CLOCK_SKEW"]).touch(), ALL)
+        return Signed(strict.signed_key(req, live_keys(), config["AUTH_CLOCK_SKEW"]).touch(),
+                      ALL)
     if signed_urls.PARAM in req.query.params:  # an expiring URL (``flask sign-url --expires``)
         return Signed(signed_urls.signed_key(req, master).touch(), QUERY)
-    now = int(time.time())
-    for key in ApiKey.active():
-        covers = verify(req, key.secret(master), now, config["AUTH_CLOCK_SKEW"],
-                        legacy=config["LEGACY_HASH"] and key.allow_legacy)
+    claim, keys = Claim(req), live_keys()
+    found = standard_match(claim, keys) or any_match(claim, keys, config)
+    if found is None:
+        raise BadHash()
+    live, covers = found
+    if live.key.require_strict:
+        raise BadHash("This key signs only with the Taskgate-HMAC-SHA256 scheme",
+                      details=live.key.family)
+    return Signed(live.key.touch(), covers)  # last_used, written at most once a minute
+
+
+def standard_match(claim: Claim, keys: Sequence[LiveKey]) -> tuple[LiveKey, str] | None:
+    """The key of the documented md5 of the query as received, tried for every key first:
+    what nearly every client sends costs one md5 per key."""
+    if claim.scheme != MD5 or claim.standard is None:
+        return None
+    return next(((live, claim.covers) for live in keys
+                 if claim.matches(claim.standard, live.material)), None)
+
+
+def any_match(claim: Claim, keys: Sequence[LiveKey], config) -> tuple[LiveKey, str] | None:
+    """The first key that any accepted form of the signature matches, and what it covers."""
+    now, skew, legacy = int(time.time()), config["AUTH_CLOCK_SKEW"], config["LEGACY_HASH"]
+    for live in keys:
+        covers = claim.check(live.secret, live.material, now, skew,
+                             legacy and live.key.allow_legacy)
         if covers is not None:
-            if key.require_strict:
-                raise BadHash("This key signs only with the Taskgate-HMAC-SHA256 scheme",
-                              details=key.family)
-            return Signed(key.touch(), covers)  # last_used, written at most once a minute
-    raise BadHash()
+            return live, covers
+    return None

@@ -27,8 +27,10 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, quote
 
+from actions.gateway.key_cache import LiveKey
 from actions.gateway.params import SignedRequest
 from models.keys import ApiKey, RequestNonce
 from schemas.envelope import BadHash
@@ -66,19 +68,20 @@ def header_for(name: str, secret: str, method: str, path: str, raw_query: str = 
     return f"{SCHEME} key={name}, ts={stamp}, nonce={nonce}, sig={sign(secret, text)}"
 
 
-def signed_key(req: SignedRequest, master: str, skew: int) -> ApiKey:
-    """The active key that signed this request, once; else ``BadHash`` saying why."""
+def signed_key(req: SignedRequest, keys: Sequence[LiveKey], skew: int) -> ApiKey:
+    """The active key (of ``keys``) that signed this request, once; else ``BadHash`` saying
+    why."""
     match = HEADER.fullmatch(req.authorization.strip())
     if match is None:
         raise BadHash(details=f"{SCHEME}: expected key=, ts=, nonce=, sig=")
     name, ts, nonce, given = match.groups()
     if abs(time.time() - int(ts)) > skew:
         raise BadHash(details=f"{SCHEME}: ts is more than {skew} s from the server's clock")
-    key = next((key for key in ApiKey.active() if key.name == name), None)
+    live = next((live for live in keys if live.key.name == name), None)
     text = string_to_sign(req.method, req.path, req.wire_query, req.body_bytes or b"",
                           ts, nonce)
-    if key is None or not hmac.compare_digest(given.lower(), sign(key.secret(master), text)):
+    if live is None or not hmac.compare_digest(given.lower(), sign(live.secret, text)):
         raise BadHash(details=SCHEME)
-    if not RequestNonce.use(key.id, nonce, dt.timedelta(seconds=2 * skew)):
+    if not RequestNonce.use(live.key.id, nonce, dt.timedelta(seconds=2 * skew)):
         raise BadHash(details=f"{SCHEME}: this nonce was used already (a replay)")
-    return key
+    return live.key

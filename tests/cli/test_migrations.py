@@ -14,12 +14,14 @@ from app import create_app
 from models import all_models
 from models.backup import bound_to
 from models.base import connect_database, db
+from models.keys import ApiKeyVersion
 from models.loading import advance_sequences
 from models.migrations import SchemaVersion, applied_versions, head, upgrade
 from models.migrations.sync import existing_columns, existing_indexes
 from models.tasks import Task
 
 FIXTURES = Path(__file__).parent / "fixtures"
+TODAY = head()  # the last migration of this release; the tests add the one after it
 NICKNAME = '''"""Members get a nickname, their first name to begin with."""
 from peewee import CharField
 from playhouse.migrate import migrate
@@ -71,6 +73,7 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data(app, tmp_p
         assert {m._meta.table_name: {f.column_name for f in m._meta.sorted_fields} - columns[
             m._meta.table_name] for m in all_models()} == {m._meta.table_name: set()
                                                           for m in all_models()}
+        assert ApiKeyVersion.current() is not None  # 0002: the keys' version, from the start
         db.close()
     api = Api(old.test_client())  # signed with the key the old release sealed
     users = ok_data(api.call("get_users"))
@@ -99,19 +102,21 @@ def test_a_fresh_database_is_created_at_the_latest_version(tmp_path):
 
 @pytest.fixture
 def extra_migrations(tmp_path, monkeypatch, app):
-    """A migrations package of today's 0001 and a 0002 the test writes; undone afterwards."""
+    """A migrations package of today's migrations and the next one, which the test writes;
+    undone afterwards."""
     def make(name: str, source: str) -> None:
         package = tmp_path / name
         package.mkdir()
         (package / "__init__.py").write_text("")
-        (package / "m0001_baseline.py").write_text(
-            "from models.migrations.m0001_baseline import upgrade  # noqa: F401\n")
-        (package / "m0002_nickname.py").write_text(source)
+        for migration in migrations.migrations():
+            (package / f"m{migration.label}.py").write_text(
+                f"from models.migrations.m{migration.label} import upgrade  # noqa: F401\n")
+        (package / f"m{TODAY + 1:04d}_nickname.py").write_text(source)
         monkeypatch.syspath_prepend(str(tmp_path))
         monkeypatch.setattr(migrations, "PACKAGE", name)
     yield make
     with app.app_context():
-        SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
+        SchemaVersion.delete().where(SchemaVersion.version > TODAY).execute()
         if "nickname" in existing_columns()["members"] and is_postgres(
                 app.config["DATABASE_URL"]):
             db.execute_sql('ALTER TABLE "members" DROP COLUMN "nickname"')
@@ -121,10 +126,11 @@ def extra_migrations(tmp_path, monkeypatch, app):
 def test_a_new_migration_runs_once_and_is_recorded(app, api, extra_migrations):
     extra_migrations("migrations_nickname", NICKNAME)
     output = app.test_cli_runner().invoke(args=["db", "status"]).output
-    assert output == "Schema version 1 (latest 2)\nPending 0002_nickname\n"
+    assert output == (f"Schema version {TODAY} (latest {TODAY + 1})\n"
+                      f"Pending {TODAY + 1:04d}_nickname\n")
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     with app.app_context():
-        assert applied_versions() == {1, 2}
+        assert applied_versions() == set(range(1, TODAY + 2))
         assert upgrade() == []
         rows = db.execute_sql('SELECT "first_name", "nickname" FROM "members"').fetchall()
         assert rows and all(first == nickname for first, nickname in rows)
@@ -136,7 +142,7 @@ def test_a_failing_migration_leaves_nothing_behind(app, extra_migrations):
     with app.app_context(), pytest.raises(RuntimeError, match="half way"):
         upgrade()
     with app.app_context():
-        assert applied_versions() == {1}
+        assert applied_versions() == set(range(1, TODAY + 1))
         assert "nickname" not in existing_columns()["members"]
         db.close()
 
