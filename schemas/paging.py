@@ -18,37 +18,19 @@ the rows, no OFFSET at all)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import decimal
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
-from peewee import (
-    BooleanField,
-    CharField,
-    DateField,
-    DateTimeField,
-    DecimalField,
-    Field,
-    ForeignKeyField,
-    IntegerField,
-    Ordering,
-    TextField,
-    Tuple,
-)
 
 from models.settings import setting
 from schemas.base import Params
 from schemas.envelope import InvalidValue, Reply
+from schemas.keyset import START, Keys, packed, storable, unpacked
 
 MAX_LIMIT = 1000
 MAX_PAGE = 1_000_000
 BATCH = 1000  # rows read (and written out) at a time by a streamed list
-START = ()  # the cursor of a walk's first page (``cursor=``)
 
 Dump = Callable[[list[Any]], list[Any]]  # a batch of rows to their out shape
 
@@ -69,11 +51,7 @@ class Cursor(fields.Field):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple:
         if value in ("", None):
             return START
-        try:
-            text = base64.urlsafe_b64decode(str(value) + "=" * (-len(str(value)) % 4))
-            values = tuple(unpacked(item) for item in json.loads(text))
-        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-            raise ValidationError("not a cursor this server gave") from None
+        values = unpacked(str(value))
         if not values:
             raise ValidationError("not a cursor this server gave")
         return values
@@ -100,51 +78,6 @@ class PagedIn(Params):
     def page_or_cursor(self, data: dict[str, Any], **_: Any) -> None:
         if "cursor" in data and data.get("page") is not None:
             raise ValidationError("give page or cursor, not both", "cursor")
-
-
-class Keys:
-    """A list's order as keyset keys: the expressions, their direction, and how to read
-    their values back from a row (as extra columns named ``_key0``...)."""
-
-    def __init__(self, order: Sequence[Any]) -> None:
-        descending = {isinstance(item, Ordering) and item.direction.upper() == "DESC"
-                      for item in order}
-        if len(descending) != 1:
-            raise ValueError("a keyset order is all ascending or all descending")
-        self.order = tuple(order)
-        self.nodes = tuple(item.node if isinstance(item, Ordering) else item for item in order)
-        self.descending = descending.pop()
-        self.names = tuple(f"_key{i}" for i in range(len(self.nodes)))
-
-    def ordered(self, query):
-        """``query`` in the list's order, with its keys as the last columns."""
-        keyed = query.select_extend(*(node.alias(name)
-                                      for node, name in zip(self.nodes, self.names, strict=True)))
-        return keyed.order_by(*self.order)
-
-    def beyond(self, values: Sequence[Any]):
-        """Rows after ``values`` in the list's order."""
-        row, last = Tuple(*self.nodes), Tuple(*values)
-        return row < last if self.descending else row > last
-
-    def from_row(self, first):
-        """Rows from the one a ``first`` subquery selects the keys of, in the list's order."""
-        row = Tuple(*self.nodes)
-        return row <= first if self.descending else row >= first
-
-    def of(self, row: Any) -> tuple:
-        """The key values of a row read through :meth:`ordered`."""
-        if isinstance(row, tuple):
-            return row[-len(self.names):]
-        if isinstance(row, dict):
-            return tuple(row[name] for name in self.names)
-        return tuple(getattr(row, name) for name in self.names)
-
-    def check(self, values: tuple) -> None:
-        """A cursor from another list, or forged, is refused before it reaches SQL."""
-        if values is not START and (len(values) != len(self.nodes) or not all(
-                fits(node, value) for node, value in zip(self.nodes, values, strict=True))):
-            raise InvalidValue("Invalid cursor: not a cursor of this list", details="cursor")
 
 
 class Page(NamedTuple):
@@ -201,8 +134,8 @@ def listed(rows: list[Any], params: dict, key: Callable[[Any], tuple] | None = N
 def after_key(found: tuple, last: tuple) -> bool:
     if last is START:
         return True
-    if len(found) != len(last) or not all(type(a) is type(b) for a, b in zip(found, last,
-                                                                              strict=True)):
+    if len(found) != len(last) or not all(type(a) is type(b) and storable(b)
+                                          for a, b in zip(found, last, strict=True)):
         raise InvalidValue("Invalid cursor: not a cursor of this list", details="cursor")
     return found > last
 
@@ -262,37 +195,3 @@ def batches(query, order: Sequence[Any], size: int | None = None) -> Iterator[li
         last = keys.of(rows[-1])
 
 
-# A cursor holds JSON values; these types are tagged to come back as they were.
-TAGS: dict[str, tuple[type, Callable[[str], Any]]] = {
-    "t": (dt.datetime, dt.datetime.fromisoformat), "d": (dt.date, dt.date.fromisoformat),
-    "n": (decimal.Decimal, decimal.Decimal)}
-KINDS = ((ForeignKeyField, int), (IntegerField, int), (DateTimeField, dt.datetime),
-         (DateField, dt.date), (DecimalField, decimal.Decimal), (BooleanField, bool),
-         (CharField, str), (TextField, str))
-
-
-def packed(values: tuple) -> str:
-    items = [next(([tag, str(value)] for tag, (kind, _) in TAGS.items()
-                   if isinstance(value, kind)), value) for value in values]
-    text = json.dumps(items, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(text).decode().rstrip("=")
-
-
-def unpacked(item: Any) -> Any:
-    if isinstance(item, list) and len(item) == 2 and item[0] in TAGS:
-        return TAGS[item[0]][1](item[1])
-    if isinstance(item, (list, dict, float)):
-        raise ValueError(item)
-    return item
-
-
-def fits(node: Any, value: Any) -> bool:
-    """Whether ``value`` can be a key value of ``node`` (a column's type; an expression's
-    number or text)."""
-    if value is None:
-        return False
-    kind = next((kind for field, kind in KINDS if isinstance(node, field)),
-                None if isinstance(node, Field) else (int, str))
-    if kind is None or (isinstance(value, bool) and kind is not bool):
-        return False
-    return isinstance(value, kind) and (kind is not dt.date or not isinstance(value, dt.datetime))
