@@ -43,9 +43,8 @@ class CommentInvalid(ApiError):
 def get_comments(params):
     """Get the comments of a task, newest first."""
     task = task_or_fail(params["id_task"])
-    query = comments_of(task)
-    return listing(query, params, (Comment.date_added.desc(), Comment.id.desc()),
-                   comment_rows(task.page, "files" in params["extra"]))
+    return listing(comments_of(task), params, (Comment.date_added.desc(), Comment.id.desc()),
+                   comment_rows(task.page, "files" in params["extra"]), rows=with_authors)
 
 
 @action(PostCommentIn, writes=True)
@@ -102,9 +101,13 @@ def show_only_to(comment: Comment, readers: list[User]) -> None:
 
 
 def comments_of(task: Task):
-    """The task's comments the caller may read, as :data:`COMMENT_COLUMNS` tuples."""
-    query = Comment.select(*COMMENT_COLUMNS).join(User).where(Comment.task == task).tuples()
-    return visible_comments(query)
+    """The task's comments the caller may read."""
+    return visible_comments(Comment.select().where(Comment.task == task))
+
+
+def with_authors(query):
+    """Comments with the columns ``comment_rows`` writes."""
+    return query.select(*COMMENT_COLUMNS).join(User).tuples()
 
 
 def comment_rows(task_page: str, with_files: bool) -> Dump:

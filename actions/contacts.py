@@ -26,8 +26,8 @@ CONTACT_FIELDS = ("title", "email", "phone", "phone2", "phone3", "phone4", "addr
 @action(PagedIn)
 def get_contacts(params):
     """Get the account's contacts."""
-    contacts = Contact.select(Contact, ContactFolder).join(ContactFolder, join_type=JOIN.LEFT_OUTER)
-    return listing(contacts, params, (Contact.id,), contacts_out.dump)
+    return listing(Contact.select(), params, (Contact.id,), contacts_out.dump, rows=lambda query: (
+        query.select(Contact, ContactFolder).join(ContactFolder, join_type=JOIN.LEFT_OUTER)))
 
 
 @action(AddContactIn, writes=True)

@@ -50,10 +50,10 @@ class CostInvalid(ApiError):
 @action(GetCostsIn, aliases=("get_timemoney",))
 def get_costs(params):
     """Get the cost lines of all tasks, of a project or of a task, with their total."""
-    query = Cost.select(Cost, Task, User).join_from(Cost, Task).join_from(Cost, User)
-    costs = matching(query, params)
+    costs = matching(Cost.select().join(Task), params)
     minutes, cents = costs.select(fn.SUM(Cost.minutes), fn.SUM(Cost.cents)).scalar(as_tuple=True)
     return listing(costs, params, (Cost.date, Cost.id), cost_rows, count="count",
+                   rows=lambda query: query.select(Cost, Task, User).join_from(Cost, User),
                    total=total_out(int(minutes or 0), int(cents or 0)))
 
 

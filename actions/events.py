@@ -16,11 +16,17 @@ from schemas.paging import listing
 @action(GetEventsIn)
 def get_events(params):
     """Get the events of the last period (1m..360m, 1h..72h, 1d..30d), oldest first."""
-    query = Event.select(*EVENT_COLUMNS).join(User, JOIN.LEFT_OUTER).tuples()
+    query = Event.select()
     if "period" in params:
         query = query.where(Event.date_added >= now() - params["period"].delta)
     if "id_project" in params:
         query = query.where(Event.project_id == project_or_fail(params["id_project"]).id)
     if "id_task" in params:
         query = query.where(Event.task_id == task_or_fail(params["id_task"]).id)
-    return listing(visible_events(query), params, (Event.date_added, Event.id), event_rows)
+    return listing(visible_events(query), params, (Event.date_added, Event.id), event_rows,
+                   rows=with_users)
+
+
+def with_users(query):
+    """Events with the columns ``event_rows`` writes."""
+    return query.select(*EVENT_COLUMNS).join(User, JOIN.LEFT_OUTER).tuples()

@@ -77,5 +77,5 @@ def task_files(task):
 
 
 def files_listing(where, params):
-    query = File.select(*FILE_COLUMNS).join(User).where(where).tuples()
-    return listing(query, params, (File.id,), file_rows)
+    return listing(File.select().where(where), params, (File.id,), file_rows,
+                   rows=lambda query: query.select(*FILE_COLUMNS).join(User).tuples())

@@ -78,10 +78,11 @@ class MainTeamLocked(ApiError):
 @action(GetUsersIn)
 def get_users(params):
     """Get the account's users (search, page and limit are Taskgate extensions)."""
-    users = User.select(*USER_COLUMNS).join(Team, join_type=JOIN.LEFT_OUTER).tuples()
+    users = User.select()
     if "search" in params:
         users = users.where(matching(params["search"]))
-    return listing(users, params, (User.id,), user_rows)
+    return listing(users, params, (User.id,), user_rows, rows=lambda query: (
+        query.select(*USER_COLUMNS).join(Team, join_type=JOIN.LEFT_OUTER).tuples()))
 
 
 @action(UserIn)

@@ -5,7 +5,7 @@ and New/Open/Pending/Closed status are post_task and update_task parameters:
 
 from __future__ import annotations
 
-from actions.comments import comment_rows, comments_of
+from actions.comments import comment_rows, comments_of, with_authors
 from actions.lookups import project_or_fail, task_or_fail, visible_tasks
 from actions.registry import action
 from actions.task_dump import dump_tasks
@@ -22,7 +22,8 @@ def get_notes(params):
     """Get a task's notes: its hidden comments the caller may read, oldest first."""
     task = task_or_fail(params["id_task"])
     notes = comments_of(task).where(Comment.hidden == True)  # noqa: E712
-    return listing(notes, params, (Comment.date_added, Comment.id), comment_rows(task.page, False))
+    return listing(notes, params, (Comment.date_added, Comment.id), comment_rows(task.page, False),
+                   rows=with_authors)
 
 
 @action(OverdueTasksIn)

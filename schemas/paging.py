@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from peewee import SQL, fn
 
 from models.settings import setting
 from schemas.base import Params
@@ -33,6 +34,11 @@ MAX_PAGE = 1_000_000
 BATCH = 1000  # rows read (and written out) at a time by a streamed list
 
 Dump = Callable[[list[Any]], list[Any]]  # a batch of rows to their out shape
+Widen = Callable[[Any], Any]  # a list's query to the query of its answer's columns
+
+
+def same(query: Any) -> Any:
+    return query
 
 
 class PageNumber(fields.Integer):
@@ -94,17 +100,22 @@ def page_size(params: dict) -> int:
     return params.get("limit") or setting("default_page_limit")
 
 
-def listing(query, params: dict, order: Sequence[Any], dump: Dump, *, count: str = "total",
-            first_page: bool = False, **top: Any) -> Any:
+def listing(query, params: dict, order: Sequence[Any], dump: Dump, *, rows: Widen = same,
+            count: str = "total", first_page: bool = False, **top: Any) -> Any:
     """A list action's answer: a page, its ``total`` (or the key ``count`` names) and the
     ``top`` keys when paged; else every row, streamed (``first_page``: only the first page,
-    as the lists that have always answered their newest page do)."""
+    as the lists that have always answered their newest page do).
+
+    ``query`` selects the list's rows (its filters, and the joins they need: no GROUP BY);
+    ``rows`` widens it to the columns and joins of the answer. Counts and page keys are read
+    from ``query`` alone, which an index can often answer by itself."""
     if is_paged(params):
-        page = one_page(query, params, order)
+        page = one_page(query, params, order, rows)
         return page_reply(dump(page.rows), page, count, **top)
     if first_page:
-        return with_top(dump(list(page_rows(query, Keys(order), 1, page_size(params)))), top)
-    return with_top(streamed(query, order, dump), top)
+        size = page_size(params)
+        return with_top(dump(list(page_rows(query, Keys(order), 1, size, rows))), top)
+    return with_top(streamed(rows(query), order, dump), top)
 
 
 def page_reply(data: Any, page: Page, count: str = "total", **top: Any) -> Reply:
@@ -144,16 +155,17 @@ def with_top(rows: Any, top: dict[str, Any]) -> Any:
     return Reply(rows, **top) if top else rows
 
 
-def one_page(query, params: dict, order: Sequence[Any]) -> Page:
+def one_page(query, params: dict, order: Sequence[Any], rows: Widen = same) -> Page:
     """The page ``params`` ask for (by number or by cursor), with the total of rows."""
     keys, size = Keys(order), page_size(params)
-    total = query.order_by().count()
+    total = query.select(fn.COUNT(SQL("*"))).order_by().scalar()
     if "cursor" not in params:
-        return Page(list(page_rows(query, keys, params.get("page", 1), size)), total, None)
+        found = list(page_rows(query, keys, params.get("page", 1), size, rows))
+        return Page(found, total, None)
     keys.check(params["cursor"])
-    rows = list(after(query, keys, params["cursor"]).limit(size + 1))
-    more = len(rows) > size
-    return Page(rows[:size], total, packed(keys.of(rows[size - 1])) if more else None)
+    found = list(after(rows(query), keys, params["cursor"]).limit(size + 1))
+    more = len(found) > size
+    return Page(found[:size], total, packed(keys.of(found[size - 1])) if more else None)
 
 
 def paged(query, params: dict, order: Sequence[Any]):
@@ -161,13 +173,14 @@ def paged(query, params: dict, order: Sequence[Any]):
     return page_rows(query, Keys(order), params.get("page", 1), page_size(params))
 
 
-def page_rows(query, keys: Keys, number: int, size: int):
-    rows = keys.ordered(query)
+def page_rows(query, keys: Keys, number: int, size: int, rows: Widen = same):
+    """Page ``number``: from the row whose keys a key-only subquery finds."""
+    found = keys.ordered(rows(query))
     if number > 1:
         first = (query.select(*keys.nodes).order_by(*keys.order)
                  .limit(1).offset((number - 1) * size))
-        rows = rows.where(keys.from_row(first))
-    return rows.limit(size)
+        found = found.where(keys.from_row(first))
+    return found.limit(size)
 
 
 def after(query, keys: Keys, last: tuple):
