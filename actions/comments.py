@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from actions.attachments import save_attachments
@@ -16,17 +15,20 @@ from models.files import File
 from models.members import User
 from models.tasks import Task
 from schemas.comments import (
+    COMMENT_COLUMNS,
+    FILE_REF_COLUMNS,
     CommentIdIn,
     CommentOut,
     GetCommentsIn,
     PostCommentIn,
     UpdateCommentIn,
+    comment_row,
+    file_refs,
 )
 from schemas.envelope import ApiError
+from schemas.paging import Dump, listing
 
 comment_out = CommentOut(exclude=("files",))
-comments_out = CommentOut(many=True, exclude=("files",))
-comments_with_files_out = CommentOut(many=True)
 
 
 class OneOfRequired(ApiError):
@@ -41,15 +43,8 @@ class CommentInvalid(ApiError):
 def get_comments(params):
     """Get the comments of a task, newest first."""
     task = task_or_fail(params["id_task"])
-    query = Comment.select(Comment, User).join(User).where(Comment.task == task)
-    comments = list(visible_comments(query)
-                    .order_by(Comment.date_added.desc(), Comment.id.desc()))
-    for comment in comments:
-        comment.task = task  # the page link needs it; spares a query per comment
-    if "files" not in params["extra"]:
-        return comments_out.dump(comments)
-    attach_loaded_files(comments)
-    return comments_with_files_out.dump(comments)
+    return listing(comments_of(task), params, (Comment.date_added.desc(), Comment.id.desc()),
+                   comment_rows(task.page, "files" in params["extra"]), rows=with_authors)
 
 
 @action(PostCommentIn, writes=True)
@@ -105,14 +100,28 @@ def show_only_to(comment: Comment, readers: list[User]) -> None:
                                       ).execute()
 
 
-def attach_loaded_files(comments: list[Comment]) -> None:
-    """Set ``comment.attached`` for every comment, from one query."""
-    by_comment = defaultdict(list)
-    query = File.select().where(File.comment.in_([c.id for c in comments])).order_by(File.id)
-    for file in query:
-        by_comment[file.comment_id].append(file)
-    for comment in comments:
-        comment.attached = by_comment[comment.id]
+def comments_of(task: Task):
+    """The task's comments the caller may read."""
+    return visible_comments(Comment.select().where(Comment.task == task))
+
+
+def with_authors(query):
+    """Comments with the columns ``comment_rows`` writes."""
+    return query.select(*COMMENT_COLUMNS).join(User).tuples()
+
+
+def comment_rows(task_page: str, with_files: bool) -> Dump:
+    """A batch of :func:`comments_of` rows as Worksection writes them; with their files
+    (extra=files) from one query a batch."""
+    def dump(rows: list[tuple]) -> list[dict[str, Any]]:
+        files = files_of([row[0] for row in rows]) if with_files and rows else {}
+        return [comment_row(row, task_page, files.get(row[0])) for row in rows]
+    return dump
+
+
+def files_of(comment_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    query = File.select(*FILE_REF_COLUMNS).where(File.comment.in_(comment_ids))
+    return file_refs(query.order_by(File.id).tuples())
 
 
 def record_post(comment: Comment, task: Task) -> None:

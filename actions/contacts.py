@@ -6,7 +6,6 @@ from peewee import JOIN
 
 from actions.registry import action
 from models.members import CONTACT_PRESETS, Contact, ContactFolder
-from schemas.base import Params
 from schemas.members import (
     AddContactGroupIn,
     AddContactIn,
@@ -14,6 +13,7 @@ from schemas.members import (
     ContactOut,
     contact_presets,
 )
+from schemas.paging import PagedIn, listed, listing
 
 contact_out = ContactOut()
 contacts_out = ContactOut(many=True)
@@ -23,12 +23,11 @@ folders_out = ContactFolderOut(many=True)
 CONTACT_FIELDS = ("title", "email", "phone", "phone2", "phone3", "phone4", "address", "address2")
 
 
-@action(Params)
+@action(PagedIn)
 def get_contacts(params):
     """Get the account's contacts."""
-    contacts = (Contact.select(Contact, ContactFolder)
-                .join(ContactFolder, join_type=JOIN.LEFT_OUTER).order_by(Contact.id))
-    return contacts_out.dump(contacts)
+    return listing(Contact.select(), params, (Contact.id,), contacts_out.dump, rows=lambda query: (
+        query.select(Contact, ContactFolder).join(ContactFolder, join_type=JOIN.LEFT_OUTER)))
 
 
 @action(AddContactIn, writes=True)
@@ -46,10 +45,11 @@ def add_contact(params):
     return contact_out.dump(contact)
 
 
-@action(Params)
+@action(PagedIn)
 def get_contact_groups(params):
     """Get the contact folders: the four presets, then the account's own folders."""
-    return contact_presets() + folders_out.dump(ContactFolder.select().order_by(ContactFolder.id))
+    groups = contact_presets() + folders_out.dump(ContactFolder.select().order_by(ContactFolder.id))
+    return listed(groups, params, lambda group: (group["type"] == "folder", int(group["id"])))
 
 
 @action(AddContactGroupIn, writes=True)

@@ -24,18 +24,18 @@ from models.projects import Project
 from models.tasks import Task
 from schemas.costs import (
     AddCostsIn,
-    CostFiltersIn,
     CostIdIn,
-    CostOut,
+    GetCostsIn,
     GetCostsTotalIn,
     UpdateCostsIn,
+    cost_row,
     total_out,
 )
 from schemas.envelope import ApiError, FieldRequired, Reply
 from schemas.filters import compile_filter
+from schemas.paging import listing
 from schemas.tasks import task_ref
 
-cost_out = CostOut()
 CENT = decimal.Decimal("0.01")
 # ``dateadd`` is the cost line's date: the FAQ describes it and the ``date`` of get_costs with
 # the same words ("the date the costs were entered"), and it is the only date a client sees.
@@ -47,14 +47,14 @@ class CostInvalid(ApiError):
     status_code, message = 10, "Cost line not found"
 
 
-@action(CostFiltersIn, aliases=("get_timemoney",))
+@action(GetCostsIn, aliases=("get_timemoney",))
 def get_costs(params):
     """Get the cost lines of all tasks, of a project or of a task, with their total."""
-    query = Cost.select(Cost, Task, User).join_from(Cost, Task).join_from(Cost, User)
-    costs = list(matching(query, params).order_by(Cost.date, Cost.id))
-    briefs = task_briefs(cost.task for cost in costs)
-    data = [{**cost_out.dump(cost), "task": briefs[cost.task_id]} for cost in costs]
-    return Reply(data, total=total_out(sum(c.minutes for c in costs), sum(c.cents for c in costs)))
+    costs = matching(Cost.select().join(Task), params)
+    minutes, cents = costs.select(fn.SUM(Cost.minutes), fn.SUM(Cost.cents)).scalar(as_tuple=True)
+    return listing(costs, params, (Cost.date, Cost.id), cost_rows, count="count",
+                   rows=lambda query: query.select(Cost, Task, User).join_from(Cost, User),
+                   total=total_out(int(minutes or 0), int(cents or 0)))
 
 
 @action(GetCostsTotalIn)
@@ -135,6 +135,12 @@ def matching(query, params: dict[str, Any]):
     if "filter" in params:
         query = query.where(compile_filter(params["filter"], COST_COLUMNS))
     return query
+
+
+def cost_rows(costs: list[Cost]) -> list[dict[str, Any]]:
+    """A batch of cost lines as get_costs writes them (their tasks in a few queries)."""
+    briefs = task_briefs(cost.task for cost in costs)
+    return [cost_row(cost, briefs[cost.task_id]) for cost in costs]
 
 
 def task_briefs(tasks: Iterable[Task]) -> dict[int, dict[str, Any]]:

@@ -18,7 +18,6 @@ from actions.lookups import user_or_fail
 from actions.registry import action
 from models.base import BaseModel
 from models.custom_fields import VALUE_COLUMNS, CustomField, CustomValue
-from schemas.base import Params
 from schemas.custom_fields import (
     AddCustomFieldIn,
     CustomFieldIdIn,
@@ -30,6 +29,7 @@ from schemas.custom_fields import (
     value_out,
 )
 from schemas.envelope import ApiError, InvalidValue
+from schemas.paging import PagedIn, listing
 
 field_out = CustomFieldOut()
 fields_out = CustomFieldOut(many=True)
@@ -42,16 +42,16 @@ class FieldExists(ApiError):
     status_code, message = 11, "Custom field with this name already exists"
 
 
-@action(Params)
+@action(PagedIn)
 def get_task_custom_fields(params):
     """Get the custom fields of tasks."""
-    return fields_out.dump(fields_of("task"))
+    return fields_of("task", params)
 
 
-@action(Params)
+@action(PagedIn)
 def get_project_custom_fields(params):
     """Get the custom fields of projects."""
-    return fields_out.dump(fields_of("project"))
+    return fields_of("project", params)
 
 
 @action(AddCustomFieldIn, writes=True)
@@ -90,8 +90,9 @@ def delete_project_custom_field(params):
     field_or_fail("project", params["id"]).delete_instance()
 
 
-def fields_of(scope: str) -> list[CustomField]:
-    return list(CustomField.select().where(CustomField.scope == scope).order_by(CustomField.id))
+def fields_of(scope: str, params: dict[str, Any]):
+    query = CustomField.select().where(CustomField.scope == scope)
+    return listing(query, params, (CustomField.id,), fields_out.dump)
 
 
 def field_or_fail(scope: str, id_field: int) -> CustomField:

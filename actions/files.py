@@ -17,9 +17,16 @@ from models.files import File
 from models.members import User
 from models.tasks import Task
 from schemas.envelope import ApiError, Download, TaskInvalid
-from schemas.files import DownloadIn, FileOut, GetFilesIn, UploadedFileOut, UploadFilesIn
+from schemas.files import (
+    FILE_COLUMNS,
+    DownloadIn,
+    GetFilesIn,
+    UploadedFileOut,
+    UploadFilesIn,
+    file_rows,
+)
+from schemas.paging import listing
 
-files_out = FileOut(many=True)
 uploaded_out = UploadedFileOut(many=True)
 
 
@@ -38,11 +45,11 @@ def get_files(params):
     """Get the files of a project (all of it) or of a task (description and comments)."""
     project = project_or_fail(params["id_project"]) if "id_project" in params else None
     if "id_task" not in params:
-        return files_out.dump(listing(project_files(project)))
+        return files_listing(project_files(project), params)
     task = task_or_fail(params["id_task"])
     if project is not None and task.project_id != project.id:
         raise TaskInvalid()
-    return files_out.dump(listing(task_files(task)))
+    return files_listing(task_files(task), params)
 
 
 @action(DownloadIn)
@@ -69,5 +76,6 @@ def task_files(task):
     return (File.task == task) | File.comment.in_(comments)
 
 
-def listing(where):
-    return File.select(File, User).join(User).where(where).order_by(File.id)
+def files_listing(where, params):
+    return listing(File.select().where(where), params, (File.id,), file_rows,
+                   rows=lambda query: query.select(*FILE_COLUMNS).join(User).tuples())

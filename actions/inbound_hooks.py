@@ -21,7 +21,6 @@ from models.inbound_hooks import (
     InboundHookCall,
 )
 from models.keys import seal
-from schemas.base import Params
 from schemas.envelope import ApiError, Forbidden, InvalidValue, Reply
 from schemas.hook_templates import Payload
 from schemas.inbound_hooks import (
@@ -33,6 +32,7 @@ from schemas.inbound_hooks import (
     TestInboundHookIn,
     UpdateInboundHookIn,
 )
+from schemas.paging import PagedIn, listing
 
 hook_out = InboundHookOut()
 hooks_out = InboundHookOut(many=True)
@@ -79,10 +79,10 @@ def update_inbound_hook(params):
     return Reply(hook_out.dump(hook), **token, **secret)
 
 
-@action(Params)
+@action(PagedIn)
 def get_inbound_hooks(params):
     """Get the inbound hooks (never their tokens or secrets)."""
-    return hooks_out.dump(InboundHook.select().order_by(InboundHook.id))
+    return listing(InboundHook.select(), params, (InboundHook.id,), hooks_out.dump)
 
 
 @action(InboundHookIdIn, writes=True)
@@ -96,9 +96,7 @@ def delete_inbound_hook(params):
 def get_inbound_hook_calls(params):
     """Get an inbound hook's calls, newest first, with their parameters and outcome."""
     hook = get_or_fail(InboundHook, params["id"], HookNotFound)
-    calls = hook.calls.order_by(InboundHookCall.id.desc())
-    page = calls.paginate(params["page"], params["limit"])
-    return Reply(calls_out.dump(page), total=calls.count())
+    return listing(hook.calls, params, (InboundHookCall.id.desc(),), calls_out.dump)
 
 
 # Flagged as a write though it writes nothing: only get_ and search_ actions count as reads

@@ -11,10 +11,10 @@ from actions.registry import action
 from actions.user_teams import members_of, set_teams, teams_of
 from models.base import get_or_fail
 from models.members import Team, User
-from schemas.base import Params
-from schemas.envelope import ApiError, InvalidEmail, InvalidValue, Reply
+from schemas.envelope import ApiError, InvalidEmail, InvalidValue
 from schemas.filters import string_condition
 from schemas.members import (
+    USER_COLUMNS,
     AddUserGroupIn,
     AddUserIn,
     GetUsersIn,
@@ -26,15 +26,15 @@ from schemas.members import (
     UserGroupIn,
     UserIn,
     UserOut,
+    user_rows,
 )
+from schemas.paging import PagedIn, listing
 
 user_out = UserOut()
-users_out = UserOut(many=True)
 profile_out = ProfileOut()
 team_out = TeamOut()
 teams_out = TeamOut(many=True)
 
-DEFAULT_LIMIT = 100
 PROFILE_FIELDS = ("first_name", "last_name", "title", "department", "role", "phone", "phone2",
                   "phone3", "phone4", "address", "address2", "accepting_tasks", "rate")
 
@@ -78,13 +78,11 @@ class MainTeamLocked(ApiError):
 @action(GetUsersIn)
 def get_users(params):
     """Get the account's users (search, page and limit are Taskgate extensions)."""
-    users = User.select(User, Team).join(Team, join_type=JOIN.LEFT_OUTER).order_by(User.id)
+    users = User.select()
     if "search" in params:
         users = users.where(matching(params["search"]))
-    if "page" not in params and "limit" not in params:
-        return users_out.dump(users)
-    page = users.paginate(params.get("page", 1), params.get("limit", DEFAULT_LIMIT))
-    return Reply(users_out.dump(page), total=users.count())
+    return listing(users, params, (User.id,), user_rows, rows=lambda query: (
+        query.select(*USER_COLUMNS).join(Team, join_type=JOIN.LEFT_OUTER).tuples()))
 
 
 @action(UserIn)
@@ -146,10 +144,10 @@ def disable_user(params):
     return set_active(user, False)
 
 
-@action(Params)
+@action(PagedIn)
 def get_user_groups(params):
     """Get the account's teams."""
-    return teams_out.dump(Team.select().order_by(Team.id))
+    return listing(Team.select(), params, (Team.id,), teams_out.dump)
 
 
 @action(UserGroupIn)

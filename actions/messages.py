@@ -15,7 +15,7 @@ from actions.registry import action
 from models.base import now
 from models.members import User
 from models.messages import Conversation, Message
-from schemas.envelope import ApiError, InvalidValue, Reply
+from schemas.envelope import ApiError, InvalidValue
 from schemas.messages import (
     ConversationOut,
     GetConversationsIn,
@@ -23,7 +23,7 @@ from schemas.messages import (
     MessageOut,
     PostMessageIn,
 )
-from schemas.paging import paged
+from schemas.paging import Page, is_paged, listing, one_page, page_reply, paged
 
 message_out = MessageOut()
 messages_out = MessageOut(many=True)
@@ -59,13 +59,14 @@ def post_message(params):
 def get_conversations(params):
     """Get the token user's conversations, latest first, with unread counts."""
     me = participant(params)
-    query = (Conversation.select()
-             .where((Conversation.low == me.id) | (Conversation.high == me.id))
-             .order_by(Conversation.date_updated.desc(), Conversation.id.desc()))
-    conversations = list(paged(query, params))
+    query = Conversation.select().where((Conversation.low == me.id) | (Conversation.high == me.id))
     unread = unread_counts(me)
-    describe(conversations, me, unread)
-    return Reply(conversations_out.dump(conversations), unread_total=sum(unread.values()))
+
+    def dump(conversations: list[Conversation]) -> list[dict]:
+        describe(conversations, me, unread)
+        return conversations_out.dump(conversations)
+    return listing(query, params, (Conversation.date_updated.desc(), Conversation.id.desc()),
+                   dump, first_page=True, unread_total=sum(unread.values()))
 
 
 @action(GetMessagesIn, writes=True)  # reading marks the conversation read
@@ -73,13 +74,20 @@ def get_messages(params):
     """Get a page of a conversation's messages, newest page first, and mark it read."""
     me = participant(params)
     conversation = conversation_of(me, params)
-    query = (Message.select(Message, User).join(User)
-             .where(Message.conversation == conversation)
-             .order_by(Message.id.desc()))
-    messages = list(paged(query, params))
-    if messages:
-        mark_read(conversation, me, max(m.id for m in messages))
-    return messages_out.dump(reversed(messages))
+    query = Message.select(Message, User).join(User).where(Message.conversation == conversation)
+    page = messages_page(query, params)
+    if page.rows:
+        mark_read(conversation, me, max(m.id for m in page.rows))
+    data = messages_out.dump(reversed(page.rows))
+    return page_reply(data, page) if is_paged(params) else data
+
+
+def messages_page(query, params: dict) -> Page:
+    """The newest messages, or the page asked for (newest page first)."""
+    order = (Message.id.desc(),)
+    if is_paged(params):
+        return one_page(query, params, order)
+    return Page(list(paged(query, params, order)), 0, None)
 
 
 def participant(params: dict) -> User:

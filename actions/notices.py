@@ -10,7 +10,7 @@ from models.notices import Notice
 from schemas.base import Params
 from schemas.envelope import ApiError
 from schemas.notices import GetNoticesIn, NoticeIdIn, NoticeOut, PostNoticeIn, UpdateNoticeIn
-from schemas.paging import paged
+from schemas.paging import listing
 
 notice_out = NoticeOut()
 notices_out = NoticeOut(many=True)
@@ -28,10 +28,10 @@ class AlreadyActive(ApiError):
 @action(GetNoticesIn)
 def get_notices(params):
     """Get the notices, newest first (active=1: only the active one)."""
-    query = Notice.select().order_by(Notice.id.desc())
+    query = Notice.select()
     if params["active"]:
         query = query.where(Notice.active == True)  # noqa: E712 - a peewee expression
-    return notices_out.dump(paged(query, params))
+    return listing(query, params, (Notice.id.desc(),), notices_out.dump, first_page=True)
 
 
 @action(PostNoticeIn, writes=True)

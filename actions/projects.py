@@ -25,9 +25,10 @@ from models.events import record
 from models.members import Team, User
 from models.projects import EXCLUSIVE_OPTIONS, Project, ProjectFolder, ProjectMember
 from models.tags import ProjectTag
-from schemas.base import Params, date_out
+from schemas.base import date_out
 from schemas.envelope import ApiError, InvalidValue, ProjectInvalid
 from schemas.members import NO_MANAGER, TeamOut, user_ref
+from schemas.paging import PagedIn, listed, listing
 from schemas.projects import (
     AddProjectGroupIn,
     GetProjectIn,
@@ -65,10 +66,11 @@ class AlreadyActive(ApiError):
 @action(GetProjectsIn)
 def get_projects(params):
     """Get all projects, or those with one status."""
-    query = visible_projects(projects_query()).order_by(Project.id)
+    query = visible_projects(Project.select())
     if "filter" in params:  # the docs and the 2026 client say "archived", the server "archive"
         query = query.where(Project.status == params["filter"].replace("archived", "archive"))
-    return dump_projects(list(query), params["extra"])
+    return listing(query, params, (Project.id,), lambda rows: dump_projects(rows, params["extra"]),
+                   rows=with_people)
 
 
 @action(GetProjectIn)
@@ -154,11 +156,12 @@ def delete_project_members(params):
     record_changes(project, before, snapshot(project))
 
 
-@action(Params)
+@action(PagedIn)
 def get_project_groups(params):
     """Get the project folders, then the teams (companies)."""
     folders = ProjectFolder.select().order_by(ProjectFolder.id)
-    return folders_out.dump(folders) + teams_out.dump(Team.select().order_by(Team.id))
+    groups = folders_out.dump(folders) + teams_out.dump(Team.select().order_by(Team.id))
+    return listed(groups, params, lambda group: (group["type"] == "company", int(group["id"])))
 
 
 @action(AddProjectGroupIn, writes=True, aliases=("add_project_groups",))
@@ -169,7 +172,12 @@ def add_project_group(params):
 
 def projects_query():
     """Projects with their folder, author and manager, in one query."""
-    return (Project.select(Project, ProjectFolder, Author, Manager)
+    return with_people(Project.select())
+
+
+def with_people(query):
+    """``query`` over projects with their folder, author and manager."""
+    return (query.select(Project, ProjectFolder, Author, Manager)
             .join_from(Project, ProjectFolder, JOIN.LEFT_OUTER)
             .join_from(Project, Author, on=Project.author)
             .join_from(Project, Manager, JOIN.LEFT_OUTER, on=Project.manager))

@@ -13,6 +13,7 @@ from models.members import Team, User
 from models.schedule import UNSET, ScheduleDay
 from schemas.base import date_out
 from schemas.envelope import InvalidEmail, InvalidValue, Reply
+from schemas.paging import is_paged, listed, one_page, page_reply
 from schemas.schedule import GetUsersScheduleIn, UpdateUsersScheduleIn
 
 
@@ -21,14 +22,13 @@ def get_users_schedule(params):
     """Get the users' schedules (all users, or those named), keyed by user id."""
     if "datestart" in params and "dateend" in params and params["dateend"] < params["datestart"]:
         raise InvalidValue("Invalid dateend: is before datestart", details="dateend")
-    users = users_named(params["users"]) if "users" in params else active_users()
-    days = defaultdict(dict)
-    for entry in days_of(users, params.get("datestart"), params.get("dateend")):
-        days[entry.user_id][date_out(entry.day)] = entry.kind
-    return {str(user.id): {"id": str(user.id), "email": user.email, "name": user.name,
-                           "group": user.team.title if user.team_id else "",
-                           "department": user.department, "schedule": days[user.id]}
-            for user in users}
+    dates = params.get("datestart"), params.get("dateend")
+    if "users" in params:
+        return listed(users_named(params["users"]), params, dump=schedules(*dates))
+    if is_paged(params):
+        page = one_page(active_users(), params, (User.id,))
+        return page_reply(schedules(*dates)(page.rows), page)
+    return schedules(*dates)(list(active_users().order_by(User.id)))
 
 
 @action(UpdateUsersScheduleIn, writes=True)
@@ -59,9 +59,21 @@ def set_day(user: User, day: dt.date, kind: str) -> str:
     return "updated"
 
 
-def active_users() -> list[User]:
-    return list(User.select(User, Team).join(Team, JOIN.LEFT_OUTER)
-                .where(User.is_active).order_by(User.id))
+def schedules(start: dt.date | None, end: dt.date | None):
+    """Users to their schedules between ``start`` and ``end``, keyed by user id."""
+    def dump(users: list[User]) -> dict[str, dict]:
+        days = defaultdict(dict)
+        for entry in days_of(users, start, end):
+            days[entry.user_id][date_out(entry.day)] = entry.kind
+        return {str(user.id): {"id": str(user.id), "email": user.email, "name": user.name,
+                               "group": user.team.title if user.team_id else "",
+                               "department": user.department, "schedule": days[user.id]}
+                for user in users}
+    return dump
+
+
+def active_users():
+    return User.select(User, Team).join(Team, JOIN.LEFT_OUTER).where(User.is_active)
 
 
 def users_named(keys: Iterable[str]) -> list[User]:

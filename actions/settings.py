@@ -12,6 +12,7 @@ from actions.registry import action
 from models.settings import SETTINGS, Setting, setting, store_setting
 from models.task_types import TaskType
 from schemas.envelope import InvalidValue
+from schemas.paging import listed
 from schemas.settings import (
     GetSettingsIn,
     UpdateSettingIn,
@@ -28,8 +29,8 @@ def get_settings(params):
         definition_of(params["name"])
         return [setting_out(params["name"], setting(params["name"]))]
     stored = {row.name: json.loads(row.value) for row in Setting.select()}
-    return [setting_out(name, stored.get(name, definition.default))
-            for name, definition in SETTINGS.items()]
+    return listed([setting_out(name, stored.get(name, definition.default))
+                   for name, definition in SETTINGS.items()], params)
 
 
 @action(UpdateSettingIn, writes=True)

@@ -12,6 +12,7 @@ from actions.registry import action
 from models.events import record
 from models.tags import ProjectTag, Tag, TagGroup, TaskTag
 from schemas.envelope import ApiError
+from schemas.paging import listing
 from schemas.tags import (
     GROUP_REQUIRED,
     AddProjectTagGroupsIn,
@@ -42,7 +43,7 @@ class GroupInvalid(ApiError):
 @action(TagFilterIn, aliases=("get_tags",))
 def get_task_tags(params):
     """Get task tags, optionally of one group, group type or access."""
-    return tags_out.dump(tags_of("task", params))
+    return tags_of("task", params)
 
 
 @action(AddTagsIn, writes=True, aliases=("add_tags",))
@@ -65,7 +66,7 @@ def update_task_tags(params):
 @action(TagGroupFilterIn, aliases=("get_tag_groups",))
 def get_task_tag_groups(params):
     """Get task tag groups, optionally of one type or access."""
-    return groups_out.dump(groups_of("task", params))
+    return groups_of("task", params)
 
 
 @action(AddTaskTagGroupsIn, writes=True, aliases=("add_tag_groups",))
@@ -77,7 +78,7 @@ def add_task_tag_groups(params):
 @action(TagFilterIn)
 def get_project_tags(params):
     """Get project tags, optionally of one group, group type or access."""
-    return tags_out.dump(tags_of("project", params))
+    return tags_of("project", params)
 
 
 @action(AddTagsIn, writes=True)
@@ -100,7 +101,7 @@ def update_project_tags(params):
 @action(TagGroupFilterIn)
 def get_project_tag_groups(params):
     """Get project tag groups, optionally of one type or access."""
-    return groups_out.dump(groups_of("project", params))
+    return groups_of("project", params)
 
 
 @action(AddProjectTagGroupsIn, writes=True)
@@ -109,18 +110,18 @@ def add_project_tag_groups(params):
     return groups_out.dump(add_groups("project", params))
 
 
-def groups_of(scope: str, params: dict[str, Any]) -> list[TagGroup]:
-    return list(filtered(TagGroup.select(), scope, params).order_by(*GROUP_ORDER))
+def groups_of(scope: str, params: dict[str, Any]):
+    return listing(filtered(TagGroup.select(), scope, params), params, GROUP_ORDER,
+                   groups_out.dump)
 
 
-def tags_of(scope: str, params: dict[str, Any]) -> list[Tag]:
+def tags_of(scope: str, params: dict[str, Any]):
     """The tags with their groups (one query, plus one to find a ``group`` filter)."""
     query = filtered(Tag.select(Tag, TagGroup).join(TagGroup), scope, params)
-    query = query.order_by(*GROUP_ORDER, Tag.id)
-    if "group" not in params:
-        return list(query)
-    group = find_group(scope, params["group"])
-    return list(query.where(Tag.group == group)) if group else []
+    if "group" in params:
+        group = find_group(scope, params["group"])
+        query = query.where(Tag.group.in_([group.id] if group else []))
+    return listing(query, params, (*GROUP_ORDER, Tag.id), tags_out.dump)
 
 
 def filtered(query, scope: str, params: dict[str, Any]):

@@ -10,8 +10,8 @@ from actions.registry import action
 from models.base import get_or_fail
 from models.settings import setting
 from models.task_types import TaskPriority, TaskTicket, TaskType, TaskTypePriority
-from schemas.base import Params
 from schemas.envelope import ApiError, InvalidValue, Reply
+from schemas.paging import PagedIn, listing
 from schemas.task_types import (
     AddTaskPriorityIn,
     AddTaskTypeIn,
@@ -45,10 +45,11 @@ class InUse(ApiError):
     status_code, message = 13, "Tasks use it: give a replacement"
 
 
-@action(Params)
+@action(PagedIn)
 def get_task_types(params):
     """Get the task types, each with the priorities it allows."""
-    return types_out.dump(with_priorities(list(TaskType.select().order_by(TaskType.id))))
+    return listing(TaskType.select(), params, (TaskType.id,),
+                   lambda kinds: types_out.dump(with_priorities(kinds)))
 
 
 @action(AddTaskTypeIn, writes=True)
@@ -91,10 +92,10 @@ def delete_task_type(params):
     return Reply(updated=moved)
 
 
-@action(Params)
+@action(PagedIn)
 def get_task_priorities(params):
     """Get the task priorities with their overdue time in minutes and their color."""
-    return priorities_out.dump(TaskPriority.select().order_by(TaskPriority.id))
+    return listing(TaskPriority.select(), params, (TaskPriority.id,), priorities_out.dump)
 
 
 @action(AddTaskPriorityIn, writes=True)

@@ -7,6 +7,8 @@ logic stands on its own until user tokens reach the route; with the admin key th
 
 from __future__ import annotations
 
+import datetime as dt
+
 from peewee import IntegrityError
 
 from actions.caller import caller
@@ -20,6 +22,7 @@ from models.tasks import Task
 from models.timers import Timer
 from schemas.base import Params
 from schemas.envelope import AdminOnly, ApiError, UserOnly
+from schemas.paging import Dump, PagedIn, listing
 from schemas.timers import (
     StartMyTimerIn,
     StopMyTimerIn,
@@ -42,14 +45,12 @@ class TimerNotStarted(ApiError):
     status_code, message = 7, "Timer is not started"
 
 
-@action(Params)
+@action(PagedIn)
 def get_timers(params):
     """Get the running timers: their value, start, who started them and their task."""
     admin_only()
     query = Timer.select(Timer, Task, User).join_from(Timer, Task).join_from(Timer, User)
-    timers = list(query.order_by(Timer.started_at.desc(), Timer.id.desc()))
-    briefs, moment = task_briefs(timer.task for timer in timers), now()
-    return [timer_out(timer, moment, briefs[timer.task_id]) for timer in timers]
+    return listing(query, params, (Timer.started_at.desc(), Timer.id.desc()), timer_rows(now()))
 
 
 @action(StopTimerIn, writes=True)
@@ -119,6 +120,14 @@ def save_timer(timer: Timer, comment: str = "") -> Cost | None:
     minutes = max(1, (elapsed(timer, moment) + 30) // 60)
     return Cost.create(task=timer.task_id, user=timer.user, minutes=minutes, comment=comment,
                        cents=rate_cents(timer.user, minutes), date=moment.date(), is_timer=True)
+
+
+def timer_rows(moment: dt.datetime) -> Dump:
+    """A batch of timers as get_timers writes them, their values at ``moment``."""
+    def dump(timers: list[Timer]) -> list[dict]:
+        briefs = task_briefs(timer.task for timer in timers)
+        return [timer_out(timer, moment, briefs[timer.task_id]) for timer in timers]
+    return dump
 
 
 def token_user() -> User:

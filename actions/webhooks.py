@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from flask import current_app
-from peewee import prefetch
 
 from actions.delivery.outbound import Refused, probe, resolve
 from actions.delivery.signing import new_secret
@@ -12,8 +13,8 @@ from models.base import get_or_fail
 from models.keys import seal
 from models.projects import Project
 from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, last_event_id
-from schemas.base import Params
 from schemas.envelope import ApiError, ProjectInvalid, Reply
+from schemas.paging import PagedIn, listing
 from schemas.webhooks import (
     AddWebhookIn,
     DeleteWebhookIn,
@@ -42,10 +43,10 @@ class UrlNotResolving(ApiError):
     status_code, message = 11, "Url's host name does not resolve"
 
 
-@action(Params)
+@action(PagedIn)
 def get_webhooks(params):
     """Get the account's webhooks."""
-    return webhooks_out.dump(Webhook.select().order_by(Webhook.id))
+    return listing(Webhook.select(), params, (Webhook.id,), webhooks_out.dump)
 
 
 # locks_late begins the transaction DEFERRED on SQLite, so the probe (up to 5 s) does not hold
@@ -75,12 +76,22 @@ def delete_webhook(params):
 @action(GetWebhookDeliveriesIn)
 def get_webhook_deliveries(params):
     """Get the webhook deliveries, newest first, with every attempt (a Taskgate extension)."""
-    query = (WebhookDelivery.select().order_by(WebhookDelivery.id.desc())
-             .limit(params["limit"]))
+    query = WebhookDelivery.select()
     if "id" in params:
         get_or_fail(Webhook, params["id"], WebhookNotFound)
         query = query.where(WebhookDelivery.webhook == params["id"])
-    return deliveries_out.dump(prefetch(query, WebhookAttempt))
+    return listing(query, params, (WebhookDelivery.id.desc(),), with_attempts, first_page=True)
+
+
+def with_attempts(deliveries: list[WebhookDelivery]) -> list[dict]:
+    """Deliveries with every attempt of each (one query)."""
+    log = defaultdict(list)
+    for attempt in WebhookAttempt.select().where(
+            WebhookAttempt.delivery.in_([delivery.id for delivery in deliveries])):
+        log[attempt.delivery_id].append(attempt)
+    for delivery in deliveries:
+        delivery.log = log[delivery.id]
+    return deliveries_out.dump(deliveries)
 
 
 def create_webhook(params, secret: str, master: str) -> Webhook:

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import fields, validates_schema
 
+from models.comments import Comment
+from models.files import File
 from schemas.base import (
     Email,
     EmailList,
@@ -20,10 +22,11 @@ from schemas.base import (
 )
 from schemas.envelope import FieldRequired
 from schemas.files import Uploads
-from schemas.members import user_ref
+from schemas.members import PERSON, person, user_ref
+from schemas.paging import PagedIn
 
 
-class GetCommentsIn(Params):
+class GetCommentsIn(PagedIn):
     id_task = Id(required=True)
     extra = Words({"files"}, load_default=set)
 
@@ -75,3 +78,32 @@ class CommentOut(Out):
     user_from = fields.Function(lambda comment: user_ref(comment.author))
     files = fields.Function(
         lambda comment: [file_ref(f) for f in getattr(comment, "attached", ())] or None)
+
+
+# get_comments, read as tuples: the columns ``comment_row`` unpacks, in this order.
+COMMENT_COLUMNS = (Comment.id, Comment.text, Comment.date_added, Comment.date_modified, *PERSON)
+FILE_REF_COLUMNS = (File.comment, File.id, File.size, File.name)
+
+
+def comment_row(row: tuple, task_page: str, files: list[dict[str, str]] | None = None,
+                ) -> dict[str, Any]:
+    """A comment as :class:`CommentOut` writes it, from a :data:`COMMENT_COLUMNS` tuple of a
+    task whose page is ``task_page``; ``files`` (extra=files) from :func:`file_refs`."""
+    id_, text, added, modified, *user = row[:len(COMMENT_COLUMNS)]
+    out = {"id": str(id_), "page": f"{task_page}#com{id_}", "text": text,
+           "date_added": datetime_out(added)}
+    if modified is not None:
+        out["date_modified"] = datetime_out(modified)
+    out["user_from"] = person(*user)
+    if files:
+        out["files"] = files
+    return out
+
+
+def file_refs(rows: list[tuple]) -> dict[int, list[dict[str, str]]]:
+    """``{comment id: [file refs]}`` from :data:`FILE_REF_COLUMNS` tuples."""
+    found: dict[int, list[dict[str, str]]] = {}
+    for comment_id, id_, size, name in rows:
+        found.setdefault(comment_id, []).append(
+            {"id": str(id_), "size": str(size), "name": name, "page": f"/download/{id_}/"})
+    return found

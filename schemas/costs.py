@@ -24,6 +24,7 @@ from schemas.base import (
 from schemas.envelope import FieldRequired
 from schemas.filters import COST_FIELDS, Filter
 from schemas.members import user_ref
+from schemas.paging import PagedIn
 
 MAX_MINUTES = 24 * 60  # one cost line records at most a day
 MONEY_MAX = 10**12
@@ -56,12 +57,21 @@ class Duration(fields.Field):
 
 
 class CostFiltersIn(Params):
+    """The cost lines a get_costs or get_costs_total call selects."""
+
     id_project = Id()
     id_task = Id()
     datestart = WsDate()
     dateend = WsDate()
     is_timer = Flag()
     filter = Filter(COST_FIELDS)
+
+
+class GetCostsIn(CostFiltersIn, PagedIn):
+    """get_costs: the selected cost lines and their sums in ``total`` (Worksection's
+    ``{time, money}``). Paged (``page``, ``limit`` or ``cursor``, a Taskgate extension), the
+    number of lines selected is ``count``, since ``total`` already names the sums (of every
+    line selected, not of the page)."""
 
 
 class GetCostsTotalIn(CostFiltersIn):
@@ -114,6 +124,13 @@ def money_text(cents: int) -> str:
 
 def total_out(minutes: int, cents: int) -> dict[str, str]:
     return {"time": hours_text(minutes), "money": money_text(cents)}
+
+
+def cost_row(cost: Any, task: dict[str, Any]) -> dict[str, Any]:
+    """A cost line as :class:`CostOut` writes it, with its task's short form."""
+    return {"id": str(cost.id), "comment": cost.comment, "time": hours_text(cost.minutes),
+            "money": money_text(cost.cents), "date": date_out(cost.date),
+            "is_timer": bool(cost.is_timer), "user_from": user_ref(cost.user), "task": task}
 
 
 class CostOut(Out):

@@ -3,43 +3,78 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import fields, validates_schema
 
+from models.events import Event
 from schemas.base import Id, Out, datetime_out
 from schemas.envelope import FieldRequired
-from schemas.members import user_ref
-from schemas.paging import PagedIn
+from schemas.members import PERSON, person, user_ref
+from schemas.paging import PagedIn, is_paged
 
-PERIOD_LIMITS = {"m": 360, "h": 72, "d": 30}
+PERIOD_LIMITS = {"m": 360, "h": 72, "d": 30}  # Worksection's, for an unpaged list
 PERIOD_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
-class Period(fields.Field):
-    """How far back to look: ``1m..360m``, ``1h..72h`` or ``1d..30d``. Anything else (``60d``
-    too) is "Field is required" with details ``period``, as Worksection answers."""
+class Span(NamedTuple):
+    delta: dt.timedelta
+    worksection: bool  # within Worksection's limits
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.timedelta:
+
+class Period(fields.Field):
+    """How far back to look: ``<n>m``, ``<n>h`` or ``<n>d``. Worksection takes ``1m..360m``,
+    ``1h..72h`` or ``1d..30d``; anything else (``60d`` too) is "Field is required" with
+    details ``period``, as Worksection answers, unless the list is paged."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Span:
         match = re.fullmatch(r"([0-9]{1,4})([mhd])", str(value).strip().lower())
-        if match is None or not 1 <= int(match[1]) <= PERIOD_LIMITS[match[2]]:
+        if match is None or int(match[1]) < 1:
             raise FieldRequired(details=self.data_key or self.name)
-        return dt.timedelta(**{PERIOD_UNITS[match[2]]: int(match[1])})
+        return Span(dt.timedelta(**{PERIOD_UNITS[match[2]]: int(match[1])}),
+                    int(match[1]) <= PERIOD_LIMITS[match[2]])
 
 
 class GetEventsIn(PagedIn):
-    """``id_task`` is a Taskgate extension: the history of one task, over its whole life when
-    ``period`` is left out; ``page`` and ``limit`` page any list."""
+    """Taskgate extensions: ``id_task``, the history of one task, over its whole life when
+    ``period`` is left out; and paging (``page``, ``limit`` or ``cursor``), under which
+    ``period`` may be left out (every event) or go beyond Worksection's 30 days."""
 
     period = Period()
     id_project = Id()
     id_task = Id()
 
     @validates_schema
-    def period_unless_a_task(self, data: dict[str, Any], **_: Any) -> None:
+    def worksection_period(self, data: dict[str, Any], **_: Any) -> None:
+        if is_paged(data):
+            return
         if "period" not in data and "id_task" not in data:
             raise FieldRequired(details="period")
+        if "period" in data and not data["period"].worksection:
+            raise FieldRequired(details="period")
+
+
+# get_events, read as tuples: the columns ``event_row`` unpacks, in this order.
+EVENT_COLUMNS = (Event.action, Event.object_type, Event.object_id, Event.page, Event.date_added,
+                 Event.new, Event.old, *PERSON)
+
+
+def event_rows(rows: list[tuple]) -> list[dict[str, Any]]:
+    """Events as :class:`EventOut` writes them, from :data:`EVENT_COLUMNS` tuples."""
+    return [event_row(row) for row in rows]
+
+
+def event_row(row: tuple) -> dict[str, Any]:
+    action, kind, object_id, page, added, new, old, *user = row[:len(EVENT_COLUMNS)]
+    out = {"action": action, "object": {"type": kind, "id": str(object_id), "page": page},
+           "date_added": datetime_out(added), "user_from": person(*user)}
+    if new is not None and (values := json.loads(new)):
+        out["new"] = values
+    if old is not None and (values := json.loads(old)):
+        out["old"] = values
+    return out
 
 
 class EventOut(Out):

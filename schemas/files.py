@@ -8,9 +8,11 @@ from typing import Any
 from marshmallow import ValidationError, fields, validates_schema
 from werkzeug.datastructures import FileStorage
 
+from models.files import File
 from schemas.base import Id, Out, Params, StrId, datetime_out, split_list
 from schemas.envelope import FieldRequired
-from schemas.members import user_ref
+from schemas.members import PERSON, person, user_ref
+from schemas.paging import PagedIn
 
 
 class Uploads(fields.Field):
@@ -56,7 +58,7 @@ class UploadFilesIn(Params):
             raise FieldRequired(details="files")
 
 
-class GetFilesIn(Params):
+class GetFilesIn(PagedIn):
     id_project = Id()
     id_task = Id()
 
@@ -77,6 +79,21 @@ class FileOut(Out):
     size = fields.Function(lambda file: str(file.size))
     date_added = fields.Function(lambda file: datetime_out(file.date_added))
     user_from = fields.Function(lambda file: user_ref(file.author))
+
+
+# get_files, read as tuples: the columns ``file_row`` unpacks, in this order.
+FILE_COLUMNS = (File.id, File.name, File.size, File.date_added, *PERSON)
+
+
+def file_rows(rows: list[tuple]) -> list[dict[str, Any]]:
+    """Files as :class:`FileOut` writes them, from :data:`FILE_COLUMNS` tuples."""
+    return [file_row(row) for row in rows]
+
+
+def file_row(row: tuple) -> dict[str, Any]:
+    id_, name, size, added, *user = row[:len(FILE_COLUMNS)]
+    return {"id": str(id_), "page": f"/download/{id_}/", "name": name, "size": str(size),
+            "date_added": datetime_out(added), "user_from": person(*user)}
 
 
 class UploadedFileOut(Out):

@@ -12,6 +12,7 @@ from marshmallow import ValidationError, fields, validate
 from models.inbound_hooks import MAX_ITEMS, SIGNATURES
 from schemas.base import Choice, Flag, Id, Out, Params, StrId, Text, datetime_out
 from schemas.hook_templates import check, parse_path
+from schemas.paging import PagedIn
 
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
 PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,99}")
@@ -114,8 +115,10 @@ class UpdateInboundHookIn(InboundHookIdIn, HookFields):
     rotate_token = Flag(load_default=False)
 
 
-class GetInboundHookCallsIn(InboundHookIdIn):
-    page = fields.Integer(strict=False, load_default=1, validate=validate.Range(1, 1_000_000))
+class GetInboundHookCallsIn(InboundHookIdIn, PagedIn):
+    """Always a page (50 calls unless ``limit`` says otherwise) with the ``total``."""
+
+    page = fields.Integer(strict=False, validate=validate.Range(1, 1_000_000))
     limit = fields.Integer(strict=False, load_default=50, validate=validate.Range(1, 500))
 
 

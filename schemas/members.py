@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 from marshmallow import fields, validate
 
-from models.members import CONTACT_PRESETS, INVITABLE_ROLES, User
+from models.members import CONTACT_PRESETS, INVITABLE_ROLES, Team, User
 from schemas.base import (
     Amount,
     Choice,
@@ -21,14 +22,16 @@ from schemas.base import (
     Text,
     datetime_out,
 )
+from schemas.paging import PagedIn
 
 MAX_LIMIT = 10_000
 MAX_PAGE = 1_000_000_000  # page × limit stays a storable OFFSET
 
 
-class GetUsersIn(Params):
+class GetUsersIn(PagedIn):
     """Taskgate extensions: ``search`` (a part of a name or email, any case) and paging by
-    ``page`` (from 1) and ``limit`` (1..10000, default 100); without either, every user."""
+    ``page`` (from 1) and ``limit`` (1..10000; default: the ``default_page_limit`` setting,
+    100) or ``cursor``; without them, every user."""
 
     search = Text()
     page = fields.Integer(strict=False, validate=validate.Range(
@@ -198,3 +201,48 @@ def user_ref(user: User | None, fallback: dict[str, str] = NOONE) -> dict[str, s
     if user is None:
         return dict(fallback)
     return {"id": str(user.id), "email": user.email, "name": user.name}
+
+
+# The columns of a user embedded in a listed row (``person``).
+PERSON = (User.id, User.email, User.first_name, User.last_name)
+
+
+def person(id_: int | None, email: str, first: str, last: str) -> dict[str, str]:
+    """``user_ref`` of a user read as columns (:data:`PERSON`); no id: NOONE."""
+    if id_ is None:
+        return dict(NOONE)
+    return {"id": str(id_), "email": email, "name": f"{first} {last}" if first and last
+            else first or last}
+
+
+# get_users, read as tuples: the columns ``user_row`` unpacks, in this order.
+USER_COLUMNS = (User.id, User.first_name, User.last_name, User.title, User.rate, User.avatar,
+                Team.title, User.department, User.role, User.email, User.phone, User.phone2,
+                User.phone3, User.phone4, User.address, User.address2, User.date_added)
+USER_OPTIONAL = ("phone", "phone2", "phone3", "phone4", "address", "address2")
+
+
+def user_rows(rows: list[tuple]) -> list[dict[str, Any]]:
+    """Users as :class:`UserOut` writes them, from :data:`USER_COLUMNS` tuples."""
+    return [user_row(row) for row in rows]
+
+
+def user_row(row: tuple) -> dict[str, Any]:
+    (id_, first, last, title, rate, avatar, team, department, role, email, *contacts,
+     date_added) = row[:len(USER_COLUMNS)]
+    out = {"id": str(id_), "first_name": first, "last_name": last,
+           "name": f"{first} {last}" if first and last else first or last, "title": title,
+           "rate": number_out(rate), "avatar": avatar, "group": team or "",
+           "department": department, "role": role.capitalize(), "email": email}
+    out.update((key, value) for key, value in zip(USER_OPTIONAL, contacts, strict=True)
+               if value not in ("", None))
+    out["date_added"] = datetime_out(date_added)
+    return out
+
+
+def number_out(value: Any) -> int | float | None:
+    """As :class:`schemas.base.Number` writes it."""
+    if value is None:
+        return None
+    number = decimal.Decimal(value)
+    return int(number) if number == number.to_integral_value() else float(number)

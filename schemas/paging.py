@@ -1,28 +1,44 @@
 """Lists: paging with ``page`` (from 1) and ``limit`` (default: the ``default_page_limit``
-setting), and every row streamed in keyset batches when neither is given.
+setting), walking with an opaque ``cursor``, and every row streamed in keyset batches when
+none of them is given.
 
-:func:`listing` is how a list action answers: with ``page`` or ``limit``, that page and the
-``total``; without, Worksection's answer (every row), as an iterator the view writes as it is
-read. Rows are read :data:`BATCH` at a time in the list's order, each batch after the last key
-of the one before (a keyset: no parameter list and no memory that grows with the rows)."""
+:func:`listing` is how a list action answers. With ``page`` or ``limit``: that page and the
+``total`` of rows. With ``cursor`` (empty to start): the ``limit`` rows after the cursor, the
+``total`` and a ``next_cursor`` while rows remain; a walk by cursor sees every row that was
+there when it began exactly once, whatever is inserted meanwhile, and page 1,000 costs what
+page 1 costs. Without any of them, Worksection's answer (every row), as an iterator the view
+writes as it is read, :data:`BATCH` rows at a time.
+
+A list is read by keys: its order (``order``) is a few columns, unique together (end it with
+the id), all ascending or all descending. A page number is found by a narrow key-only
+subquery (``(keys) >= (SELECT keys ... LIMIT 1 OFFSET n)``), so the rows before it are
+stepped over in the index instead of being read, joined and dropped; a batch and a cursor
+page read after the last keys seen (a keyset: no parameter list, no memory that grows with
+the rows, no OFFSET at all)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from marshmallow import fields, post_load, validate
-from peewee import Field, ForeignKeyField, Tuple
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from peewee import SQL, fn
 
 from models.settings import setting
 from schemas.base import Params
-from schemas.envelope import Reply
+from schemas.envelope import InvalidValue, Reply
+from schemas.keyset import START, Keys, packed, storable, unpacked
 
 MAX_LIMIT = 1000
 MAX_PAGE = 1_000_000
 BATCH = 1000  # rows read (and written out) at a time by a streamed list
 
 Dump = Callable[[list[Any]], list[Any]]  # a batch of rows to their out shape
+Widen = Callable[[Any], Any]  # a list's query to the query of its answer's columns
+
+
+def same(query: Any) -> Any:
+    return query
 
 
 class PageNumber(fields.Integer):
@@ -34,11 +50,29 @@ class PageNumber(fields.Integer):
         return super().deserialize(value, *args, **kwargs)
 
 
+class Cursor(fields.Field):
+    """``next_cursor`` of the page before, or empty for the first page: the key values of
+    the last row seen, opaque to the client."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple:
+        if value in ("", None):
+            return START
+        values = unpacked(str(value))
+        if not values:
+            raise ValidationError("not a cursor this server gave")
+        return values
+
+
 class PagedIn(Params):
+    """``page`` and ``limit`` page a list (with its ``total``); ``cursor`` walks it."""
+
+    KEEP_EMPTY = ("cursor",)  # ``cursor=`` starts a walk
+
     page = PageNumber(strict=False, allow_none=True, validate=validate.Range(
         1, MAX_PAGE, error=f"must be a number from 1 to {MAX_PAGE}"))
     limit = fields.Integer(strict=False, validate=validate.Range(
         1, MAX_LIMIT, error=f"must be a number from 1 to {MAX_LIMIT}"))
+    cursor = Cursor()
 
     @post_load
     def drop_address(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -46,49 +80,131 @@ class PagedIn(Params):
             data.pop("page", None)
         return data
 
+    @validates_schema
+    def page_or_cursor(self, data: dict[str, Any], **_: Any) -> None:
+        if "cursor" in data and data.get("page") is not None:
+            raise ValidationError("give page or cursor, not both", "cursor")
 
-def paged(query, params: dict):
-    """One page of ``query``: the first page unless ``page`` is given."""
-    return query.paginate(params.get("page", 1), params.get("limit")
-                          or setting("default_page_limit"))
+
+class Page(NamedTuple):
+    rows: list[Any]
+    total: int
+    next_cursor: str | None  # None unless walked by cursor and rows remain
 
 
 def is_paged(params: dict) -> bool:
-    return "page" in params or "limit" in params
+    return "page" in params or "limit" in params or "cursor" in params
 
 
-def listing(query, params: dict, order: Sequence[Field], dump: Dump, **top: Any) -> Any:
-    """A list action's answer: one page and the ``total`` when ``page`` or ``limit`` is given,
-    else every row, streamed. ``order`` must be unique together (end it with the id)."""
+def page_size(params: dict) -> int:
+    return params.get("limit") or setting("default_page_limit")
+
+
+def listing(query, params: dict, order: Sequence[Any], dump: Dump, *, rows: Widen = same,
+            count: str = "total", first_page: bool = False, **top: Any) -> Any:
+    """A list action's answer: a page, its ``total`` (or the key ``count`` names) and the
+    ``top`` keys when paged; else every row, streamed (``first_page``: only the first page,
+    as the lists that have always answered their newest page do).
+
+    ``query`` selects the list's rows (its filters, and the joins they need: no GROUP BY);
+    ``rows`` widens it to the columns and joins of the answer. Counts and page keys are read
+    from ``query`` alone, which an index can often answer by itself."""
     if is_paged(params):
-        rows = list(paged(query.order_by(*order), params))
-        return Reply(dump(rows), **top, total=query.order_by().count())
-    rows = streamed(query, order, dump)
+        page = one_page(query, params, order, rows)
+        return page_reply(dump(page.rows), page, count, **top)
+    if first_page:
+        size = page_size(params)
+        return with_top(dump(list(page_rows(query, Keys(order), 1, size, rows))), top)
+    return with_top(streamed(rows(query), order, dump), top)
+
+
+def page_reply(data: Any, page: Page, count: str = "total", **top: Any) -> Reply:
+    """A page's answer: its rows, the ``top`` keys, the total and the next cursor."""
+    more = {} if page.next_cursor is None else {"next_cursor": page.next_cursor}
+    return Reply(data, **top, **{count: page.total}, **more)
+
+
+def listed(rows: list[Any], params: dict, key: Callable[[Any], tuple] | None = None,
+           dump: Callable[[list[Any]], Any] = list, *, first_page: bool = False,
+           **top: Any) -> Any:
+    """The answer :func:`listing` gives, of a list held in memory (a few rows, or rows
+    computed in Python). ``key``: the ascending keys of a row, unique (none: its position)."""
+    if not is_paged(params):
+        return with_top(dump(rows[:page_size(params)] if first_page else rows), top)
+    size = page_size(params)
+    if "cursor" not in params:
+        start = (params.get("page", 1) - 1) * size
+        return Reply(dump(rows[start:start + size]), **top, total=len(rows))
+    keys = [key(row) if key else (n,) for n, row in enumerate(rows)]
+    beyond = [n for n, found in enumerate(keys) if after_key(found, params["cursor"])]
+    page = beyond[:size]
+    last = packed(keys[page[-1]]) if len(beyond) > size else None
+    return page_reply(dump([rows[n] for n in page]), Page([], len(rows), last), **top)
+
+
+def after_key(found: tuple, last: tuple) -> bool:
+    if last is START:
+        return True
+    if len(found) != len(last) or not all(type(a) is type(b) and storable(b)
+                                          for a, b in zip(found, last, strict=True)):
+        raise InvalidValue("Invalid cursor: not a cursor of this list", details="cursor")
+    return found > last
+
+
+def with_top(rows: Any, top: dict[str, Any]) -> Any:
     return Reply(rows, **top) if top else rows
 
 
-def streamed(query, order: Sequence[Field], dump: Dump, size: int = BATCH) -> Iterator[Any]:
+def one_page(query, params: dict, order: Sequence[Any], rows: Widen = same) -> Page:
+    """The page ``params`` ask for (by number or by cursor), with the total of rows."""
+    keys, size = Keys(order), page_size(params)
+    total = query.select(fn.COUNT(SQL("*"))).order_by().scalar()
+    if "cursor" not in params:
+        found = list(page_rows(query, keys, params.get("page", 1), size, rows))
+        return Page(found, total, None)
+    keys.check(params["cursor"])
+    found = list(after(rows(query), keys, params["cursor"]).limit(size + 1))
+    more = len(found) > size
+    return Page(found[:size], total, packed(keys.of(found[size - 1])) if more else None)
+
+
+def paged(query, params: dict, order: Sequence[Any]):
+    """The rows of page ``page`` (from 1) of ``query``, ``limit`` a page."""
+    return page_rows(query, Keys(order), params.get("page", 1), page_size(params))
+
+
+def page_rows(query, keys: Keys, number: int, size: int, rows: Widen = same):
+    """Page ``number``: from the row whose keys a key-only subquery finds."""
+    found = keys.ordered(rows(query))
+    if number > 1:
+        first = (query.select(*keys.nodes).order_by(*keys.order)
+                 .limit(1).offset((number - 1) * size))
+        found = found.where(keys.from_row(first))
+    return found.limit(size)
+
+
+def after(query, keys: Keys, last: tuple):
+    rows = keys.ordered(query)
+    return rows if last is START else rows.where(keys.beyond(last))
+
+
+def streamed(query, order: Sequence[Any], dump: Dump, size: int | None = None) -> Iterator[Any]:
     """Every row of ``query`` in ``order``, dumped a batch at a time."""
     for rows in batches(query, order, size):
         yield from dump(rows)
 
 
-def batches(query, order: Sequence[Field], size: int = BATCH) -> Iterator[list[Any]]:
-    """The rows of ``query`` ascending in ``order``, ``size`` at a time, each batch read after
-    the last key of the previous one."""
-    last: list[Any] | None = None
+def batches(query, order: Sequence[Any], size: int | None = None) -> Iterator[list[Any]]:
+    """The rows of ``query`` in ``order``, ``size`` (:data:`BATCH`) at a time, each batch
+    read after the last keys of the previous one."""
+    keys, size = Keys(order), size or BATCH
+    last: tuple = START
     while True:
-        batch = query.order_by(*order).limit(size)
-        if last is not None:
-            batch = batch.where(Tuple(*order) > Tuple(*last))
-        rows = list(batch)
+        rows = list(after(query, keys, last).limit(size))
         if rows:
             yield rows
         if len(rows) < size:
             return
-        last = [getattr(rows[-1], attribute(field)) for field in order]
+        last = keys.of(rows[-1])
 
 
-def attribute(field: Field) -> str:
-    """The row attribute holding ``field``'s value (a foreign key's id, not its row)."""
-    return field.object_id_name if isinstance(field, ForeignKeyField) else field.name

@@ -30,6 +30,7 @@ from schemas.custom_fields import CustomValues
 from schemas.envelope import FieldRequired
 from schemas.files import Uploads
 from schemas.members import NO_MANAGER, user_ref
+from schemas.paging import PagedIn
 
 EXTRAS = {"text", "html", "options", "users", "custom_fields"}
 STATUS_FILTERS = ("active", "pending", "archive", "archived")
@@ -95,7 +96,7 @@ class UpdateProjectIn(ProjectFieldsIn):
     title = Text()
 
 
-class GetProjectsIn(Params):
+class GetProjectsIn(PagedIn):
     filter = Choice(STATUS_FILTERS)
     extra = Words(EXTRAS, load_default=set)
 

@@ -10,11 +10,15 @@ from marshmallow import ValidationError, fields
 
 from models.schedule import DAY_KINDS, UNSET
 from schemas.base import Params, StringList, WsDate
+from schemas.paging import PagedIn
 
 MAX_DAYS = 5000  # per update_users_schedule call
 
 
-class GetUsersScheduleIn(Params):
+class GetUsersScheduleIn(PagedIn):
+    """Paged (``page``, ``limit`` or ``cursor``, a Taskgate extension), the object holds the
+    page's users, and ``total`` counts them all."""
+
     users = StringList()  # emails or ids
     datestart = WsDate()
     dateend = WsDate()

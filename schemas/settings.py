@@ -11,6 +11,7 @@ from marshmallow import fields
 from models.settings import SETTINGS, Definition
 from schemas.base import Flag, Params, Text
 from schemas.envelope import InvalidValue
+from schemas.paging import PagedIn
 
 
 class UnknownSetting(InvalidValue):
@@ -21,7 +22,7 @@ class ReadOnlySetting(InvalidValue):
     message = "Setting is read-only"
 
 
-class GetSettingsIn(Params):
+class GetSettingsIn(PagedIn):
     name = Text(max_length=64)
 
 

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validates_schema
 from models.tags import TAG_ACCESS, TAG_TYPES
 from schemas.base import TITLE_MAX, Choice, Email, Id, Out, Params, StringList, Text
 from schemas.envelope import FieldRequired
+from schemas.paging import PagedIn
 
 GROUP_REQUIRED = "group (id or title)"  # Worksection's message_details for a missing group
 # ``id_group`` in Worksection's examples is "1" for every task-tag group and "-4" for every
@@ -29,7 +30,7 @@ class Titles(StringList):
         return titles
 
 
-class TagGroupFilterIn(Params):
+class TagGroupFilterIn(PagedIn):
     type = Choice(TAG_TYPES)
     access = Choice(TAG_ACCESS)
 

@@ -85,7 +85,7 @@ def type_ref(kind) -> dict[str, str]:
     return {"id": str(kind.id), "name": kind.name}
 
 
-class TaskNotesIn(Params):
+class TaskNotesIn(PagedIn):
     id_task = Id(required=True)
 
 

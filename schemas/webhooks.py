@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validate
 
 from models.webhooks import EVENT_NAMES
 from schemas.base import Id, IdList, Out, Params, StrId, Text, split_list
+from schemas.paging import PagedIn
 
 WEBHOOK_EVENTS = tuple(EVENT_NAMES.values())
 
@@ -54,11 +55,13 @@ class DeleteWebhookIn(Params):
     id = Id(required=True)
 
 
-class GetWebhookDeliveriesIn(Params):
-    """``id`` narrows to one webhook; ``limit`` counts the newest deliveries (default 100)."""
+class GetWebhookDeliveriesIn(PagedIn):
+    """``id`` narrows to one webhook. Without paging, the newest deliveries (as many as the
+    ``default_page_limit`` setting, 100); ``limit`` alone is their first page, with the
+    ``total``."""
 
     id = Id()
-    limit = fields.Integer(strict=False, load_default=100, validate=validate.Range(1, 1000))
+    limit = fields.Integer(strict=False, validate=validate.Range(1, 1000))
 
 
 class WebhookOut(Out):

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from actions.caller import Caller, calling_as
+from actions.gateway import streaming
 from actions.gateway.decoding import fold, parse_pairs
 from actions.registry import ACTIONS, dispatch
 from models.base import transaction
@@ -39,7 +40,7 @@ def run_as_admin(action: str, params: dict[str, Any]) -> dict[str, Any]:
     admin = ApiKey.get(ApiKey.name == ADMIN_KEY_NAME)
     try:
         with calling_as(Caller(key=admin)), transaction(writes=spec is None or spec.locks_at_start):
-            result = dispatch(action, params)
+            result = streaming.whole(dispatch(action, params))  # read before the commit
     except ApiError as err:
         return fail(err)
     if isinstance(result, Download):

@@ -23,6 +23,7 @@ from schemas.custom_fields import CustomValues, Options
 from schemas.events import Period
 from schemas.files import FileRefs, Uploads
 from schemas.filters import Filter
+from schemas.paging import Cursor
 from schemas.schedule import ScheduleData
 from schemas.tags import Titles
 from schemas.tasks import Executive, Relations
@@ -52,7 +53,10 @@ FIELD_TYPES: dict[type[fields.Field], dict[str, Any]] = {
                "description": "Time spent: H:MM (1:30) or decimal hours (1.5, 1,5); "
                               "at most 24:00 per cost line."},
     Period: {"type": "string", "pattern": r"^\d{1,4}[mhd]$",
-             "description": "How far back: 1m to 360m, 1h to 72h or 1d to 30d."},
+             "description": "How far back: 1m to 360m, 1h to 72h or 1d to 30d (on a paged "
+                            "list, any number up to 9999; or none: every event)."},
+    Cursor: {"type": "string", "description": "Walks a list: empty for the first page, then "
+                                              "the next_cursor of the page before."},
     Filter: {"type": "string", "format": "filter", "maxLength": 2000,
              "description": "An expression of the filter language (see Filters), "
                             "e.g. name has 'Report' and dateend > '25.05.2021'."},
