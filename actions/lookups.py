@@ -10,6 +10,7 @@ from typing import Any
 
 from actions.caller import caller
 from models.comments import Comment, CommentVisibility
+from models.compiled import compiled, slot
 from models.events import Event
 from models.files import File
 from models.members import ACCOUNT_ADMINS, User
@@ -23,18 +24,15 @@ ANY, NOONE = "any", "noone"
 
 def project_or_fail(id_project: int) -> Project:
     """The project, if the caller may see it (another project is code 4 to a user not in it)."""
-    project = visible_projects(Project.select().where(Project.id == id_project)).first()
-    if project is None:
-        raise ProjectInvalid()
-    return project
+    return one_visible(Project, visible_projects, id_project, ProjectInvalid)
 
 
-def visible_projects(query):
+def visible_projects(query, user_id: Any = None):
     """Restrict a project query for a user token to the projects the user is a member of."""
     user = caller().user
     if user is None or user.role in ACCOUNT_ADMINS:
         return query
-    return query.where(Project.id.in_(member_projects(user.id)))
+    return query.where(Project.id.in_(member_projects(user.id if user_id is None else user_id)))
 
 
 def member_projects(user_id: Any):
@@ -43,10 +41,17 @@ def member_projects(user_id: Any):
 
 def task_or_fail(id_task: int) -> Task:
     """The task, if the caller may see it (a hidden task is code 5 to a user not let in)."""
-    task = visible_tasks(Task.select().where(Task.id == id_task)).first()
-    if task is None:
-        raise TaskInvalid()
-    return task
+    return one_visible(Task, visible_tasks, id_task, TaskInvalid)
+
+
+def one_visible(model, visible, pk: int, missing: type[ApiError]):
+    """The row of ``model`` with this id if the caller may see it, else ``missing``; its
+    statement rendered once per kind of caller."""
+    kind, user_id = viewer()
+    statement = compiled((model.__name__, kind), lambda: visible(
+        model.select().where(model.id == slot("id")), slot("user")))
+    row = next(iter(statement.objects(model, id=pk, user=user_id)), None)
+    return fail_if_none(row, missing)
 
 
 def visible_tasks(query, user_id: Any = None):

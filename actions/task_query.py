@@ -42,6 +42,10 @@ ROW = (Task.id, Task.project, Task.parent, Task.root, Task.depth, Task.name, Tas
        Parent.name, Parent.project, Parent.root, Parent.status, Parent.priority,
        TaskUid.uid, TaskType.id, TaskType.name, TaskPriority.id, TaskPriority.name,
        TaskPriority.overdue_in, TaskPriority.html_color)
+# Where each part of a task row is (the overdue clock and the text follow).
+OWN, AUTHOR, EXECUTIVE, PROJECT_NAME, PARENT = (slice(0, 20), slice(20, 23), slice(23, 26), 26,
+                                                slice(27, 32))
+UID, TYPE, PRIORITY, TOUCHED = 32, slice(33, 35), slice(35, 39), 39
 
 
 class Selection(NamedTuple):

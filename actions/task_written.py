@@ -13,7 +13,22 @@ from peewee import ForeignKeyField
 
 from actions.task_dump import load_custom_fields
 from actions.task_extras import STATUS_GROUP, Written
-from actions.task_query import ROW, Family, around_rows, selection, task_rows
+from actions.task_query import (
+    AUTHOR,
+    EXECUTIVE,
+    OWN,
+    PARENT,
+    PRIORITY,
+    PROJECT_NAME,
+    ROW,
+    TOUCHED,
+    TYPE,
+    UID,
+    Family,
+    around_rows,
+    selection,
+    task_rows,
+)
 from models.compiled import slot
 from models.events import Event
 from models.members import User
@@ -23,7 +38,7 @@ from models.tasks import Task
 from schemas.envelope import TaskInvalid
 from schemas.task_out import Around, Shape, person, task_out
 
-TASK_FIELDS = ROW[:20]  # the task's own columns; its text comes last in a row read with it
+TASK_FIELDS = ROW[OWN]  # the task's own columns; its text comes last in a row read with it
 ATTRIBUTES = [column.object_id_name if isinstance(column, ForeignKeyField) else column.name
               for column in TASK_FIELDS]
 
@@ -56,20 +71,19 @@ def posted(task: Task, project: Project, written: Written, event: Event) -> InHa
 
 def read_task(id_task: int) -> InHand:
     """A task as update_task and complete_task find it (code 5 when the caller cannot see
-    it), its executive and author set, in two statements."""
+    it), its executive set, in two statements."""
     sel = selection("task", lambda: Task.id == slot("id"), id=id_task)
     row = task_rows(sel, True, "all").one(**sel.values)
     if row is None:
         raise TaskInvalid()
     task = Task(**{name: column.python_value(value) for name, column, value
-                   in zip(ATTRIBUTES, TASK_FIELDS, row, strict=False)}, text=row[-1])
-    task.author = User(id=task.author_id, email=row[20], first_name=row[21], last_name=row[22])
-    if task.user_to_id:
-        task.user_to = User(id=task.user_to_id, email=row[23], first_name=row[24],
-                            last_name=row[25])
-    hand = InHand(task, row[20:23], row[26], row[27:32] if task.parent_id else None, row[32],
-                  row[33:35] if row[33] else None, row[35:39] if row[35] is not None else None,
-                  row[39])
+                   in zip(ATTRIBUTES, TASK_FIELDS, row[OWN], strict=True)}, text=row[-1])
+    if task.user_to_id:  # the executive the update event compares
+        email, first, last = row[EXECUTIVE]
+        task.user_to = User(id=task.user_to_id, email=email, first_name=first, last_name=last)
+    hand = InHand(task, row[AUTHOR], row[PROJECT_NAME], row[PARENT] if task.parent_id else None,
+                  row[UID], row[TYPE] if row[TYPE][0] else None,
+                  row[PRIORITY] if row[PRIORITY][0] is not None else None, row[TOUCHED])
     read_around(hand, sel)
     return hand
 

@@ -54,6 +54,10 @@ class Statement:
     def one(self, **given: Any) -> tuple | None:
         return db.execute_sql(self.sql, self.values(given)).fetchone()
 
+    def objects(self, model: Any, **given: Any) -> Any:
+        """The rows as ``model`` instances (the statement selects the model's columns)."""
+        return model.raw(self.sql, *self.values(given))
+
 
 CACHE: dict[Hashable, Statement] = {}
 
