@@ -10,6 +10,7 @@ from typing import Any
 
 from actions.caller import caller
 from models.comments import Comment, CommentVisibility
+from models.compiled import compiled, slot
 from models.events import Event
 from models.files import File
 from models.members import ACCOUNT_ADMINS, User
@@ -23,43 +24,63 @@ ANY, NOONE = "any", "noone"
 
 def project_or_fail(id_project: int) -> Project:
     """The project, if the caller may see it (another project is code 4 to a user not in it)."""
-    project = visible_projects(Project.select().where(Project.id == id_project)).first()
-    if project is None:
-        raise ProjectInvalid()
-    return project
+    return one_visible(Project, visible_projects, id_project, ProjectInvalid)
 
 
-def visible_projects(query):
+def visible_projects(query, user_id: Any = None):
     """Restrict a project query for a user token to the projects the user is a member of."""
     user = caller().user
     if user is None or user.role in ACCOUNT_ADMINS:
         return query
-    return query.where(Project.id.in_(member_projects(user)))
+    return query.where(Project.id.in_(member_projects(user.id if user_id is None else user_id)))
 
 
-def member_projects(user: User):
-    return ProjectMember.select(ProjectMember.project).where(ProjectMember.user == user.id)
+def member_projects(user_id: Any):
+    return ProjectMember.select(ProjectMember.project).where(ProjectMember.user == user_id)
 
 
 def task_or_fail(id_task: int) -> Task:
     """The task, if the caller may see it (a hidden task is code 5 to a user not let in)."""
-    task = visible_tasks(Task.select().where(Task.id == id_task)).first()
-    if task is None:
-        raise TaskInvalid()
-    return task
+    return one_visible(Task, visible_tasks, id_task, TaskInvalid)
 
 
-def visible_tasks(query):
+def one_visible(model, visible, pk: int, missing: type[ApiError]):
+    """The row of ``model`` with this id if the caller may see it, else ``missing``; its
+    statement rendered once per kind of caller."""
+    kind, user_id = viewer()
+    statement = compiled((model.__name__, kind), lambda: visible(
+        model.select().where(model.id == slot("id")), slot("user")))
+    row = next(iter(statement.objects(model, id=pk, user=user_id)), None)
+    return fail_if_none(row, missing)
+
+
+def visible_tasks(query, user_id: Any = None):
     """Restrict a task query for a user token: tasks of its projects; a hidden task shows to
-    its author and to the users it names. The admin key sees everything."""
+    its author and to the users it names. The admin key sees everything. ``user_id`` stands
+    for the user's id in the query (a compiled statement's slot)."""
+    clause = tasks_visible(user_id)
+    return query if clause is None else query.where(clause)
+
+
+def tasks_visible(user_id: Any = None):
+    """The clause ``visible_tasks`` adds, or None for the admin key."""
     user = caller().user
-    return query if user is None else query.where(task_visible_to(user))
+    return None if user is None else task_visible_to(user, user_id)
 
 
-def visible_comments(query):
+def visible_comments(query, user_id: Any = None):
     """Restrict a comment query for a user token, as ``visible_tasks`` does tasks."""
     user = caller().user
-    return query if user is None else query.where(comment_visible_to(user))
+    return query if user is None else query.where(comment_visible_to(user, user_id))
+
+
+def viewer() -> tuple[str, int | None]:
+    """What the caller's visibility clauses look like (the admin key's none, an account
+    admin's, a member's) and the user id they hold: a compiled statement's shape and slot."""
+    user = caller().user
+    if user is None:
+        return "key", None
+    return ("admin" if user.role in ACCOUNT_ADMINS else "member"), user.id
 
 
 def visible_events(query):
@@ -73,21 +94,24 @@ def visible_events(query):
                         (Event.object_type != "comment") | Event.object_id.not_in(hidden_comments))
     if user.role in ACCOUNT_ADMINS:
         return query
-    return query.where(Event.project_id.is_null() | Event.project_id.in_(member_projects(user)))
+    return query.where(Event.project_id.is_null()
+                       | Event.project_id.in_(member_projects(user.id)))
 
 
-def task_visible_to(user: User):
-    named = TaskVisibility.select(TaskVisibility.task).where(TaskVisibility.user == user.id)
-    shown = (Task.hidden == False) | (Task.author == user.id) | Task.id.in_(named)  # noqa: E712
+def task_visible_to(user: User, user_id: Any = None):
+    uid = user.id if user_id is None else user_id
+    named = TaskVisibility.select(TaskVisibility.task).where(TaskVisibility.user == uid)
+    shown = (Task.hidden == False) | (Task.author == uid) | Task.id.in_(named)  # noqa: E712
     return shown if user.role in ACCOUNT_ADMINS else shown & Task.project.in_(
-        member_projects(user))
+        member_projects(uid))
 
 
-def comment_visible_to(user: User):
+def comment_visible_to(user: User, user_id: Any = None):
+    uid = user.id if user_id is None else user_id
     named = (CommentVisibility.select(CommentVisibility.comment)
-             .where(CommentVisibility.user == user.id))
-    tasks = Task.select(Task.id).where(task_visible_to(user))
-    return (((Comment.hidden == False) | (Comment.author == user.id)  # noqa: E712
+             .where(CommentVisibility.user == uid))
+    tasks = Task.select(Task.id).where(task_visible_to(user, uid))
+    return (((Comment.hidden == False) | (Comment.author == uid)  # noqa: E712
              | Comment.id.in_(named)) & Comment.task.in_(tasks))
 
 
@@ -140,6 +164,8 @@ def known_users(emails: Iterable[str]) -> list[User]:
     take people lists this way (Postman's post_project and post_task succeed with an address
     that is no user); the membership actions answer code 11 instead."""
     emails = list(dict.fromkeys(e.lower() for e in emails))
+    if not emails:
+        return []
     found = {u.email: u for u in User.select().where(User.email.in_(emails), User.is_active)}
     return [found[e] for e in emails if e in found]
 
@@ -165,13 +191,12 @@ def tags_named(scope: str, names_or_ids: Iterable[str], strict: bool = True) -> 
     post_project take ``tags`` that way (Postman's post_task succeeds with a name that is no
     tag, and only add_*_tags create tags).
     """
+    items = list(dict.fromkeys(str(v).strip() for v in names_or_ids if str(v).strip()))
+    found = tags_of(scope, items)
     tags: list[Tag] = []
-    for item in dict.fromkeys(str(v).strip() for v in names_or_ids if str(v).strip()):
+    for item in items:
         number = as_id(item)
-        matches = list(Tag.select(Tag, TagGroup).join(TagGroup)
-                       .where(TagGroup.scope == scope,
-                              (Tag.title == item) | (Tag.id == number if number
-                                                     else Tag.title == item)))
+        matches = [tag for tag in found if tag.title == item or tag.id == number]
         by_id = [tag for tag in matches if str(tag.id) == item]
         if by_id:
             tags.append(by_id[0])
@@ -185,6 +210,16 @@ def tags_named(scope: str, names_or_ids: Iterable[str], strict: bool = True) -> 
         else:
             raise TagInvalid(details=item)
     return tags
+
+
+def tags_of(scope: str, items: list[str]) -> list[Tag]:
+    """The tags of ``scope`` (with their group) whose title or id is one of ``items``."""
+    if not items:
+        return []
+    numbers = [number for number in map(as_id, items) if number]
+    return list(Tag.select(Tag, TagGroup).join(TagGroup)
+                .where(TagGroup.scope == scope,
+                       Tag.title.in_(items) | Tag.id.in_(numbers)).order_by(Tag.id))
 
 
 def as_id(text: str) -> int | None:

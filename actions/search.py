@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.lookups import project_or_fail, task_or_fail, visible_tasks
+from actions.lookups import project_or_fail, task_or_fail
 from actions.registry import action
-from actions.task_dump import dump_tasks
+from actions.task_dump import list_tasks
+from actions.task_query import all_of, selection
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
@@ -23,28 +24,30 @@ TASK_COLUMNS = {"id": Task.id, "project": Task.project, "parent": Task.parent, "
 @action(SearchTasksIn)
 def search_tasks(params):
     """Search tasks and subtasks; archived projects only when a project or task is named."""
-    query = visible_tasks(matching(Task.select().join(Project), params))
-    if "id_project" not in params and "id_task" not in params:
-        query = query.where(Project.status != "archive")
-    return dump_tasks(query.order_by(Task.id), params["extra"])
+    clauses, archived = matching(params), "id_project" in params or "id_task" in params
+    if not archived:
+        clauses.append(Project.status != "archive")
+    return list_tasks(selection(None, lambda: all_of(*clauses), projects=not archived), params)
 
 
-def matching(query, params: dict[str, Any]):
-    """Restrict a task query to the selectors, the status and the filter of search_tasks."""
+def matching(params: dict[str, Any]) -> list:
+    """The clauses of the selectors, the status and the filter of search_tasks (checked and
+    compiled now: the answer may be streamed)."""
+    clauses = []  # SearchTasksIn asks for one selector at least
     if "id_project" in params:
-        query = query.where(Task.project == project_or_fail(params["id_project"]).id)
+        clauses.append(Task.project == project_or_fail(params["id_project"]).id)
     if "id_task" in params:  # the task and its subtasks at any depth
         top = task_or_fail(params["id_task"]).id
-        query = query.where((Task.id == top) | (Task.parent == top) | (Task.root == top))
+        clauses.append((Task.id == top) | (Task.parent == top) | (Task.root == top))
     if "email_user_from" in params:
-        query = query.where(Task.author == user_named(params["email_user_from"]))
+        clauses.append(Task.author == user_named(params["email_user_from"]))
     if "email_user_to" in params:
-        query = query.where(assigned_to(params["email_user_to"]))
+        clauses.append(assigned_to(params["email_user_to"]))
     if "status" in params:
-        query = query.where(Task.status == params["status"])
+        clauses.append(Task.status == params["status"])
     if "filter" in params:
-        query = query.where(compile_filter(params["filter"], TASK_COLUMNS))
-    return query
+        clauses.append(compile_filter(params["filter"], TASK_COLUMNS))
+    return clauses
 
 
 def user_named(email: str) -> User:

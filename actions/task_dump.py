@@ -1,53 +1,190 @@
-"""The task serialisation every resource shares: ``dump_tasks`` (tasks with extras) and
-``task_brief`` (the task inside a cost or a timer). Any number of tasks costs a fixed number
-of queries: each kind of related row is loaded for all tasks at once and grouped here."""
+"""The task serialisation every resource shares. :func:`list_tasks` answers a list (one page
+with its total, or every task streamed a batch at a time), :func:`dump_rows` turns a batch of
+task rows into task objects with the extras asked for, in a fixed number of statements
+(``actions.task_query``) whatever the number of tasks; :func:`dump_tasks` does it for tasks
+in hand; :func:`task_brief` is the task inside a cost or a timer."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from peewee import fn
-
-from actions.custom_fields import values_of
-from actions.lookups import visible_comments, visible_tasks
-from actions.task_extras import load_peer_fields
-from models.comments import Comment
-from models.files import File
+from actions.task_extras import STATUS_GROUP
+from actions.task_query import (
+    Family,
+    Selection,
+    around_rows,
+    comment_rows,
+    custom_rows,
+    file_rows,
+    relation_rows,
+    selection,
+    subscriber_rows,
+    subtask_rows,
+    task_count,
+    task_rows,
+)
 from models.members import User
 from models.projects import Project
-from models.tags import Tag, TaskTag
-from models.tasks import Task, TaskRelation, TaskSubscriber
-from schemas.members import user_ref
-from schemas.tasks import brief_out, comment_ref, file_ref, task_out, task_ref
+from models.settings import setting
+from models.tasks import Task
+from schemas.envelope import Reply
+from schemas.paging import BATCH, is_paged
+from schemas.task_out import (
+    Around,
+    Shape,
+    add_unset_omitted,
+    custom_value,
+    executive,
+    moment,
+    person,
+    task_out,
+    task_page,
+    task_ref,
+)
 
-LAST_COMMENTS = 5
+ID_BATCH = 500  # tasks in hand read back per statement (their ids are parameters)
 
 
-def dump_tasks(tasks: Iterable[Task], extras: Iterable[str] = (), *, active_only: bool = False,
-               brief_children: bool = False) -> list[dict[str, Any]]:
-    """Tasks as Worksection writes them, with the extras asked for (``text``/``html``,
-    ``files``, ``comments``, ``relations``, ``subtasks``, ``subscribers``, ``custom_fields``),
-    in a fixed number of queries whatever the number of tasks. ``subtasks`` nests two levels
-    in ``child`` (only open ones with ``active_only``; the short form with ``brief_children``)."""
-    tasks, extras = list(tasks), frozenset(extras)
-    family = {task.id: task for task in tasks}
-    if "subtasks" in extras and tasks:
-        family.update({t.id: t for t in subtasks_of(family, active_only) if t.id not in family})
-    load_refs(list(family.values()), family)
-    for task in family.values():
-        task.loaded = defaultdict(list)
-    for loader, extra in LOADERS:
-        if extra is None or extra in extras:
-            loader(family)
-    return task_out(extras, brief_children=brief_children).dump(tasks, many=True)
+def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False) -> Any:
+    """A list answer: with ``page`` or ``limit`` that page and the ``total``, else every task
+    of the selection, streamed. Statements are rendered before the first row is read."""
+    shape = Shape(frozenset(params["extra"]))
+    if is_paged(params):
+        limit = params.get("limit") or setting("default_page_limit")
+        rows = task_rows(sel, shape.text, "page").rows(
+            **sel.values, size=limit, offset=(params.get("page", 1) - 1) * limit)
+        total = task_count(sel).one(**sel.values)[0]
+        return Reply(dump_rows(rows, sel, shape, active_only), total=total)
+    return streamed(sel, shape, active_only, task_rows(sel, shape.text, "after"))
+
+
+def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iterator[dict]:
+    after = 0  # ids are positive
+    while True:
+        rows = statement.rows(**sel.values, after=after, size=BATCH)
+        yield from dump_rows(rows, sel, shape, active_only)
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
+
+
+def one_task(sel: Selection, shape: Shape, active_only: bool = False) -> dict | None:
+    """The task of a selection of one (get_task), or None when the caller cannot see it."""
+    rows = task_rows(sel, shape.text, "all").rows(**sel.values)
+    return dump_rows(rows, sel, shape, active_only)[0] if rows else None
+
+
+def dump_tasks(tasks: Iterable[Task], extras: Iterable[str] = (), *,
+               active_only: bool = False) -> list[dict[str, Any]]:
+    """Tasks in hand (the caller may see them) as task objects, in their order."""
+    ids = list(dict.fromkeys(task.id for task in tasks))
+    shape, found = Shape(frozenset(extras)), {}
+    for start in range(0, len(ids), ID_BATCH):
+        chunk = ids[start:start + ID_BATCH]
+        sel = selection(None, lambda chunk=chunk: Task.id.in_(chunk))
+        rows = task_rows(sel, shape.text, "all").rows(**sel.values)
+        found.update((row[0], task) for row, task in zip(
+            rows, dump_rows(rows, sel, shape, active_only), strict=True))
+    return [found[task.id] for task in tasks if task.id in found]
+
+
+def dump_rows(rows: list[tuple], sel: Selection, shape: Shape,
+              active_only: bool = False) -> list[dict[str, Any]]:
+    """Task rows of a selection, ascending ids, as task objects with their extras."""
+    if not rows:
+        return []
+    values = {**sel.values, "lo": rows[0][0], "hi": rows[-1][0]}
+    extras = shape.extras
+    subtasks = subtask_rows(sel, shape.text, active_only).rows(**values) \
+        if "subtasks" in extras else []
+    family = Family(sel, bool(subtasks) and not shape.brief_children, active_only)
+    known = {row[0]: row for row in (*rows, *subtasks)}
+    around = Around(show_overdue=functools.cache(lambda: setting("show_overdue")))
+    load_around(around, family, values)
+    for extra, load in LOADERS:
+        if extra in extras:
+            load(around, family, values, known)
+    if subtasks:
+        link_children(around, known)
+    return [task_out(row, around, shape) for row in rows]
+
+
+def load_around(around: Around, family: Family, values: dict[str, Any]) -> None:
+    """Tags (and the ticket status among them), assignees and assigned teams."""
+    for kind, task_id, pk, text, group, scope in around_rows(family).rows(**values):
+        if kind == 0:
+            around.tags.setdefault(task_id, {})[str(pk)] = text
+            if group == STATUS_GROUP and scope == "task":
+                around.statuses[task_id] = text
+        elif kind == 1:
+            around.assignees.setdefault(task_id, []).append(person(pk, text, group, scope))
+        else:
+            around.groups.setdefault(task_id, []).append({"id": str(pk), "title": text})
+
+
+def load_files(around: Around, family: Family, values: dict, known: dict) -> None:
+    for task_id, pk, name, size in file_rows(family).rows(**values):
+        around.files.setdefault(task_id, []).append(
+            {"id": str(pk), "page": f"/download/{pk}/", "name": name, "size": str(size)})
+
+
+def load_comments(around: Around, family: Family, values: dict, known: dict) -> None:
+    for task_id, pk, text, added, *author in comment_rows(family).rows(**values):
+        if task_id in known:
+            row = known[task_id]
+            around.comments.setdefault(task_id, []).append(
+                {"id": str(pk), "page": f"{task_page(row[1], row[3], task_id)}#com{pk}",
+                 "text": text, "date_added": moment(added), "user_from": person(*author)})
+
+
+def load_relations(around: Around, family: Family, values: dict, known: dict) -> None:
+    for side, task_id, _, kind, *other in relation_rows(family).rows(**values):
+        sides = around.relations.setdefault(task_id, {})
+        sides.setdefault("to" if side else "from", []).append(
+            {"type": kind, "task": task_ref(*other)})
+
+
+def load_subscribers(around: Around, family: Family, values: dict, known: dict) -> None:
+    for task_id, *user in subscriber_rows(family).rows(**values):
+        around.subscribers.setdefault(task_id, []).append(person(*user))
+
+
+def load_custom_fields(around: Around, family: Family, values: dict, known: dict) -> None:
+    for task_id, *value in custom_rows(family).rows(**values):
+        around.custom_fields.setdefault(task_id, []).append(custom_value(*value))
+
+
+LOADERS = (("files", load_files), ("comments", load_comments),
+           ("relations", load_relations), ("subscribers", load_subscribers),
+           ("custom_fields", load_custom_fields))
+
+
+def link_children(around: Around, known: dict[int, tuple]) -> None:
+    """Each task's subtasks among the rows read, ascending ids."""
+    for task_id in sorted(known):
+        parent = known[task_id][2]
+        if parent in known:
+            around.children.setdefault(parent, []).append(known[task_id])
 
 
 def task_brief(task: Task) -> dict[str, Any]:
     """The task inside a cost or a timer. Reads ``task.author``, ``task.user_to`` and
     ``task.project``: give it tasks from ``load_refs`` to load those in bulk."""
-    return brief_out.dump(task)
+    author, user_to = task.author, task.user_to if task.user_to_id else None
+    out = {"id": str(task.id), "name": task.name, "page": task.page, "status": task.status,
+           "priority": str(task.priority),
+           "user_from": person(author.id, author.email, author.first_name, author.last_name),
+           "user_to": executive(task.user_to_id, task.user_to_any,
+                                *((user_to.email, user_to.first_name, user_to.last_name)
+                                  if user_to else ("", "", ""))),
+           "project": {"id": str(task.project_id), "name": task.project.name,
+                       "page": f"/project/{task.project_id}/"},
+           "date_added": moment(task.date_added)}
+    add_unset_omitted(out, task.date_start, task.date_end, task.time_start, task.time_end,
+                      task.date_closed, task.max_time, task.max_money)
+    return out
 
 
 def load_refs(tasks: list[Task], known: dict[int, Task] | None = None) -> list[Task]:
@@ -68,75 +205,3 @@ def load_refs(tasks: list[Task], known: dict[int, Task] | None = None) -> list[T
 def rows_by_id(model, ids: set[int | None]) -> dict[int, Any]:
     ids.discard(None)
     return {row.id: row for row in model.select().where(model.id.in_(list(ids)))} if ids else {}
-
-
-def subtasks_of(family: dict[int, Task], active_only: bool) -> list[Task]:
-    ids = list(family)
-    query = visible_tasks(Task.select().where(Task.root.in_(ids) | Task.parent.in_(ids)))
-    query = query.order_by(Task.id)
-    return list(query.where(Task.status == "active") if active_only else query)
-
-
-def load_children(family: dict[int, Task]) -> None:
-    for task in sorted(family.values(), key=lambda t: t.id):
-        if task.parent_id in family:
-            family[task.parent_id].loaded["child"].append(task)
-
-
-def load_tags(family: dict[int, Task]) -> None:
-    rows = (TaskTag.select(TaskTag.task, Tag.id, Tag.title).join(Tag)
-            .where(TaskTag.task.in_(list(family))).order_by(Tag.id).tuples())
-    for task_id, tag_id, title in rows:
-        family[task_id].loaded.setdefault("tags", {})[str(tag_id)] = title
-
-
-def load_files(family: dict[int, Task]) -> None:
-    query = File.select().where(File.task.in_(list(family)), File.comment.is_null())
-    for file in query.order_by(File.id):
-        family[file.task_id].loaded["files"].append(file_ref(file))
-
-
-def load_comments(family: dict[int, Task]) -> None:
-    """The last five comments of each task, newest first, in one query."""
-    order = [Comment.date_added.desc(), Comment.id.desc()]
-    ranked = (Comment.select(Comment.id, fn.ROW_NUMBER().over(partition_by=[Comment.task],
-                                                              order_by=order).alias("rank"))
-              .where(Comment.task.in_(list(family))))
-    ranked = visible_comments(ranked).alias("ranked")
-    query = (Comment.select(Comment, User).join(User)
-             .join(ranked, on=(ranked.c.id == Comment.id))
-             .where(ranked.c.rank <= LAST_COMMENTS).order_by(Comment.task, *order))
-    for comment in query:
-        task = family[comment.task_id]
-        task.loaded["comments"].append(comment_ref(comment, task.page))
-
-
-def load_relations(family: dict[int, Task]) -> None:
-    """``from``: the tasks this one waits for; ``to``: the tasks that wait for it."""
-    for side, mine, theirs in (("from", "to_task", "from_task"), ("to", "from_task", "to_task")):
-        other = getattr(TaskRelation, theirs)
-        query = (TaskRelation.select(TaskRelation, Task).join(Task, on=other)
-                 .where(getattr(TaskRelation, mine).in_(list(family))).order_by(TaskRelation.id))
-        query = visible_tasks(query)
-        for rel in query:
-            relations = family[getattr(rel, f"{mine}_id")].loaded.setdefault("relations", {})
-            relations.setdefault(side, []).append(
-                {"type": rel.type, "task": task_ref(getattr(rel, theirs))})
-
-
-def load_subscribers(family: dict[int, Task]) -> None:
-    query = (TaskSubscriber.select(TaskSubscriber, User).join(User)
-             .where(TaskSubscriber.task.in_(list(family))).order_by(User.id))
-    for link in query:
-        family[link.task_id].loaded["subscribers"].append(user_ref(link.user))
-
-
-def load_custom_fields(family: dict[int, Task]) -> None:
-    for task_id, values in values_of("task", list(family)).items():
-        family[task_id].loaded["custom_fields"] = values
-
-
-LOADERS = ((load_tags, None), (load_children, "subtasks"), (load_files, "files"),
-           (load_comments, "comments"), (load_relations, "relations"),
-           (load_subscribers, "subscribers"), (load_custom_fields, "custom_fields"),
-           (load_peer_fields, None))

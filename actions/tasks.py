@@ -21,21 +21,22 @@ from actions.lookups import (
     executive,
     known_users,
     project_or_fail,
-    tags_named,
     task_or_fail,
-    visible_tasks,
 )
 from actions.registry import action
-from actions.task_dump import dump_tasks, load_refs, task_brief  # noqa: F401 - shared
-from actions.task_extras import retried_post, save_peer_fields
+from actions.task_dump import dump_tasks, list_tasks, one_task
+from actions.task_extras import Written, link_extras, retried_post
+from actions.task_query import all_of, selection
+from actions.task_written import answer, posted, read_task, wrote
 from models.base import now
-from models.events import record
+from models.compiled import slot
+from models.events import Event, record
 from models.members import User
 from models.projects import Project
 from models.settings import setting
-from models.tags import TaskTag
-from models.tasks import MAX_DEPTH, Task, TaskRelation, TaskSubscriber, TaskVisibility
+from models.tasks import MAX_DEPTH, Task, TaskSubscriber, TaskVisibility
 from schemas.envelope import ApiError, InvalidValue, TaskInvalid
+from schemas.task_out import Shape
 from schemas.tasks import (
     GetAllTasksIn,
     GetTaskIn,
@@ -70,25 +71,36 @@ class ParentDone(ApiError):
 @action(GetAllTasksIn, aliases=("get_priority",))
 def get_all_tasks(params):
     """Get the tasks of all projects (archived ones with extra=archive)."""
-    query = Task.select().join(Project).where(Task.parent.is_null())
-    if "archive" not in params["extra"]:
-        query = query.where(Project.status != "archive")
-    return list_tasks(query, params)
+    archive, active = "archive" in params["extra"], params["active"]
+
+    return list_tasks(selection("all_tasks", lambda: all_of(
+        Task.parent.is_null(), open_only(active),
+        None if archive else Project.status != "archive"), (archive, active),
+        projects=not archive), params, active)
 
 
 @action(GetTasksIn)
 def get_tasks(params):
     """Get the tasks of a project."""
-    project = project_or_fail(params["id_project"])
-    return list_tasks(Task.select().where(Task.project == project, Task.parent.is_null()), params)
+    project, active = project_or_fail(params["id_project"]), params["active"]
+    return list_tasks(selection("tasks", lambda: all_of(
+        Task.project == slot("project"), Task.parent.is_null(), open_only(active)), (active,),
+        project=project.id), params, active)
 
 
 @action(GetTaskIn, aliases=("get_subtasks",))
 def get_task(params):
     """Get a task (with its parent if it is a subtask)."""
-    task = task_or_fail(params["id_task"])
-    return dump_tasks([task], params["extra"], active_only=params["active"],
-                      brief_children=True)[0]
+    task = one_task(selection("task", lambda: Task.id == slot("id"), id=params["id_task"]),
+                    Shape(frozenset(params["extra"]), brief_children=True), params["active"])
+    if task is None:
+        raise TaskInvalid()
+    return task
+
+
+def open_only(active: bool):
+    """The open tasks only, with ``filter=active``."""
+    return Task.status == "active" if active else None
 
 
 @action(PostTaskIn, writes=True, aliases=("post_subtask",))
@@ -96,37 +108,40 @@ def post_task(params):
     """Create a task, or a subtask of id_parent."""
     if (retried := retried_post(params)) is not None:  # a retry with the same task_uid
         return dump_tasks([retried], params["extra"])[0]
-    task = new_task(project_or_fail(params["id_project"]), params)
+    project = project_or_fail(params["id_project"])
+    task = new_task(project, params)
     task.save()
     add_people(task, params)
-    link_extras(task, params)
+    written = link_extras(task, params)
     attach_uploaded(params.get("files", []), task)
     save_attachments(params.get("attach", []), task.author, task=task)
     _, custom = save_values("task", task, params.get("custom_fields", {}))
-    record("post", "task", task.id, task.page, user=task.author, project_id=task.project_id,
-           task_id=task.id, new={**post_values(task), **custom})
-    return dump_tasks([task], params["extra"])[0]
+    event = record("post", "task", task.id, task.page, user=task.author,
+                   project_id=task.project_id, task_id=task.id,
+                   new={**post_values(task), **custom})
+    return answer(posted(task, project, written, event), params["extra"])
 
 
 @action(UpdateTaskIn, writes=True, aliases=("update_subtask",))
 def update_task(params):
     """Update a task, open or closed."""
-    task = task_or_fail(params["id_task"])
-    before = event_values(task)
+    hand = read_task(params["id_task"])
+    task, before = hand.task, event_values(hand.task)
     apply_changes(task, params)
     task.save()
     add_subscribers(task, [task.user_to] if task.user_to_id else [])
-    link_extras(task, params, replace=True)
+    written = link_extras(task, params, replace=True)
     custom_old, custom_new = save_values("task", task, params.get("custom_fields", {}))
-    record_changes(task, {**before, **custom_old}, acting_user(params.get("email_user_from")),
-                   custom_new)
-    return dump_tasks([task], params["extra"])[0]
+    event = record_changes(task, {**before, **custom_old},
+                           acting_user(params.get("email_user_from")), custom_new)
+    return answer(wrote(hand, written, event), params["extra"])
 
 
 @action(TaskIdIn, writes=True, aliases=("complete_subtask",))
 def complete_task(params):
     """Close a task whose subtasks are all closed."""
-    task = task_or_fail(params["id_task"])
+    hand = read_task(params["id_task"])
+    task = hand.task
     if task.status == "done":
         raise AlreadyClosed()
     if Task.select().where((Task.parent == task) | (Task.root == task),
@@ -134,8 +149,7 @@ def complete_task(params):
         raise HasChildren()
     task.status, task.date_closed = "done", now()
     task.save()
-    record_event("close", task, params)
-    return dump_tasks([task])[0]
+    return answer(wrote(hand, Written(), record_event("close", task, params)))
 
 
 @action(TaskIdIn, writes=True, aliases=("reopen_subtask",))
@@ -172,7 +186,8 @@ def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
 def new_task(project: Project, params: dict[str, Any]) -> Task:
     """An unsaved task from post_task's parameters, checked."""
     task = Task(project=project, name=params["title"], hidden=bool(params.get("hidden")),
-                priority=params.get("priority", setting("default_task_priority")),
+                priority=params["priority"] if "priority" in params
+                else setting("default_task_priority"),
                 author=acting_user(params.get("email_user_from")), text=composed_text(params),
                 **fields_from(params, *DATED_FIELDS))
     place_under(task, params.get("id_parent"))
@@ -239,37 +254,6 @@ def add_subscribers(task: Task, users: Iterable[User]) -> None:
          .on_conflict_ignore().execute())
 
 
-def link_extras(task: Task, params: dict[str, Any], replace: bool = False) -> None:
-    """Tags and relations (Taskgate's ``relations_from`` / ``relations_to``)."""
-    if "tags" in params:
-        tags = tags_named("task", params["tags"], strict=False)
-        if replace:
-            TaskTag.delete().where(TaskTag.task == task).execute()
-        if tags:
-            TaskTag.insert_many([(task.id, tag.id) for tag in tags],
-                                fields=[TaskTag.task, TaskTag.tag]).on_conflict_ignore().execute()
-    save_peer_fields(task, params, creating=not replace)
-    for side, mine, theirs in (("relations_from", "to_task", "from_task"),
-                               ("relations_to", "from_task", "to_task")):
-        if side in params:
-            set_relations(task, params[side], mine, theirs)
-
-
-def set_relations(task: Task, links: dict[int, str], mine: str, theirs: str) -> None:
-    """Replace the task's relations on one side with ``links`` ({other task id: type})."""
-    if task.id in links:
-        raise InvalidValue("Invalid relations: a task cannot depend on itself",
-                           details=str(task.id))
-    found = {t.id for t in Task.select(Task.id).where(Task.id.in_(list(links)))}
-    missing = [str(i) for i in links if i not in found]
-    if missing:
-        raise TaskInvalid(details=",".join(missing))
-    TaskRelation.delete().where(getattr(TaskRelation, mine) == task).execute()
-    if links:
-        TaskRelation.insert_many([{mine: task.id, theirs: other, "type": kind}
-                                  for other, kind in links.items()]).execute()
-
-
 def post_values(task: Task) -> dict[str, Any]:
     """A post event's ``new``: the title, the executive and whatever else is set."""
     values = event_values(task)
@@ -279,22 +263,19 @@ def post_values(task: Task) -> dict[str, Any]:
 
 
 def record_changes(task: Task, before: dict[str, Any], user: User,
-                   custom: dict[str, Any] | None = None) -> None:
+                   custom: dict[str, Any] | None = None) -> Event | None:
     after = {**event_values(task), **(custom or {})}
     changed = [key for key in after if after[key] != before[key]]
-    if changed:
-        record("update", "task", task.id, task.page, user=user, project_id=task.project_id,
-               task_id=task.id, new={k: after[k] for k in changed},
-               old={k: before[k] for k in changed})
+    if not changed:
+        return None
+    return record("update", "task", task.id, task.page, user=user,
+                  project_id=task.project_id, task_id=task.id,
+                  new={k: after[k] for k in changed}, old={k: before[k] for k in changed})
 
 
-def record_event(kind: str, task: Task, params: dict[str, Any]) -> None:
-    record(kind, "task", task.id, task.page, user=acting_user(params.get("email_user_from")),
-           project_id=task.project_id, task_id=task.id)
+def record_event(kind: str, task: Task, params: dict[str, Any]) -> Event:
+    return record(kind, "task", task.id, task.page,
+                  user=acting_user(params.get("email_user_from")), project_id=task.project_id,
+                  task_id=task.id)
 
 
-def list_tasks(query, params: dict[str, Any]) -> list[dict[str, Any]]:
-    if params["active"]:
-        query = query.where(Task.status == "active")
-    return dump_tasks(visible_tasks(query).order_by(Task.id), params["extra"],
-                      active_only=params["active"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import html
 from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate
@@ -20,9 +18,7 @@ from schemas.base import (
     Lines,
     LongText,
     Number,
-    Out,
     Params,
-    StrId,
     StringList,
     Text,
     Words,
@@ -36,7 +32,8 @@ from schemas.custom_fields import CustomValues
 from schemas.envelope import InvalidEmail
 from schemas.files import FileRefs, Uploads
 from schemas.members import ANY, NOONE, user_ref
-from schemas.usertasks import PeerTaskFieldsIn, PeerTaskOut
+from schemas.paging import PagedIn
+from schemas.usertasks import PeerTaskFieldsIn
 
 LIST_EXTRAS = {"text", "html", "files", "comments", "relations", "subtasks", "subscribers",
                "custom_fields", "archive"}
@@ -85,7 +82,9 @@ def Priority() -> fields.Integer:  # noqa: N802 - a field factory reads like a f
 LEGACY_DEFAULTS = {"get_priority": {"filter": "active"}, "get_subtasks": {"extra": "subtasks"}}
 
 
-class GetAllTasksIn(Params):
+class TaskListIn(Params):
+    """What get_all_tasks, get_tasks and get_task take (the lists also ``page``/``limit``)."""
+
     filter = Choice(("active",))
     status = Choice(("active",))  # the v2 name of filter, before Dec 2023
     extra = Words(LIST_EXTRAS, load_default=set)
@@ -106,11 +105,15 @@ class GetAllTasksIn(Params):
         return data
 
 
+class GetAllTasksIn(TaskListIn, PagedIn):
+    pass
+
+
 class GetTasksIn(GetAllTasksIn):
     id_project = Id(required=True)
 
 
-class GetTaskIn(GetAllTasksIn):
+class GetTaskIn(TaskListIn):
     id_task = Id(required=True)
 
 
@@ -166,119 +169,14 @@ class SubscribeIn(Params):
     email_user = Email(required=True)
 
 
-def project_ref(project: Any) -> dict[str, str]:
-    return {"id": str(project.id), "name": project.name, "page": project.page}
-
-
 def task_ref(task: Any) -> dict[str, str]:
-    """A task named inside another object (``parent``, a relation)."""
+    """A task named inside another object (a cost's totals by task)."""
     return {"id": str(task.id), "name": task.name, "page": task.page, "status": task.status,
             "priority": str(task.priority)}
 
 
 def executive_ref(task: Any) -> dict[str, str]:
     return user_ref(task.user_to, ANY if task.user_to_any else NOONE)
-
-
-def loaded(name: str) -> fields.Function:
-    """A field filled from ``task.loaded`` (batch-loaded extras); empty means omitted."""
-    return fields.Function(lambda task: task.loaded.get(name) or None)
-
-
-class TaskOut(PeerTaskOut, Out):
-    """A task. Fields that need more rows (tags, parent, extras) read ``task.loaded`` and the
-    related rows set by ``actions.tasks.dump_tasks``; dump through that function."""
-
-    OPTIONAL = ("parent", "date_start", "date_end", "time_start", "time_end", "date_closed",
-                "max_time", "max_money", "tags", "subscribers", "files", "comments",
-                "relations", "child", "custom_fields") + PeerTaskOut.PEER_OPTIONAL
-
-    id = StrId()
-    name = fields.String()
-    page = fields.String()
-    status = fields.String()
-    priority = fields.Function(lambda task: str(task.priority))
-    user_from = fields.Function(lambda task: user_ref(task.author))
-    user_to = fields.Function(executive_ref)
-    project = fields.Function(lambda task: project_ref(task.project))
-    parent = fields.Function(lambda task: task_ref(task.parent) if task.parent_id else None)
-    text = fields.Method("text_out")
-    date_added = fields.Function(lambda task: datetime_out(task.date_added))
-    date_start = fields.Function(lambda task: date_out(task.date_start))
-    date_end = fields.Function(lambda task: date_out(task.date_end))
-    time_start = fields.String()
-    time_end = fields.String()
-    date_closed = fields.Function(lambda task: datetime_out(task.date_closed))
-    max_time = Number()
-    max_money = Number()
-    tags = loaded("tags")
-    subscribers = loaded("subscribers")
-    files = loaded("files")
-    has_comments = fields.Function(lambda task: int(bool(task.loaded.get("comments"))))
-    comments = loaded("comments")
-    relations = loaded("relations")
-    child = fields.Method("child_out")
-    custom_fields = loaded("custom_fields")
-
-    def __init__(self, extras: frozenset[str] = frozenset(), brief_children: bool = False,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.extras, self.brief_children = extras, brief_children
-
-    def text_out(self, task: Any) -> str:
-        if "html" in self.extras:
-            return html.escape(task.text).replace("\r\n", "<br>").replace("\n", "<br>")
-        return task.text
-
-    def child_out(self, task: Any) -> list[dict[str, Any]] | None:
-        schema = child_out if self.brief_children else task_out(self.extras, nested=True)
-        return schema.dump(task.loaded.get("child", []), many=True) or None
-
-
-class ChildOut(Out):
-    """A subtask inside ``get_task``'s ``child``: the short form, two levels."""
-
-    OPTIONAL = ("child",)
-
-    id = StrId()
-    name = fields.String()
-    page = fields.String()
-    status = fields.String()
-    priority = fields.Function(lambda task: str(task.priority))
-    child = fields.Function(lambda task: child_out.dump(task.loaded["child"], many=True) or None)
-
-
-child_out = ChildOut()
-
-EXTRA_FIELDS = {"text": ("text",), "files": ("files",), "comments": ("has_comments", "comments"),
-                "relations": ("relations",), "subtasks": ("child",),
-                "subscribers": ("subscribers",), "custom_fields": ("custom_fields",)}
-BRIEF_FIELDS = ("id", "name", "page", "status", "priority", "user_from", "user_to", "project",
-                "date_added", "date_start", "date_end", "time_start", "time_end", "date_closed",
-                "max_time", "max_money")
-
-
-@functools.cache
-def task_out(extras: frozenset[str], nested: bool = False,
-             brief_children: bool = False) -> TaskOut:
-    """The task schema for a set of extras (``html`` counts as ``text``); a subtask nested in
-    ``child`` does not repeat its ``parent``."""
-    wanted = extras | ({"text"} if "html" in extras else set())
-    exclude = [name for extra, names in EXTRA_FIELDS.items() if extra not in wanted
-               for name in names] + (["parent"] if nested else [])
-    return TaskOut(extras=extras, brief_children=brief_children, exclude=exclude)
-
-
-brief_out = TaskOut(only=BRIEF_FIELDS)
-
-
-def file_ref(file: Any) -> dict[str, str]:
-    return {"id": str(file.id), "page": file.page, "name": file.name, "size": str(file.size)}
-
-
-def comment_ref(comment: Any, task_page: str) -> dict[str, Any]:
-    return {"id": str(comment.id), "page": f"{task_page}#com{comment.id}", "text": comment.text,
-            "date_added": datetime_out(comment.date_added), "user_from": user_ref(comment.author)}
 
 
 number = Number()

@@ -1,0 +1,74 @@
+"""Statements rendered once and run many times.
+
+Rendering a Peewee query to SQL costs more than running it on a small table. A
+:class:`Statement` holds the SQL of a query and its parameters, some of them :func:`slot`
+placeholders filled at each run; :func:`compiled` keeps one per query shape (a key the caller
+chooses: which clauses and columns, never the values), per database kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from peewee import Value
+
+from models.base import db
+
+
+class Slot:
+    """A parameter given at each run of a statement, by name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+
+def slot(name: str) -> Value:
+    """A placeholder for a value given when the statement runs (never converted by a field:
+    give it as the database takes it)."""
+    return Value(Slot(name), converter=False)
+
+
+class Statement:
+    """The SQL of a query and its parameters; slots are filled by name at each run."""
+
+    __slots__ = ("sql", "params", "slots")
+
+    def __init__(self, query: Any) -> None:
+        self.sql, self.params = db.get_sql_context().sql(query).query()
+        self.slots = [(i, p.name) for i, p in enumerate(self.params) if isinstance(p, Slot)]
+
+    def values(self, given: dict[str, Any]) -> list[Any]:
+        params = list(self.params)
+        for index, name in self.slots:
+            params[index] = given[name]
+        return params
+
+    def rows(self, **given: Any) -> list[tuple]:
+        return db.execute_sql(self.sql, self.values(given)).fetchall()
+
+    def one(self, **given: Any) -> tuple | None:
+        return db.execute_sql(self.sql, self.values(given)).fetchone()
+
+    def objects(self, model: Any, **given: Any) -> Any:
+        """The rows as ``model`` instances (the statement selects the model's columns)."""
+        return model.raw(self.sql, *self.values(given))
+
+
+CACHE: dict[Hashable, Statement] = {}
+
+
+def compiled(key: Hashable | None, build: Callable[[], Any]) -> Statement:
+    """The statement of ``build()``'s query, rendered once per ``key`` and database kind
+    (``None``: a query that embeds values, rendered every time)."""
+    if key is None:
+        return Statement(build())
+    key = (type(db.obj), key)
+    statement = CACHE.get(key)
+    if statement is None:
+        statement = CACHE[key] = Statement(build())
+    return statement
