@@ -47,15 +47,22 @@ def action_calls(client, args) -> dict[str, tuple]:
     hello = hello_app().test_client()
 
     def get(**params):
-        return lambda: client.get(signed(params))
+        return lambda: whole(client.get(signed(params)))
 
     return {
-        "flask hello": (lambda: hello.get("/"), "ok"),
-        "refused signature": (lambda: client.get(REFUSED), "error"),
+        "flask hello": (lambda: whole(hello.get("/")), "ok"),
+        "refused signature": (lambda: whole(client.get(REFUSED)), "error"),
         "get_task": (get(action="get_task", id_task=args.task), "ok"),
         "post_task": (get(action="post_task", id_project=args.post_project, title="Bench"), "ok"),
         "get_tasks (1,000)": (get(action="get_tasks", id_project=args.project), "ok"),
     }
+
+
+def whole(response):
+    """The response read to its last byte and closed: a streamed list is made as it is read."""
+    response.get_data()
+    response.close()
+    return response
 
 
 def expect(status: str):
