@@ -131,21 +131,27 @@ def denied(user: User, canonical: str, target: str) -> RoleDenied:
 
 def may_change(user: User, target: User, action: str, params: Mapping[str, Any]) -> bool:
     """Everyone changes their own profile (not their role); nobody but the owner changes the
-    owner; the others change the users whose role they may give, and give them such a role."""
+    owner; the others change the users whose role they may give, and give them such a role;
+    a team or department admin only within their team."""
     if target.id == user.id:
-        return action == "update_user" and "role" not in params
-    if target.role not in ASSIGNS.get(user.role, ()):
+        allowed = action == "update_user" and "role" not in params
+    elif target.role not in ASSIGNS.get(user.role, ()):
         return False
-    if user.role not in ADMINS and target.team_id != user.team_id:
+    elif user.role not in ADMINS and target.team_id != user.team_id:
         return False
-    return "role" not in params or may_give(user, params["role"], params)
+    else:
+        allowed = "role" not in params or may_give(user, params["role"], params)
+    return allowed and stays_in_team(user, params)
 
 
 def may_give(user: User, role: Any, params: Mapping[str, Any]) -> bool:
-    """Whether the user may give ``role``, in the team(s) ``params`` name (a team or
-    department admin: only their own)."""
-    if str(role).strip().lower() not in ASSIGNS.get(user.role, ()):
-        return False
+    """Whether the user may give ``role``, in the team(s) ``params`` name."""
+    return str(role).strip().lower() in ASSIGNS.get(user.role, ()) and stays_in_team(
+        user, params)
+
+
+def stays_in_team(user: User, params: Mapping[str, Any]) -> bool:
+    """Admins name any team; the others only their own (``group``), never ``teams``."""
     if user.role in ADMINS:
         return True
     own = user.team.title if user.team_id else None
