@@ -34,7 +34,8 @@ NOT_VISIBILITY = {  # parameters that name something every caller of the action 
     "task_uid": "a client-chosen unique key: taken is taken, for everyone",
 }
 MISSING = 999_999
-FAR_UID, MISSING_UID = "7d0c1a52-3f4e-4c55-9a55-1c0de0000001", "7d0c1a52-3f4e-4c55-9a55-1c0de0000002"
+FAR_UID = "7d0c1a52-3f4e-4c55-9a55-1c0de0000001"
+MISSING_UID = "7d0c1a52-3f4e-4c55-9a55-1c0de0000002"
 CANONICAL = sorted(name for name, spec in ACTIONS.items() if spec.canonical == name)
 
 
