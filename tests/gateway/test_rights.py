@@ -5,10 +5,14 @@ team belongs to its manager and the admins; add_user's password."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import OWNER_EMAIL
 
+from actions.caller import Caller, calling_as
+from actions.registry import dispatch
+from actions.rights import RoleDenied, imported_role
 from models.inbound_hooks import InboundHook, token_digest
 from models.members import Team, User
 from models.projects import Project, ProjectMember
@@ -207,3 +211,26 @@ def test_a_project_the_caller_cannot_see_is_code_4_not_a_refusal(client, people,
                      id_project=managed.id)
     missing = as_user(client, people["department admin"], "close_project", id_project=99999)
     assert answer == missing and answer["status_code"] == 4
+
+
+# The check lives in the dispatcher: no entry point can skip it.
+
+def test_dispatch_checks_whoever_calls(app, people):
+    with app.app_context(), calling_as(Caller(user=people["user"])):
+        with pytest.raises(RoleDenied):
+            dispatch("update_user", {"email": OWNER_EMAIL, "first_name": "Mallory"})
+        with pytest.raises(RoleDenied):
+            dispatch("add_webhook", {"url": "https://example.com/hook"})
+    assert User.owner().first_name != "Mallory"
+
+
+def test_only_the_dispatcher_calls_a_handler():
+    root = Path(__file__).resolve().parents[2] / "actions"
+    callers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                     if ".handler(" in path.read_text())
+    assert callers == ["registry.py"]
+
+
+def test_an_imported_owner_becomes_an_account_admin():
+    assert [imported_role(r) for r in ("Owner", "Account admin", "Team admin", "guest", "x")] \
+        == ["account admin", "account admin", "team admin", "guest", "user"]
