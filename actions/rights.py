@@ -85,31 +85,32 @@ class RoleDenied(ApiError):
     status_code, message = 2, "The user's role does not allow this action"
 
 
-def refuse_unless_allowed(user: User, canonical: str, params: Mapping[str, Any] = {}) -> None:
+def refuse_unless_allowed(user: User, canonical: str,
+                          params: Mapping[str, Any] | None = None) -> None:
     """``RoleDenied`` (or ``AdminOnly``, ``UserDisabled``) unless the user may run this action
-    (on its target, when ``params`` name one)."""
+    (and, given its loaded ``params``, on its target)."""
     if canonical in ADMIN_KEY_ONLY:
         raise AdminOnly()
     if not user.is_active:
         raise UserDisabled(details=user.email)
     if user.role not in ROLES_OF.get(canonical, ()):
         raise RoleDenied(details=f"{canonical}: {user.role}")
-    refuse_on_target(user, canonical, params)
+    if params is not None:
+        refuse_on_target(user, canonical, params)
 
 
 def check_caller(canonical: str, params: Mapping[str, Any] | None = None) -> None:
     """The dispatcher's check of the current caller: the table before the parameters are
     loaded (a refused role learns nothing of them), the targets (``params``) after."""
     user = caller().user
-    if user is None:
-        return
-    if params is None:
+    if user is not None and params is None:
         refuse_unless_allowed(user, canonical)
-    else:
+    elif user is not None:
         refuse_on_target(user, canonical, params)
 
 
 def refuse_on_target(user: User, canonical: str, params: Mapping[str, Any]) -> None:
+    """The per-target rules (see the module's docstring)."""
     if canonical in USER_TARGETS:
         target = target_user(params)
         if target is not None and not may_change(user, target, canonical, params):
