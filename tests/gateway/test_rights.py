@@ -234,3 +234,12 @@ def test_only_the_dispatcher_calls_a_handler():
 def test_an_imported_owner_becomes_an_account_admin():
     assert [imported_role(r) for r in ("Owner", "Account admin", "Team admin", "guest", "x")] \
         == ["account admin", "account admin", "team admin", "guest", "user"]
+
+
+def test_a_user_picks_their_own_teams_but_a_team_admin_does_not(client, people):
+    """Tasq's profile sets the user's teams; a team admin's team is what they manage."""
+    assert as_user(client, people["user"], "update_user", email="user@ws.com",
+                   teams=["Ops"])["status"] == "ok"
+    answer = as_user(client, people["team admin"], "update_user", email="team.admin@ws.com",
+                     teams=[Team.main().title])
+    assert answer["status_code"] == 2
