@@ -7,10 +7,13 @@ from typing import Any
 
 from peewee import JOIN
 
+from actions.caller import caller
 from actions.registry import action
+from actions.rights import own_team
 from actions.user_teams import members_of, set_teams, teams_of
 from models.base import get_or_fail
 from models.members import Team, User
+from models.tokens import UserPassword
 from schemas.envelope import ApiError, InvalidEmail, InvalidValue
 from schemas.filters import string_condition
 from schemas.members import (
@@ -98,11 +101,14 @@ def add_user(params):
     if User.by_email(email) is not None:
         raise UserExists(details=email)
     first, last = names_from_email(email)
-    team = Team.by_title(params["group"]) if params.get("group") else Team.main()
+    team = (Team.by_title(params["group"]) if params.get("group")
+            else own_team(caller().user) or Team.main())
     user = User.create(email=email, team=team, role=params["role"],
                        first_name=params.get("first_name", first),
                        last_name=params.get("last_name", last),
                        **{k: params[k] for k in ("title", "department") if k in params})
+    if "password" in params:
+        UserPassword.set(user, params["password"])
     return user_out.dump(user)
 
 

@@ -9,7 +9,9 @@ function unchanged; ``actions/__init__.py`` imports every resource module.
 with the schema (a marshmallow ``ValidationError`` becomes ``FieldRequired``, ``InvalidEmail``
 or ``InvalidValue``), then call the handler, which returns bare data and raises ``ApiError``
 subclasses for everything else. Schema validators may also raise an ``ApiError`` directly
-when a rule has its own Worksection code. Nothing here knows about HTTP.
+when a rule has its own Worksection code. Around the loading, the caller's rights are checked
+(``actions.rights``: the role table before, the targets after): every entry point that runs
+an action passes here. Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, NamedTuple
 
 from marshmallow import Schema, ValidationError
 
+from actions import rights
 from schemas.envelope import FieldRequired, InvalidEmail, InvalidValue, UnknownAction
 
 Handler = Callable[[dict[str, Any]], Any]
@@ -68,10 +71,12 @@ def dispatch(name: str, params: Mapping[str, Any],
     spec = actions.get(name)
     if spec is None:
         raise UnknownAction(details=name or None)
+    rights.check_caller(spec.canonical)
     try:
         loaded = spec.schema.load(params)
     except ValidationError as err:
         raise params_error(err.messages, spec.schema, params) from err
+    rights.check_caller(spec.canonical, loaded)
     return spec.handler(loaded)
 
 

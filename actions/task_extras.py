@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.lookups import as_id, tags_named, users_or_fail
+from actions.lookups import as_id, tags_named, users_or_fail, visible_tasks
 from models.base import now
 from models.members import Team, User
 from models.settings import setting
@@ -32,8 +32,8 @@ def retried_post(params: dict[str, Any]) -> Task | None:
     row = TaskUid.get_or_none(TaskUid.uid == params["task_uid"])
     if row is None:
         return None
-    task = row.task
-    if task.project_id != params["id_project"] or task.name != params["title"]:
+    task = visible_tasks(Task.select().where(Task.id == row.task_id)).first()
+    if task is None or task.project_id != params["id_project"] or task.name != params["title"]:
         raise UidTaken(details="task_uid")
     return task
 
@@ -74,7 +74,7 @@ def set_relations(task: Task, links: dict[int, str], mine: str, theirs: str) -> 
     if task.id in links:
         raise InvalidValue("Invalid relations: a task cannot depend on itself",
                            details=str(task.id))
-    found = {t.id for t in Task.select(Task.id).where(Task.id.in_(list(links)))}
+    found = {t.id for t in visible_tasks(Task.select(Task.id).where(Task.id.in_(list(links))))}
     missing = [str(i) for i in links if i not in found]
     if missing:
         raise TaskInvalid(details=",".join(missing))

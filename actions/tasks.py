@@ -22,6 +22,7 @@ from actions.lookups import (
     known_users,
     project_or_fail,
     task_or_fail,
+    visible_tasks,
 )
 from actions.registry import action
 from actions.task_dump import dump_tasks, list_tasks, one_task
@@ -212,7 +213,8 @@ def place_under(task: Task, id_parent: int | None) -> None:
     """Make ``task`` a subtask of ``id_parent``: same project, open, at most two levels."""
     if id_parent is None:
         return
-    parent = Task.get_or_none(Task.id == id_parent, Task.project == task.project_id)
+    parent = visible_tasks(Task.select().where(
+        Task.id == id_parent, Task.project == task.project_id)).first()
     if parent is None:
         raise TaskInvalid(details=str(id_parent))
     if parent.status == "done":

@@ -15,7 +15,7 @@ from models.base import BaseModel, now
 from models.ids import IdField
 
 ROLES = ("owner", "account admin", "team admin", "department admin", "user", "guest", "reader")
-INVITABLE_ROLES = ("user", "guest", "reader")
+INVITABLE_ROLES = ROLES[1:]  # who gives which is actions.rights' business; nobody "owner"
 ACCOUNT_ADMINS = ("owner", "account admin")  # see every project and manage the account
 CONTACT_PRESETS = ("USERS", "DEFAULT", "TEAM_ONLY", "HIDDEN")
 MAIN_TEAM = "Main team"

@@ -48,6 +48,8 @@ class AddUserIn(Params):
     group = Text()
     department = Text()
     role = Choice(INVITABLE_ROLES, load_default="user")
+    password = fields.String(validate=validate.Length(  # for /oauth2 and the login endpoint
+        8, 1024, error="must be 8 to 1024 characters"))
 
 
 class UserIn(Params):

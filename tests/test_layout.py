@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("actions", "models", "schemas")
 # Modules of ``actions`` that are not resources: the gateway and the resources both use them.
-SHARED = {"actions", "actions.registry", "actions.caller"}
+SHARED = {"actions", "actions.registry", "actions.caller", "actions.rights"}
 
 
 def module_name(path: Path, root: Path) -> str:

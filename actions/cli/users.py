@@ -1,5 +1,5 @@
-"""User commands: ``users add``/``users list``, OAuth2 clients, personal access tokens and
-passwords."""
+"""User commands: ``users add``/``users set-role``/``users list``, OAuth2 clients, personal
+access tokens and passwords."""
 
 from __future__ import annotations
 
@@ -91,16 +91,25 @@ def add_user(email: str, role: str, first_name: str | None, last_name: str | Non
         if ask_password else None
     if password is not None:
         check_password(password)
-    names = {"first_name": first_name, "last_name": last_name}
+    given = {"first_name": first_name, "last_name": last_name, "password": password}
     body = run_as_admin("add_user", {"email": email, "role": role,
-                                     **{k: v for k, v in names.items() if v}})
+                                     **{k: v for k, v in given.items() if v}})
     if body["status"] != "ok":
         raise click.ClickException(f"{body['message']}: {body.get('message_details', '')}")
-    if password is not None:
-        UserPassword.set(User.get_by_id(int(body["data"]["id"])), password)
     user = body["data"]
     click.echo(f"Added {user['email']} (id {user['id']}, {role})"
                + (", with a password" if password else ""))
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(INVITABLE_ROLES, case_sensitive=False))
+def set_role(email: str, role: str) -> None:
+    """Give a user a role (update_user role=, as the admin key): any role but the owner's."""
+    body = run_as_admin("update_user", {"email": email, "role": role})
+    if body["status"] != "ok":
+        raise click.ClickException(f"{body['message']}: {body.get('message_details', '')}")
+    click.echo(f"{email.lower()} is now {role.lower()}")
 
 
 @users.command("list")

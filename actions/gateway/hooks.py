@@ -203,8 +203,9 @@ def refuse_unstorable(value: Any) -> None:
 
 
 def acting_caller(hook: InboundHook) -> Caller:
-    """Who the hook acts as: its definer's key (by name: a rotated key still counts) or user,
-    with no more rights than they have now."""
+    """Who the hook acts as: its definer's key (by name: a rotated key still counts) or user
+    as they are now (active, their current role, the hook's scopes). The dispatcher then
+    checks that caller's rights on each rendered set of parameters (``actions.rights``)."""
     spec = ACTIONS.get(hook.action)
     if spec is not None and hook.key_id is not None:
         family = hook.key.family
@@ -212,9 +213,8 @@ def acting_caller(hook: InboundHook) -> Caller:
         if key is not None and key.allows(spec.canonical, spec.writes):
             return Caller(key=key)
     if spec is not None and hook.user_id is not None:
-        user, scopes = hook.user, tuple(hook.scopes.split(","))
-        allowed = user.role in roles.ROLES_OF.get(spec.canonical, ())  # the role table, now
-        if user.is_active and allowed and scope_for(spec) in scopes:
+        user, scopes = hook.user, tuple(hook.scopes.split(","))  # the user's row, read now
+        if roles.may_run(user, spec) and scope_for(spec) in scopes:
             return Caller(user=user, scopes=scopes)
     raise DefinerRefused(details=hook.action)
 
