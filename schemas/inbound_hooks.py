@@ -104,10 +104,13 @@ class HeaderName(Text):
 
 
 class Rules(fields.Field):
-    """The ordered rules (``schemas.hook_rules``), a JSON array; each checked whole."""
+    """The ordered rules (``schemas.hook_rules``): a JSON array, or ``rules[]=`` once per
+    rule with the rule as JSON text; each checked whole."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
         found = json_value(value)
+        if isinstance(found, list):
+            found = [json_value(rule) for rule in found]
         if not isinstance(found, list) or not 1 <= len(found) <= MAX_RULES:
             raise RuleInvalid(details=f"rules: a JSON array of 1 to {MAX_RULES} rules")
         return [self.rule(rule, index) for index, rule in enumerate(found)]

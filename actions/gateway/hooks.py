@@ -52,6 +52,9 @@ from schemas.inbound_hooks import MAX_DEPTH, too_deep
 
 bp = Blueprint("hooks", __name__)
 MAX_PAYLOAD = 1024 * 1024  # bytes; HOOK_MAX_PAYLOAD overrides
+# Closing a closed task or reopening an open one (code 12) changes nothing, and is no error
+# for a sender that tells again what it told before.
+SETTLED_BY = {"complete_task": 12, "reopen_task": 12}
 
 
 class HookTokenInvalid(ApiError):
@@ -161,7 +164,12 @@ def run_step(step: Step, call: Call) -> Any:
     elif missing:
         call.notes.append(f"tags left out: {', '.join(missing)} (no task tag has this name; "
                           "a rule's create_tags creates it)")
-    return dispatch(step.target, step.params)
+    try:
+        return dispatch(step.target, step.params)
+    except ApiError as err:
+        if step.target in SETTLED_BY and err.status_code == SETTLED_BY[step.target]:
+            return {"unchanged": err.message}  # the task is as the source says already
+        raise
 
 
 def admit(hook: InboundHook) -> None:
