@@ -25,7 +25,7 @@ from schemas.hook_templates import MISSING, Payload, Placeholder, as_text, check
 MAX_RULES = 20
 MAX_WHEN = 1000
 RULE_KEYS = ("when", "target", "fixed", "mapping", "create_tags")
-WORD = re.compile(r"\s+(and|or)\s+")
+WORD = re.compile(r"(?:^|\s+)(and|or)(?:\s+|$)")
 IN = re.compile(r"^(?P<left>.*?)\s+(?P<neg>not\s+)?in\s*\((?P<items>.*)\)$", re.S)
 COMPARE = re.compile(r"^(?P<left>.*?)\s*(?P<op>==|!=)\s*(?P<right>.*)$", re.S)
 
@@ -53,10 +53,13 @@ def outside_braces(text: str, pattern: re.Pattern) -> list[str]:
 
 
 def brace_depths(text: str) -> list[int]:
-    depths, depth = [], 0
+    """How deep inside ``{...}`` or ``"..."`` each character is (0: outside both)."""
+    depths, depth, quoted = [], 0, False
     for char in text:
+        if char == '"':
+            quoted = not quoted
         depth += 1 if char == "{" else 0
-        depths.append(depth)
+        depths.append(depth + (quoted or char == '"'))
         depth -= 1 if char == "}" and depth else 0
     return depths
 
