@@ -15,6 +15,7 @@ from actions.delivery.signing import new_secret
 from actions.registry import ACTIONS, action
 from models.base import get_or_fail
 from models.inbound_hooks import (
+    HMAC_SHA256,
     NO_CHECK,
     NO_RULE,
     STANDARD_WEBHOOKS,
@@ -47,7 +48,7 @@ HOOK_ACTIONS = {"add_inbound_hook", "update_inbound_hook", "delete_inbound_hook"
 PLAIN_FIELDS = ("name", "for_each", "max_items", "delivery_id", "verify", "signature_header",
                 "signature_prefix", "signature_encoding", "signature_algorithm", "signed",
                 "timestamp", "rate_limit")
-TOKEN_HEADER = "X-Gitlab-Token"  # verify=token's header unless signature_header names one
+DEFAULT_HEADERS = {TOKEN: "X-Gitlab-Token", HMAC_SHA256: "X-Hub-Signature-256"}
 LEFT_OUT = "no task tag has this name (a rule's create_tags creates it)"
 
 
@@ -149,9 +150,8 @@ def define(hook: InboundHook, params) -> dict[str, str]:
     for name in PLAIN_FIELDS:
         if name in params:
             setattr(hook, name, params[name])
-    if hook.verify == TOKEN and "signature_header" not in params and (
-            was_checked_by != TOKEN):
-        hook.signature_header = TOKEN_HEADER
+    if hook.verify != was_checked_by and "signature_header" not in params:
+        hook.signature_header = DEFAULT_HEADERS.get(hook.verify, hook.signature_header)
     if "target" in params:
         hook.action = write_target(params["target"])
         hook.rules = "[]"

@@ -8,6 +8,7 @@ defined it, an API key or a user with the scopes of their token, and acts as the
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import secrets
@@ -186,6 +187,13 @@ class InboundHookCall(BaseModel):
     class Meta:
         table_name = "inbound_hook_calls"
         indexes = ((("hook", "replay_key"), True),)
+
+    @classmethod
+    def prune(cls, hook: InboundHook, days: int) -> None:
+        """Forget the hook's calls older than ``days`` (their delivery ids with them: a
+        signed timestamp is refused long before, and the log stays bounded)."""
+        cls.delete().where((cls.hook == hook),
+                           cls.date < now() - datetime.timedelta(days=days)).execute()
 
     @classmethod
     def first_success(cls, hook: InboundHook, key: str) -> InboundHookCall | None:

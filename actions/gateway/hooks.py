@@ -54,6 +54,7 @@ bp = Blueprint("hooks", __name__)
 MAX_PAYLOAD = 1024 * 1024  # bytes; HOOK_MAX_PAYLOAD overrides
 # Closing a closed task or reopening an open one (code 12) changes nothing, and is no error
 # for a sender that tells again what it told before.
+PRUNE_EVERY = 50  # calls recorded between two prunings of the log (HOOK_CALL_DAYS, 30 days)
 SETTLED_BY = {"complete_task": 12, "reopen_task": 12}
 
 
@@ -277,8 +278,10 @@ def record(hook: InboundHook, call: Call, outcome: str, status: int, answer: dic
            error: str = "", replay: bool = False) -> None:
     """Log the call (a successful one with its delivery id, which a retry then replays)."""
     with transaction():
-        InboundHookCall.create(hook=hook, delivery=call.delivery, outcome=outcome,
+        made = InboundHookCall.create(hook=hook, delivery=call.delivery, outcome=outcome,
                                replay_key=(call.delivery or None) if replay else None,
                                http_status=status, params=json.dumps(call.params),
                                answer=as_json(answer), error=error,
                                notes="; ".join(call.notes))
+        if made.id % PRUNE_EVERY == 0:
+            InboundHookCall.prune(hook, int(current_app.config.get("HOOK_CALL_DAYS", 30)))

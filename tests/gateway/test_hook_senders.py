@@ -10,14 +10,15 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from conftest import error
 from standardwebhooks import Webhook as StandardWebhook
 
-from actions.gateway import hook_senders
+from actions.gateway import hook_senders, hooks
+from models.base import now
 from models.inbound_hooks import InboundHookCall
 from models.tasks import Task
 
@@ -25,11 +26,11 @@ from models.tasks import Task
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SLACK_STAMP = "1531420618"
 SLACK_BODY = (
-    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id="
-    "G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook"
-    "-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F39770"
-    "0885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10"
-    "d2c447fce8b6703c").encode()
+    b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id="
+    b"G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook"
+    b"-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F39770"
+    b"0885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10"
+    b"d2c447fce8b6703c")
 SLACK_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
 SLACK = {"signature_header": "X-Slack-Signature", "signature_prefix": "v0=",
          "signed": "v0:{$headers.X-Slack-Request-Timestamp}:{body}",
@@ -187,3 +188,17 @@ def test_generic_settings_are_checked_when_defined(api, website, fields, details
                          target="post_task", fixed={"id_project": website}, **fields)
     assert (body["status"], body["status_code"], body["message_details"]) == (
         "error", 11, details)
+
+
+def test_the_call_log_forgets_calls_older_than_hook_call_days(app, client, hook_of,
+                                                              monkeypatch):
+    monkeypatch.setattr(hooks, "PRUNE_EVERY", 1)
+    hook = hook_of("Pruned", "none", "")
+    post(client, hook, BODY)
+    InboundHookCall.update(date=now() - timedelta(days=31)).execute()
+    post(client, hook, BODY)
+    assert InboundHookCall.select().count() == 1
+    app.config["HOOK_CALL_DAYS"] = 40
+    InboundHookCall.update(date=now() - timedelta(days=31)).execute()
+    post(client, hook, BODY)
+    assert InboundHookCall.select().count() == 2
