@@ -20,11 +20,11 @@ from peewee import IntegrityError
 
 from actions import delivery
 from actions.caller import Caller, calling_as
-from actions.gateway import hook_senders, rate_limits, roles
+from actions.gateway import hook_senders, hook_steps, rate_limits, roles
 from actions.gateway.decoding import checked, decode, fold, parse_pairs
 from actions.gateway.idempotency import Stored
 from actions.gateway.tokens import scope_for
-from actions.registry import ACTIONS, dispatch
+from actions.registry import ACTIONS
 from models.base import transaction
 from models.inbound_hooks import (
     ACTION_ERROR,
@@ -42,8 +42,6 @@ from models.inbound_hooks import (
     InboundHook,
     InboundHookCall,
     Step,
-    tag_names,
-    unknown_tags,
 )
 from models.keys import ApiKey, unseal
 from schemas.envelope import ApiError, BadRequest, Forbidden, Reply, TooManyRequests, fail, ok
@@ -52,10 +50,7 @@ from schemas.inbound_hooks import MAX_DEPTH, too_deep
 
 bp = Blueprint("hooks", __name__)
 MAX_PAYLOAD = 1024 * 1024  # bytes; HOOK_MAX_PAYLOAD overrides
-# Closing a closed task or reopening an open one (code 12) changes nothing, and is no error
-# for a sender that tells again what it told before.
 PRUNE_EVERY = 50  # calls recorded between two prunings of the log (HOOK_CALL_DAYS, 30 days)
-SETTLED_BY = {"complete_task": 12, "reopen_task": 12}
 
 
 class HookTokenInvalid(ApiError):
@@ -128,7 +123,7 @@ def run(hook: InboundHook, call: Call):
             first = InboundHookCall.first_success(hook, call.delivery)
             if first is not None:
                 return Stored(first.answer, replayed=True).response()
-            body = answer_of([run_step(step, call) if step else dict(NO_RULE)
+            body = answer_of([hook_steps.run(step, call.notes) if step else dict(NO_RULE)
                               for step in steps], many=bool(hook.for_each))
             record(hook, call, OK, 200, body, replay=True)
     except IntegrityError:  # a concurrent retry of this delivery committed first
@@ -153,24 +148,6 @@ def check_definer(hook: InboundHook, steps: list[Step | None]) -> Caller:
     finally:
         hook.action = stored
     return who
-
-
-def run_step(step: Step, call: Call) -> Any:
-    """One chosen action; tag names that are no tag yet are created (create_tags) or noted."""
-    missing = unknown_tags(tag_names(step.params.get("tags", "")))
-    if missing and step.create_tags:
-        dispatch(TAG_ACTIONS[0], {"type": "label", "access": "public",
-                                  "title": step.create_tags})
-        dispatch(TAG_ACTIONS[1], {"group": step.create_tags, "title": ",".join(missing)})
-    elif missing:
-        call.notes.append(f"tags left out: {', '.join(missing)} (no task tag has this name; "
-                          "a rule's create_tags creates it)")
-    try:
-        return dispatch(step.target, step.params)
-    except ApiError as err:
-        if step.target in SETTLED_BY and err.status_code == SETTLED_BY[step.target]:
-            return {"unchanged": err.message}  # the task is as the source says already
-        raise
 
 
 def admit(hook: InboundHook) -> None:
