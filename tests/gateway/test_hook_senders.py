@@ -68,6 +68,16 @@ def test_slacks_documented_example(monkeypatch):
     assert not hook_senders.generic_valid(settings(**SLACK), SLACK_SECRET, headers, SLACK_BODY)
 
 
+def test_standard_webhooks_documented_example(monkeypatch):
+    """The example of the Standard Webhooks specification (its secret, id, time, body)."""
+    monkeypatch.setattr(hook_senders.time, "time", lambda: 1614265330 + 60)
+    headers = {"webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330",
+               "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}
+    secret, body = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", b'{"test": 2432232314}'
+    assert hook_senders.standard_valid(secret, headers, body)
+    assert not hook_senders.standard_valid(secret, headers, b'{"test": 2432232315}')
+
+
 @pytest.fixture
 def hook_of(api, website):
     def define(name: str, verify: str, secret: str, **fields) -> dict:
@@ -95,8 +105,12 @@ def test_a_token_in_a_header_gitlab_and_grafana(client, hook_of):
     assert post(client, gitlab, BODY, **{"X-Gitlab-Token": "glwh-5f0c2d9e81b7"}).status_code == 200
     assert refused(post(client, gitlab, BODY, **{"X-Gitlab-Token": "glwh-5f0c2d9e81b"}))
     assert refused(post(client, gitlab, BODY))
-    grafana = hook_of("Grafana", "token", "gr-0d1e2f3a4b5c", signature_header="X-Grafana-Token")
-    assert post(client, grafana, BODY, **{"X-Grafana-Token": "gr-0d1e2f3a4b5c"}).status_code == 200
+    # Grafana's webhook contact point: "Authorization Header" scheme Bearer, credentials.
+    grafana = hook_of("Grafana", "token", "Bearer gr-0d1e2f3a4b5c",
+                      signature_header="Authorization")
+    assert post(client, grafana, BODY,
+                Authorization="Bearer gr-0d1e2f3a4b5c").status_code == 200
+    assert refused(post(client, grafana, BODY, Authorization="Bearer gr-0d1e2f3a4b5"))
     assert Task.select().count() == 2
 
 
