@@ -7,7 +7,7 @@ import binascii
 import json
 import secrets
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from peewee import IntegrityError
 
 from actions.caller import caller
@@ -15,10 +15,16 @@ from actions.delivery.signing import new_secret
 from actions.registry import ACTIONS, action
 from models.base import get_or_fail
 from models.inbound_hooks import (
+    HMAC_SHA256,
     NO_CHECK,
+    NO_RULE,
     STANDARD_WEBHOOKS,
+    TAG_ACTIONS,
+    TOKEN,
     InboundHook,
     InboundHookCall,
+    tag_names,
+    unknown_tags,
 )
 from models.keys import seal
 from schemas.envelope import ApiError, Forbidden, InvalidValue, Reply
@@ -39,8 +45,11 @@ hooks_out = InboundHookOut(many=True)
 calls_out = InboundHookCallOut(many=True)
 HOOK_ACTIONS = {"add_inbound_hook", "update_inbound_hook", "delete_inbound_hook",
                 "test_inbound_hook"}  # a hook cannot define hooks
-PLAIN_FIELDS = ("name", "for_each", "max_items", "delivery_id", "verify",
-                "signature_header", "rate_limit")
+PLAIN_FIELDS = ("name", "for_each", "max_items", "delivery_id", "verify", "signature_header",
+                "signature_prefix", "signature_encoding", "signature_algorithm", "signed",
+                "timestamp", "rate_limit")
+DEFAULT_HEADERS = {TOKEN: "X-Gitlab-Token", HMAC_SHA256: "X-Hub-Signature-256"}
+LEFT_OUT = "no task tag has this name (a rule's create_tags creates it)"
 
 
 class HookNotFound(ApiError):
@@ -65,7 +74,7 @@ def add_inbound_hook(params):
     hook = InboundHook(name=params["name"], fixed="{}", mapping="{}")
     token = hook.new_token()
     secret = define(hook, params)
-    return Reply(hook_out.dump(hook), token=token, url=f"/hooks/{token}", **secret)
+    return Reply(hook_out.dump(hook), token=token, url=hook_url(token), **secret)
 
 
 @action(UpdateInboundHookIn, writes=True)
@@ -74,7 +83,7 @@ def update_inbound_hook(params):
     hook = get_or_fail(InboundHook, params["id"], HookNotFound)
     token = {"token": hook.new_token()} if params["rotate_token"] else {}
     if token:
-        token["url"] = f"/hooks/{token['token']}"
+        token["url"] = hook_url(token["token"])
     secret = define(hook, params)
     return Reply(hook_out.dump(hook), **token, **secret)
 
@@ -107,8 +116,30 @@ def test_inbound_hook(params):
     hook = get_or_fail(InboundHook, params["id"], HookNotFound)
     payload = Payload.of(params.get("payload"), params.get("query", {}),
                          params.get("headers", {}))
-    return {"target": hook.action, "delivery_id": hook.delivery_key(payload),
-            "calls": hook.render(payload)}
+    steps = hook.plan(payload)
+    answer = {"target": hook.action, "delivery_id": hook.delivery_key(payload),
+              "calls": [step.params for step in steps if step is not None]}
+    if json.loads(hook.rules):
+        answer["runs"] = [dry_run(step) for step in steps]
+    left_out = [name for step in steps if step is not None and not step.create_tags
+                for name in unknown_tags(tag_names(step.params.get("tags", "")))]
+    if left_out:
+        answer["left_out"] = {"tags": list(dict.fromkeys(left_out)), "why": LEFT_OUT}
+    return answer
+
+
+def dry_run(step) -> dict:
+    if step is None:
+        return dict(NO_RULE)
+    return {"rule": step.rule, "target": step.target, "params": step.params}
+
+
+def hook_url(token: str) -> str:
+    """The receiving URL to paste into a sender: PUBLIC_URL, else this request's own scheme
+    and host (as the trusted proxies tell them)."""
+    base = current_app.config.get("PUBLIC_URL") or (
+        request.host_url if has_request_context() else "")
+    return f"{str(base).rstrip('/')}/hooks/{token}"
 
 
 def define(hook: InboundHook, params) -> dict[str, str]:
@@ -119,21 +150,49 @@ def define(hook: InboundHook, params) -> dict[str, str]:
     for name in PLAIN_FIELDS:
         if name in params:
             setattr(hook, name, params[name])
+    if hook.verify != was_checked_by and "signature_header" not in params:
+        hook.signature_header = DEFAULT_HEADERS.get(hook.verify, hook.signature_header)
     if "target" in params:
         hook.action = write_target(params["target"])
-    check_allowed(hook.action)
-    fixed = params.get("fixed", hook.fixed_params)
-    mapping = params.get("mapping", hook.templates)
-    both = sorted(set(fixed) & set(mapping))
-    if both:
-        raise InvalidValue("A parameter is either fixed or mapped", details=",".join(both))
-    hook.fixed, hook.mapping = json.dumps(fixed), json.dumps(mapping)
+        hook.rules = "[]"
+    if "rules" in params:
+        set_rules(hook, params["rules"])
+    for rule in hook.rule_list:
+        check_allowed(rule["target"])
+        if rule.get("create_tags"):
+            for name in TAG_ACTIONS:
+                check_allowed(name)
+    if not json.loads(hook.rules):
+        set_single(hook, params)
+    elif {"fixed", "mapping"} & set(params):
+        raise InvalidValue("This hook has rules: give fixed and mapping in each rule",
+                           details="rules")
     secret = set_secret(hook, params.get("secret"), fresh=hook.verify != was_checked_by)
     try:
         hook.save()
     except IntegrityError:
         raise NameTaken(details=hook.name) from None
     return secret
+
+
+def set_rules(hook: InboundHook, rules: list[dict]) -> None:
+    """The rules in order (their first target is the hook's ``target`` in summaries)."""
+    for index, rule in enumerate(rules):
+        try:
+            rule["target"] = write_target(rule["target"])
+        except TargetInvalid as err:
+            raise TargetInvalid(details=f"rules[{index}].target: {err.details}") from None
+    hook.rules = json.dumps(rules)
+    hook.action, hook.fixed, hook.mapping = rules[0]["target"], "{}", "{}"
+
+
+def set_single(hook: InboundHook, params) -> None:
+    fixed = params.get("fixed", hook.fixed_params)
+    mapping = params.get("mapping", hook.templates)
+    both = sorted(set(fixed) & set(mapping))
+    if both:
+        raise InvalidValue("A parameter is either fixed or mapped", details=",".join(both))
+    hook.fixed, hook.mapping = json.dumps(fixed), json.dumps(mapping)
 
 
 def take_definer(hook: InboundHook) -> None:
@@ -169,6 +228,8 @@ def set_secret(hook: InboundHook, given: str | None, fresh: bool) -> dict[str, s
         return {}
     secret = given or (new_secret() if hook.verify == STANDARD_WEBHOOKS
                        else secrets.token_hex(32))
+    if hook.verify == TOKEN and len(secret) < 8:
+        raise InvalidValue("A token is at least 8 characters", details="secret")
     if hook.verify == STANDARD_WEBHOOKS:
         check_whsec(secret)
     hook.sealed_secret = seal(secret, current_app.config["SECRET_KEY"])

@@ -1,19 +1,18 @@
 """The receiving URL of inbound hooks, ``/hooks/<token>``: a sender's POST becomes actions.
 
 find the hook by its token → admit (the hook's rate limit) → read the body (size limit) →
-check the sender's signature → read the payload (JSON, form or query) → render the
-parameters (a mapping error is HTTP 422) → run the target action once per rendered set, as
-the hook's definer, in one transaction that also records the call → answer the envelope. A
-delivery id seen before answers the first answer again and writes nothing. Every call that
-reaches a hook is recorded with its outcome, the refused and failed ones too.
+check the sender's signature (``hook_senders``) → read the payload (JSON, form or query) →
+choose the first matching rule and render its parameters, per element of a ``for_each``
+(a mapping error is HTTP 422; no rule matching anything is HTTP 202, "ignored") → run each
+chosen action, as the hook's definer, in one transaction that also records the call → answer
+the envelope. A delivery id seen before (the hook's ``delivery_id``, else the sender's own
+delivery header) answers the first answer again and writes nothing. Every call that reaches a
+hook is recorded with its outcome, the refused, failed and ignored ones too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -21,30 +20,37 @@ from peewee import IntegrityError
 
 from actions import delivery
 from actions.caller import Caller, calling_as
-from actions.delivery.signing import sign
-from actions.gateway import rate_limits, roles
+from actions.gateway import hook_senders, hook_steps, rate_limits, roles
 from actions.gateway.decoding import checked, decode, fold, parse_pairs
 from actions.gateway.idempotency import Stored
 from actions.gateway.tokens import scope_for
-from actions.registry import ACTIONS, dispatch
+from actions.registry import ACTIONS
 from models.base import transaction
 from models.inbound_hooks import (
     ACTION_ERROR,
+    HMAC,
     HMAC_SHA256,
+    IGNORED,
     MAPPING_ERROR,
     NO_CHECK,
+    NO_RULE,
     OK,
     REFUSED,
+    STANDARD_WEBHOOKS,
+    TAG_ACTIONS,
+    TOKEN,
     InboundHook,
     InboundHookCall,
+    Step,
 )
 from models.keys import ApiKey, unseal
 from schemas.envelope import ApiError, BadRequest, Forbidden, Reply, TooManyRequests, fail, ok
 from schemas.hook_templates import MappingError, Payload
+from schemas.inbound_hooks import MAX_DEPTH, too_deep
 
 bp = Blueprint("hooks", __name__)
 MAX_PAYLOAD = 1024 * 1024  # bytes; HOOK_MAX_PAYLOAD overrides
-TIMESTAMP_TOLERANCE = 300  # seconds a Standard Webhooks timestamp may be off
+PRUNE_EVERY = 50  # calls recorded between two prunings of the log (HOOK_CALL_DAYS, 30 days)
 
 
 class HookTokenInvalid(ApiError):
@@ -63,6 +69,10 @@ class PayloadNotJson(BadRequest):
     message = "Payload is not JSON (nor a form)"
 
 
+class PayloadTooDeep(BadRequest):
+    message = "Payload is nested too deeply"
+
+
 class DefinerRefused(Forbidden):
     message, http_status = "The hook's definer may not run its action", 403
 
@@ -72,6 +82,7 @@ class Call:
 
     def __init__(self) -> None:
         self.delivery, self.params, self.outcome = "", [], REFUSED
+        self.notes: list[str] = []
 
 
 @bp.post("/hooks/<token>")
@@ -98,18 +109,22 @@ def run(hook: InboundHook, call: Call):
     raw = read_raw()
     verify_sender(hook, raw)
     payload = read_payload(raw)
-    delivery_id, params = hook.delivery_key(payload), hook.render(payload)
+    delivery_id, steps = hook.delivery_key(payload), hook.plan(payload)
+    params = [step.params for step in steps if step is not None]
     refuse_unstorable([delivery_id, params])
     call.delivery, call.params = delivery_id, params
-    who = acting_caller(hook)
+    if not params:
+        record(hook, call, IGNORED, 202, ok(dict(NO_RULE)))
+        return jsonify(ok(dict(NO_RULE))), 202
+    who = check_definer(hook, steps)
     call.outcome = ACTION_ERROR
     try:
         with calling_as(who), transaction():
             first = InboundHookCall.first_success(hook, call.delivery)
             if first is not None:
                 return Stored(first.answer, replayed=True).response()
-            body = answer_of([dispatch(hook.action, one) for one in call.params],
-                             many=bool(hook.for_each))
+            body = answer_of([hook_steps.run(step, call.notes) if step else dict(NO_RULE)
+                              for step in steps], many=bool(hook.for_each))
             record(hook, call, OK, 200, body, replay=True)
     except IntegrityError:  # a concurrent retry of this delivery committed first
         first = InboundHookCall.first_success(hook, call.delivery)
@@ -118,6 +133,21 @@ def run(hook: InboundHook, call: Call):
         return Stored(first.answer, replayed=True).response()
     delivery.wake()
     return Stored(as_json(body), replayed=False).response()
+
+
+def check_definer(hook: InboundHook, steps: list[Step | None]) -> Caller:
+    """The definer may run every action this call runs (the tag actions of create_tags too)."""
+    targets = {step.target for step in steps if step is not None}
+    if any(step.create_tags for step in steps if step is not None):
+        targets.update(TAG_ACTIONS)
+    stored = hook.action
+    try:
+        for target in sorted(targets):
+            hook.action = target  # checked one at a time; the hook is not saved
+            who = acting_caller(hook)
+    finally:
+        hook.action = stored
+    return who
 
 
 def admit(hook: InboundHook) -> None:
@@ -143,35 +173,15 @@ def verify_sender(hook: InboundHook, raw: bytes) -> None:
     if hook.verify == NO_CHECK:
         return
     secret = unseal(hook.sealed_secret, current_app.config["SECRET_KEY"])
-    if hook.verify == HMAC_SHA256:
-        valid = hmac_valid(secret, request.headers.get(hook.signature_header, ""), raw)
-    else:
-        valid = standard_valid(secret, request.headers, raw)
-    if not valid:
+    given = request.headers.get(hook.signature_header, "")
+    checks = {
+        HMAC_SHA256: lambda: hook_senders.github_valid(secret, given, raw),
+        STANDARD_WEBHOOKS: lambda: hook_senders.standard_valid(secret, request.headers, raw),
+        TOKEN: lambda: hook_senders.token_valid(secret, given),
+        HMAC: lambda: hook_senders.generic_valid(hook, secret, request.headers, raw),
+    }
+    if not checks[hook.verify]():
         raise SenderSignatureInvalid()
-
-
-def hmac_valid(secret: str, given: str, raw: bytes) -> bool:
-    """GitHub's ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>``."""
-    expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(given.strip().removeprefix("sha256=").lower(), expected)
-
-
-def standard_valid(secret: str, headers: Any, raw: bytes) -> bool:
-    """Standard Webhooks: ``webhook-signature`` lists ``v1,<base64>`` signatures of
-    ``id.timestamp.body``; the timestamp must be recent."""
-    message_id = headers.get("webhook-id", "")
-    stamp = headers.get("webhook-timestamp", "")
-    if not message_id or not stamp.isdigit() or abs(time.time() - int(stamp)) > TIMESTAMP_TOLERANCE:
-        return False
-    try:
-        expected = sign(secret, message_id, int(stamp), raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return False
-    matched = False
-    for given in headers.get("webhook-signature", "").split():
-        matched |= hmac.compare_digest(given, expected)
-    return matched
 
 
 def read_payload(raw: bytes) -> Payload:
@@ -188,9 +198,14 @@ def read_body(raw: bytes) -> Any:
     if request.mimetype == "multipart/form-data":
         return fold(request.form.items(multi=True))
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+    except RecursionError:
+        raise PayloadTooDeep(details=f"at most {MAX_DEPTH} levels") from None
     except ValueError:  # UnicodeDecodeError included
         raise PayloadNotJson(details=request.mimetype or "no Content-Type") from None
+    if too_deep(body):
+        raise PayloadTooDeep(details=f"at most {MAX_DEPTH} levels")
+    return body
 
 
 def refuse_unstorable(value: Any) -> None:
@@ -240,7 +255,10 @@ def record(hook: InboundHook, call: Call, outcome: str, status: int, answer: dic
            error: str = "", replay: bool = False) -> None:
     """Log the call (a successful one with its delivery id, which a retry then replays)."""
     with transaction():
-        InboundHookCall.create(hook=hook, delivery=call.delivery, outcome=outcome,
+        made = InboundHookCall.create(hook=hook, delivery=call.delivery, outcome=outcome,
                                replay_key=(call.delivery or None) if replay else None,
                                http_status=status, params=json.dumps(call.params),
-                               answer=as_json(answer), error=error)
+                               answer=as_json(answer), error=error,
+                               notes="; ".join(call.notes))
+        if made.id % PRUNE_EVERY == 0:
+            InboundHookCall.prune(hook, int(current_app.config.get("HOOK_CALL_DAYS", 30)))

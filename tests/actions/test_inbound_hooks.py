@@ -45,7 +45,7 @@ def hook(api, website) -> dict:
 
 
 def test_add_answers_the_token_once_and_stores_its_hash(api, hook, website):
-    assert hook["url"] == f"/hooks/{hook['token']}"
+    assert hook["url"] == f"http://localhost/hooks/{hook['token']}"
     assert hook["data"] == {
         "id": hook["data"]["id"], "name": "Alerts", "target": "post_task",
         "fixed": {"id_project": website}, "mapping": ALERT_MAPPING, "max_items": 20,
@@ -122,7 +122,9 @@ def test_the_dry_run_renders_a_sample_and_writes_nothing(api, hook):
         "id_project": hook["data"]["fixed"]["id_project"],
         "title": "[critical] HighRequestLatency",
         "text": "checkout-1:8080 answers in 730 ms at the 99th percentile.",
-        "tags": "checkout,payments"}]}
+        "tags": "checkout,payments"}],
+        "left_out": {"tags": ["checkout", "payments"],
+                     "why": "no task tag has this name (a rule's create_tags creates it)"}}
     assert Task.select().count() == 0
     assert InboundHookCall.select().count() == 0
 
@@ -214,3 +216,90 @@ def test_a_users_token_cannot_define_hooks(client, kate):
     body = token_call(client, token, "add_inbound_hook", name="Mine", target="post_task")
     assert (body["status"], body["status_code"]) == ("error", 2), body  # the role refuses
     assert InboundHook.select().count() == 0
+
+
+RULES = [{"when": "{$headers.X-Event} == opened", "target": "post_task",
+          "mapping": {"title": "{title}", "task_uid": "{id}"}},
+         {"when": "{$headers.X-Event} == closed", "target": "complete_task",
+          "mapping": {"task_uid": "{id}"}}]
+
+
+def with_project(rules, website):
+    return [{**rule, "fixed": {"id_project": website}} if rule["target"] == "post_task"
+            else rule for rule in rules]
+
+
+def test_rules_are_stored_in_order_and_shown(api, website):
+    body = api.post_json("add_inbound_hook", name="Rules", rules=with_project(RULES, website))
+    data = ok_data(body)
+    assert [rule["target"] for rule in data["rules"]] == ["post_task", "complete_task"]
+    assert "target" not in data and "fixed" not in data
+    assert data["rules"][0]["fixed"] == {"id_project": website}
+
+
+@pytest.mark.parametrize("rules, details", [
+    ("[]", "rules: a JSON array of 1 to 20 rules"),
+    ([{"when": "{a} => b", "target": "post_task"}],
+     "rules[0].when: '{a} => b' is not `a == b`, `a != b` or `a in (b, c)`"),
+    ([{"target": "post_task"}, {"target": "get_tasks"}], "rules[1].target: get_tasks"),
+    ([{"target": "post_task", "mapping": {"title": "{__init__}"}}],
+     "rules[0].mapping: __init__: __init__ is not payload data"),
+    ([{"target": "post_task", "fixed": {"title": "a"}, "mapping": {"title": "{a}"}}],
+     "rules[0]: title is fixed or mapped, not both"),
+])
+def test_a_bad_rule_is_refused_precisely(api, rules, details):
+    body = api.post_json("add_inbound_hook", name="Bad", rules=rules)
+    assert (body["status"], body["status_code"], body["message_details"]) == (
+        "error", 11, details)
+    assert InboundHook.select().count() == 0
+
+
+def test_rules_and_a_target_do_not_mix(api, website, hook):
+    both = api.post_json("add_inbound_hook", name="Both", target="post_task", rules=RULES)
+    assert both == error(11, "A hook has rules, or one target with its fixed and mapping",
+                         "rules")
+    neither = api.post_json("add_inbound_hook", name="Neither")
+    assert neither == error(10, "Field is required", "target")
+    api.post_json("update_inbound_hook", id=hook["data"]["id"],
+                  rules=with_project(RULES, website))
+    fixed = api.post_json("update_inbound_hook", id=hook["data"]["id"], fixed={"a": 1})
+    assert fixed == error(11, "This hook has rules: give fixed and mapping in each rule",
+                          "rules")
+    back = ok_data(api.post_json("update_inbound_hook", id=hook["data"]["id"],
+                                 target="post_task", fixed={"id_project": website},
+                                 mapping={"title": "{t}"}))
+    assert (back["target"], "rules" in back) == ("post_task", False)
+
+
+def test_the_dry_run_says_which_rule_runs(api, website):
+    made = ok_data(api.post_json("add_inbound_hook", name="Rules",
+                                 rules=with_project(RULES, website)))
+    runs = [ok_data(api.post_json("test_inbound_hook", id=made["id"], headers={"X-Event": e},
+                                  payload={"id": "abc", "title": "T"}))["runs"]
+            for e in ("closed", "labeled")]
+    uid = runs[0][0]["params"]["task_uid"]
+    assert runs == [[{"rule": 1, "target": "complete_task", "params": {"task_uid": uid}}],
+                    [{"ignored": "no rule matched"}]]
+    assert uid == InboundHook.get().task_key("abc")  # a UUID, the same for the same key
+
+
+def test_the_url_is_absolute_public_url_first(app, api, website):
+    app.config["PUBLIC_URL"] = "https://tasks.example.com/"
+    body = api.post_json("add_inbound_hook", name="Public", target="post_task",
+                         fixed={"id_project": website}, mapping={"title": "{t}"})
+    assert body["url"] == f"https://tasks.example.com/hooks/{body['token']}"
+    rotated = api.post_json("update_inbound_hook", id=body["data"]["id"], rotate_token=1)
+    assert rotated["url"] == f"https://tasks.example.com/hooks/{rotated['token']}"
+
+
+def test_tag_names_left_out_are_recorded_with_the_reason(api, client, website):
+    ok_data(api.call("add_task_tag_groups", title="Labels", type="label", access="public"))
+    ok_data(api.call("add_task_tags", group="Labels", title="bug"))
+    made = api.post_json("add_inbound_hook", name="Tags", target="post_task",
+                         fixed={"id_project": website},
+                         mapping={"title": "{title}", "tags": "{labels}"})
+    response = client.post(made["url"], json={"title": "T", "labels": ["bug", "Frontend"]})
+    assert sorted(response.get_json()["data"]["tags"].values()) == ["bug"]
+    calls = ok_data(api.call("get_inbound_hook_calls", id=made["data"]["id"]))
+    assert calls[0]["notes"] == ("tags left out: Frontend (no task tag has this name; a "
+                                 "rule's create_tags creates it)")
