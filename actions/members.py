@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from actions.mail.preferences import save_preferences, save_team_notify
 from actions.registry import action
 from actions.user_teams import members_of, set_teams, teams_of
 from models.base import get_or_fail
@@ -121,6 +122,7 @@ def update_user(params):
     for key in (key for key in PROFILE_FIELDS if key in params):
         setattr(user, key, params[key])
     user.save()
+    save_preferences(user, params)
     return profile(user)
 
 
@@ -161,7 +163,9 @@ def get_user_group(params):
 @action(AddUserGroupIn, writes=True)
 def add_user_group(params):
     """Create a team, unless one with the same title exists."""
-    return team_out.dump(Team.by_title(params["title"], client=params["client"]))
+    team = Team.by_title(params["title"], client=params["client"])
+    save_team_notify(team, params)
+    return team_out.dump(team)
 
 
 @action(UpdateUserGroupIn, writes=True)
@@ -173,6 +177,7 @@ def update_user_group(params):
         raise TeamExists(details=title)
     team.title, team.client = title, params.get("client", team.client)
     team.save()
+    save_team_notify(team, params)
     return team_out.dump(team)
 
 
