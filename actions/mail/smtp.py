@@ -43,13 +43,24 @@ def send(session: smtplib.SMTP, raw: bytes, sender: str, to: str) -> Result:
         refused = session.sendmail(sender, [to], raw)
     except smtplib.SMTPRecipientsRefused as err:
         code = next(iter(err.recipients.values()))[0]
-        return Result(False, 500 <= code < 600, f"recipient refused: {code}")
+        return reset(session, Result(False, 500 <= code < 600, f"recipient refused: {code}"))
     except smtplib.SMTPResponseException as err:
-        return Result(False, 500 <= err.smtp_code < 600,
-                      f"{err.smtp_code} {err.smtp_error!r}"[:500])
+        return reset(session, Result(False, 500 <= err.smtp_code < 600,
+                                     f"{err.smtp_code} {err.smtp_error!r}"[:500]))
     if refused:
         return Result(False, True, f"recipient refused: {refused}")
     return SENT
+
+
+def reset(session: smtplib.SMTP, result: Result) -> Result:
+    """Leave the session ready for the next message after a refusal."""
+    try:
+        session.rset()
+    except smtplib.SMTPServerDisconnected:
+        raise
+    except smtplib.SMTPException:
+        pass
+    return result
 
 
 def close(session: smtplib.SMTP | None) -> None:
