@@ -10,6 +10,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from email import policy
@@ -119,11 +120,13 @@ service imap-login {{
 class Dovecot:
     """A Dovecot IMAP server of its own (config, mail and sockets in ``root``)."""
 
-    def __init__(self, root: Path, user: str = "tasks", password: str = "secret") -> None:
+    def __init__(self, user: str = "tasks", password: str = "secret") -> None:
         binary = shutil.which("dovecot") or ("/usr/sbin/dovecot"
                                              if os.path.exists("/usr/sbin/dovecot") else None)
         if binary is None:
             raise FileNotFoundError("dovecot is not installed (apt-get install dovecot-imapd)")
+        # Not under pytest's tmp_path: Dovecot's own users must reach the files (0700 there).
+        root = Path(tempfile.mkdtemp(prefix="taskgate-dovecot-"))
         self.root, self.user, self.password, self.port = root, user, password, free_port()
         for sub in ("run", "state", "mail", "home"):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -176,6 +179,7 @@ class Dovecot:
             self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def user_exists(name: str) -> bool:

@@ -39,7 +39,7 @@ def run(now: dt.datetime) -> int:
     wanting = (User.select().join(MailPreference, on=MailPreference.user == User.id)
                .where(MailPreference.morning == True, User.is_active,  # noqa: E712
                       User.id.not_in(done)))
-    return sum(digest_for(user, local.date()) for user in wanting)
+    return sum(digest_for(user, local.date()) for user in list(wanting))
 
 
 def digest_for(user: User, today: dt.date) -> int:

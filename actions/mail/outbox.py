@@ -72,7 +72,8 @@ def mail_pass(clock=utcnow) -> bool:
 def expand() -> int:
     """Changes for the recipients of each due event; the event claimed by deleting it."""
     made = 0
-    for due in MailDue.select(MailDue, Event).join(Event).order_by(MailDue.id).limit(BATCH):
+    # Each list is read whole before writing: an open SQLite cursor would hold a read lock.
+    for due in list(MailDue.select(MailDue, Event).join(Event).order_by(MailDue.id).limit(BATCH)):
         with db.atomic():
             if MailDue.delete().where(MailDue.id == due.id).execute() != 1:
                 continue
@@ -100,7 +101,7 @@ def compose(now: dt.datetime) -> int:
     addresses = (MailChange.select(MailChange.address).where(MailChange.mail.is_null())
                  .group_by(MailChange.address).having(fn.MIN(MailChange.due) <= now))
     made = 0
-    for (address,) in addresses.tuples():
+    for (address,) in list(addresses.tuples()):
         try:
             with db.atomic():
                 made += compose_for(address, now)

@@ -34,8 +34,8 @@ def task_id(team, api, mail_app, smtp_server):
 
 
 def comment(api, task_id, author=PEOPLE[0], **params):
-    return ok_data(api.call("post_comment", id_task=task_id, email_user_from=author,
-                            text="Logo <b>approved</b> & shipped", **params))
+    params = {"text": "Logo <b>approved</b> & shipped", **params}
+    return ok_data(api.call("post_comment", id_task=task_id, email_user_from=author, **params))
 
 
 def test_subscribers_get_one_mail_each_and_the_author_none(mail_app, api, task_id, smtp_server):
@@ -202,3 +202,30 @@ def test_bulk_for_each_mails_nobody(mail_app, api, team, smtp_server):
     assert smtp_server.inbox.addresses() == []
     with mail_app.app_context():
         assert Task.select().count() >= 3 and User.select().count() >= 4
+
+
+def test_two_hosts_senders_send_each_mail_once(mail_app, api, task_id, smtp_server):
+    """Two sender loops (as on two hosts) over the same database, racing for the same work."""
+    import threading
+
+    for n in range(8):
+        comment(api, task_id, text=f"Comment {n}")
+    errors: list[BaseException] = []
+
+    def sender():
+        try:
+            drain(mail_app)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    drain(mail_app)
+    assert errors == []
+    ids = [str(m["Message-ID"]) for _, m in smtp_server.inbox.mails]
+    assert len(ids) == 3 * 8 == len(set(ids))
+    with mail_app.app_context():
+        assert MailOut.select().where(MailOut.status == "sent").count() == 3 + 3 * 8
