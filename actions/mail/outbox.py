@@ -14,7 +14,7 @@ import smtplib
 from email import policy
 
 from flask import has_app_context
-from peewee import fn
+from peewee import JOIN, fn
 
 from actions.mail import morning, smtp
 from actions.mail.compose import Change, message
@@ -24,6 +24,7 @@ from models.base import db
 from models.events import QUIET, Event
 from models.mail import FAILED, PENDING, SENT, MailChange, MailDue, MailOut, utcnow
 from models.members import User
+from models.projects import Project
 from models.tasks import Task
 
 BATCH = 200
@@ -96,29 +97,47 @@ def expand_one(event: Event, mentions: list[int]) -> int:
     return len(rows)
 
 
+class Loaded:
+    """The tasks (with their project) and events (with their author) of one pass, read once
+    however many recipients' mails tell of them."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, Task] = {}
+        self.events: dict[int, Event] = {}
+
+    def change(self, row: MailChange) -> Change:
+        if row.task_id not in self.tasks:
+            self.tasks[row.task_id] = (Task.select(Task, Project).join(Project)
+                                       .where(Task.id == row.task_id).get())
+        if row.event_id not in self.events:
+            self.events[row.event_id] = (Event.select(Event, User).join(User, JOIN.LEFT_OUTER)
+                                         .where(Event.id == row.event_id).get())
+        return Change(self.events[row.event_id], self.tasks[row.task_id])
+
+
 def compose(now: dt.datetime) -> int:
     """A mail for each address whose oldest change is due."""
     addresses = (MailChange.select(MailChange.address).where(MailChange.mail.is_null())
                  .group_by(MailChange.address).having(fn.MIN(MailChange.due) <= now))
-    made = 0
+    made, loaded = 0, Loaded()
     for (address,) in list(addresses.tuples()):
         try:
             with db.atomic():
-                made += compose_for(address, now)
+                made += compose_for(address, now, loaded)
         except Taken:
             continue
     return made
 
 
-def compose_for(address: str, now: dt.datetime) -> int:
-    changes = list(MailChange.select().where(MailChange.address == address,
-                                             MailChange.mail.is_null())
+def compose_for(address: str, now: dt.datetime, loaded: Loaded) -> int:
+    changes = list(MailChange.select(MailChange, User).join(User, JOIN.LEFT_OUTER)
+                   .where(MailChange.address == address, MailChange.mail.is_null())
                    .order_by(MailChange.id))
-    digest = any(change.due > change.event.date_added for change in changes)
+    digest = any(change.due > loaded.change(change).event.date_added for change in changes)
     groups = [changes] if digest else [[change] for change in changes if change.due <= now]
     for group in groups:
         user = group[0].user if group[0].user_id else None
-        mail = message(address, user, [Change(c.event, c.task) for c in group])
+        mail = message(address, user, [loaded.change(c) for c in group])
         tasks = {c.task_id for c in group}
         out = MailOut.create(address=address, user=user, task=group[0].task_id
                              if len(tasks) == 1 else None, kind="digest" if digest else "change",

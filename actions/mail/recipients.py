@@ -48,6 +48,7 @@ def recipients(event: Event, task: Task, mentions: list[int],
     prefs = {p.user_id: p for p in MailPreference.select().where(
         MailPreference.user.in_(list(users)))}
     muted = {m.user_id for m in MailMute.select().where(MailMute.task == task)}
+    members = project_members(task) if not task.hidden else set()
     found: dict[str, Recipient] = {}
     for user_id, reason in sorted(reasons.items(), key=lambda item: RANK[item[1]]):
         user, pref = users.get(user_id), prefs.get(user_id)
@@ -57,7 +58,7 @@ def recipients(event: Event, task: Task, mentions: list[int],
         if notify == "off" or (reason != "mention" and (notify == "mentions"
                                                          or user_id in muted)):
             continue
-        if may_see(user, task, comment):
+        if may_see(user, task, comment, members):
             found[user.email] = Recipient(user.email, user, reason, pref.digest if pref else None)
     if event.object_type == "task" and event.action == "post":
         for address in team_lists(task):
@@ -80,11 +81,15 @@ def people(task: Task, mentions: list[int]) -> dict[int, str]:
     return reasons
 
 
-def may_see(user: User, task: Task, comment: Comment | None) -> bool:
+def project_members(task: Task) -> set[int]:
+    return {row[0] for row in ProjectMember.select(ProjectMember.user)
+            .where(ProjectMember.project == task.project_id).tuples()}
+
+
+def may_see(user: User, task: Task, comment: Comment | None, members: set[int]) -> bool:
     """What ``get_task`` (and ``get_comments``) would show this user."""
     if not task.hidden and not (comment and comment.hidden):  # membership alone decides
-        return user.role in ACCOUNT_ADMINS or ProjectMember.select().where(
-            ProjectMember.project == task.project_id, ProjectMember.user == user).exists()
+        return user.role in ACCOUNT_ADMINS or user.id in members
     with calling_as(Caller(user=user)):
         if comment is not None:
             return visible_comments(Comment.select().where(Comment.id == comment.id)).exists()

@@ -85,6 +85,8 @@ def test_forged_auto_reply_and_stranger_create_nothing(mail_app, task_id, notifi
     local, _, domain = notified.partition("@")
     forged = local[:-1] + ("A" if local[-1] != "A" else "B") + "@" + domain
     assert receive(mail_app, mail("kate@ws.com", forged)).exit_code == 67
+    swapped = notified.replace("+1.", "+2.", 1)  # another task, the same signature
+    assert receive(mail_app, mail("kate@ws.com", swapped)).exit_code == 67
     with mail_app.app_context():
         other = reply_token(task_id + 1, Task.get().author_id)
     assert receive(mail_app, mail("kate@ws.com", f"tasks+{other}@example.com")).exit_code == 67

@@ -9,7 +9,7 @@ from conftest import ok_data
 from mail_kit import drain, mail_app, smtp_server  # noqa: F401 - fixtures
 
 from models.mail import MailOut
-from models.members import User
+from models.members import Team, User
 from models.tasks import Task
 
 PEOPLE = ("frank@ws.com", "kate@ws.com", "mia@ws.com", "lee@ws.com")
@@ -18,8 +18,10 @@ PEOPLE = ("frank@ws.com", "kate@ws.com", "mia@ws.com", "lee@ws.com")
 @pytest.fixture
 def team(mail_app, api):
     """Four users, members of the project "Website"; its id."""
-    for email in PEOPLE:
-        ok_data(api.call("add_user", email=email, first_name=email.split("@")[0].title()))
+    with mail_app.app_context():
+        team = Team.main()
+        User.insert_many([{"email": email, "first_name": email.split("@")[0].title(),
+                           "team": team.id} for email in PEOPLE]).execute()
     return int(ok_data(api.call("post_project", title="Website", members=",".join(PEOPLE)))["id"])
 
 
