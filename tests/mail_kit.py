@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from conftest import ok_data
 
 from actions.mail.outbox import mail_pass
+from models.members import Team, User
 
 
 def free_port() -> int:
@@ -214,3 +216,33 @@ def drain(app, clock=None) -> None:
         for _ in range(10):
             if not (mail_pass(clock) if clock else mail_pass()):
                 break
+
+
+PEOPLE = ("frank@ws.com", "kate@ws.com", "mia@ws.com", "lee@ws.com")
+
+
+@pytest.fixture
+def mail_project(mail_app, api):
+    """Four users, members of the project "Website"; its id."""
+    with mail_app.app_context():
+        main = Team.main()
+        User.insert_many([{"email": email, "first_name": email.split("@")[0].title(),
+                           "team": main.id} for email in PEOPLE]).execute()
+    body = api.call("post_project", title="Website", members=",".join(PEOPLE))
+    return int(ok_data(body)["id"])
+
+
+@pytest.fixture
+def mail_task(mail_project, api, mail_app, smtp_server):
+    """A task by Frank with Kate, Mia and Lee subscribed; its creation already mailed."""
+    body = api.call("post_task", id_project=mail_project, title="Brand book", email_user_from=PEOPLE[0],
+                    subscribe=",".join(PEOPLE[1:]))
+    drain(mail_app)
+    smtp_server.inbox.clear()
+    return int(ok_data(body)["id"])
+
+
+def comment(api, task_id, author=PEOPLE[0], **params):
+    """A comment by Frank (HTML-like text, to see it escaped)."""
+    params = {"text": "Logo <b>approved</b> & shipped", **params}
+    return ok_data(api.call("post_comment", id_task=task_id, email_user_from=author, **params))

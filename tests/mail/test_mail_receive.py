@@ -8,8 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 from conftest import ok_data
-from mail_kit import Dovecot, drain, mail_app, smtp_server  # noqa: F401 - fixtures
-from test_mail_send import PEOPLE, task_id, team  # noqa: F401 - fixtures
+from mail_kit import PEOPLE, Dovecot, drain
 
 from actions.mail.tokens import reply_token
 from models.comments import Comment
@@ -38,9 +37,9 @@ def mail(sender: str, to: str, text: str = QUOTE, subject: str = "Re: [Website] 
 
 
 @pytest.fixture
-def notified(mail_app, api, task_id, smtp_server):  # noqa: F811 - the fixture
+def notified(mail_app, api, mail_task, smtp_server):
     """Kate was told of Frank's comment: her Reply-To address."""
-    ok_data(api.call("post_comment", id_task=task_id, email_user_from=PEOPLE[0], text="Logo"))
+    ok_data(api.call("post_comment", id_task=mail_task, email_user_from=PEOPLE[0], text="Logo"))
     drain(mail_app)
     return reply_to(smtp_server, "kate@ws.com")
 
@@ -49,23 +48,23 @@ def receive(app, raw: bytes):
     return app.test_cli_runner().invoke(args=["mail-receive"], input=raw)
 
 
-def comments(app, task_id):  # noqa: F811
+def comments(app, mail_task):
     with app.app_context():
         return [(c.author.email, c.text) for c in Comment.select().order_by(Comment.id)]
 
 
-def test_a_reply_becomes_a_comment_with_the_quote_cut(mail_app, task_id, notified,
+def test_a_reply_becomes_a_comment_with_the_quote_cut(mail_app, mail_task, notified,
                                                       smtp_server):
     smtp_server.inbox.clear()
     result = receive(mail_app, mail("Kate <kate@ws.com>", notified))
     assert result.exit_code == 0, result.output
-    assert comments(mail_app, task_id)[-1] == ("kate@ws.com", "Looks good, ship it.")
+    assert comments(mail_app, mail_task)[-1] == ("kate@ws.com", "Looks good, ship it.")
     drain(mail_app)  # the others are told of Kate's comment; Kate is not
     assert smtp_server.inbox.addresses() == ["frank@ws.com", "lee@ws.com", "mia@ws.com"]
     assert receive(mail_app, b"").exit_code == 65
 
 
-def test_attachments_become_the_comments_files(mail_app, task_id, notified):
+def test_attachments_become_the_comments_files(mail_app, mail_task, notified):
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "kate@ws.com", notified, "Re: x"
     message.set_content("Here is the logo.")
@@ -80,15 +79,15 @@ def test_attachments_become_the_comments_files(mail_app, task_id, notified):
     assert receive(mail_app, bytes(message)).exit_code == 65  # as an upload would be
 
 
-def test_forged_auto_reply_and_stranger_create_nothing(mail_app, task_id, notified):
-    before = comments(mail_app, task_id)
+def test_forged_auto_reply_and_stranger_create_nothing(mail_app, mail_task, notified):
+    before = comments(mail_app, mail_task)
     local, _, domain = notified.partition("@")
     forged = local[:-1] + ("A" if local[-1] != "A" else "B") + "@" + domain
     assert receive(mail_app, mail("kate@ws.com", forged)).exit_code == 67
     swapped = notified.replace("+1.", "+2.", 1)  # another task, the same signature
     assert receive(mail_app, mail("kate@ws.com", swapped)).exit_code == 67
     with mail_app.app_context():
-        other = reply_token(task_id + 1, Task.get().author_id)
+        other = reply_token(mail_task + 1, Task.get().author_id)
     assert receive(mail_app, mail("kate@ws.com", f"tasks+{other}@example.com")).exit_code == 67
     auto = mail("kate@ws.com", notified, Auto_Submitted="auto-replied")
     assert receive(mail_app, auto).exit_code == 0  # taken off the queue, dropped
@@ -100,40 +99,41 @@ def test_forged_auto_reply_and_stranger_create_nothing(mail_app, task_id, notifi
     assert receive(mail_app, mail("mia@ws.com", notified)).exit_code == 67  # Kate's token
     own = mail("tasks@example.com", notified)
     assert receive(mail_app, own).exit_code == 0
-    assert comments(mail_app, task_id) == before
+    assert comments(mail_app, mail_task) == before
     with mail_app.app_context():
         dropped = [m.detail for m in MailIn.select().where(MailIn.outcome == "dropped")]
     assert len(dropped) == 4
 
 
-def test_expired_token_is_refused(mail_app, task_id, notified):
+def test_expired_token_is_refused(mail_app, mail_task, notified):
     mail_app.config["REPLY_TOKEN_DAYS"] = -1  # every token is older than that
     assert receive(mail_app, mail("kate@ws.com", notified)).exit_code == 67
 
 
-def test_the_same_mail_twice_is_one_comment(mail_app, task_id, notified):
+def test_the_same_mail_twice_is_one_comment(mail_app, mail_task, notified):
     raw = mail("kate@ws.com", notified)
     assert receive(mail_app, raw).exit_code == 0
     assert receive(mail_app, raw).exit_code == 0
-    assert [c for c in comments(mail_app, task_id) if c[0] == "kate@ws.com"] == [
+    assert [c for c in comments(mail_app, mail_task) if c[0] == "kate@ws.com"] == [
         ("kate@ws.com", "Looks good, ship it.")]
 
 
-def test_per_sender_rate_limit(mail_app, task_id, notified):
+def test_per_sender_rate_limit(mail_app, mail_task, notified):
     mail_app.config["MAIL_IN_LIMIT"] = 2
     codes = [receive(mail_app, mail("kate@ws.com", notified, text=f"n{n}")).exit_code
              for n in range(3)]
     assert codes == [0, 0, 75]
 
 
-def test_a_mail_to_the_project_address_makes_a_task(mail_app, api, team):  # noqa: F811
-    assert ok_data(api.call("update_project", id_project=team, mail_alias="Support"))
-    assert api.call("update_project", id_project=team, mail_alias="a b")["status"] == "error"
+def test_a_mail_to_the_project_address_makes_a_task(mail_app, api, mail_project):
+    assert ok_data(api.call("update_project", id_project=mail_project, mail_alias="Support"))
+    refused = api.call("update_project", id_project=mail_project, mail_alias="a b")
+    assert refused["status"] == "error"
     raw = mail("mia@ws.com", "support@example.com", text="The site is down.",
                subject="Site down")
     assert receive(mail_app, raw).exit_code == 0
     ok_data(api.call("add_contact", email="client@corp.example", name="Carl Client"))
-    raw = mail("client@corp.example", f"support+{team}@example.com", text="Please call.",
+    raw = mail("client@corp.example", f"support+{mail_project}@example.com", text="Please call.",
                subject="Call me")
     assert receive(mail_app, raw).exit_code == 0
     raw = mail("nobody@corp.example", "support@example.com", subject="Spam")
@@ -155,7 +155,7 @@ def dovecot():
     server.close()
 
 
-def test_a_reply_fetched_over_imap_becomes_a_comment(mail_app, task_id, notified, dovecot):
+def test_a_reply_fetched_over_imap_becomes_a_comment(mail_app, mail_task, notified, dovecot):
     from imapclient import IMAPClient
     with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as imap:
         imap.login(dovecot.user, dovecot.password)
@@ -164,11 +164,11 @@ def test_a_reply_fetched_over_imap_becomes_a_comment(mail_app, task_id, notified
     mail_app.config["IMAP_URL"] = dovecot.url
     result = mail_app.test_cli_runner().invoke(args=["mail-fetch"])
     assert result.exit_code == 0, result.output
-    assert comments(mail_app, task_id)[-1] == ("kate@ws.com", "Looks good, ship it.")
+    assert comments(mail_app, mail_task)[-1] == ("kate@ws.com", "Looks good, ship it.")
     again = mail_app.test_cli_runner().invoke(args=["mail-fetch"])  # a restart: nothing twice
     assert again.exit_code == 0 and "no mail" in again.output
     with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as imap:
         imap.login(dovecot.user, dovecot.password)
         assert imap.select_folder("Taskgate")[b"EXISTS"] == 1
         assert imap.select_folder("Taskgate-refused")[b"EXISTS"] == 1
-    assert len([c for c in comments(mail_app, task_id) if c[0] == "kate@ws.com"]) == 1
+    assert len([c for c in comments(mail_app, mail_task) if c[0] == "kate@ws.com"]) == 1

@@ -4,50 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from conftest import ok_data
-from mail_kit import drain, mail_app, smtp_server  # noqa: F401 - fixtures
+from mail_kit import PEOPLE, comment, drain
 
 from models.mail import MailOut
-from models.members import Team, User
+from models.members import User
 from models.tasks import Task
 
-PEOPLE = ("frank@ws.com", "kate@ws.com", "mia@ws.com", "lee@ws.com")
 
-
-@pytest.fixture
-def team(mail_app, api):
-    """Four users, members of the project "Website"; its id."""
-    with mail_app.app_context():
-        team = Team.main()
-        User.insert_many([{"email": email, "first_name": email.split("@")[0].title(),
-                           "team": team.id} for email in PEOPLE]).execute()
-    return int(ok_data(api.call("post_project", title="Website", members=",".join(PEOPLE)))["id"])
-
-
-@pytest.fixture
-def task_id(team, api, mail_app, smtp_server):
-    """A task by Frank with Kate, Mia and Lee subscribed; its creation already mailed."""
-    body = api.call("post_task", id_project=team, title="Brand book", email_user_from=PEOPLE[0],
-                    subscribe=",".join(PEOPLE[1:]))
-    drain(mail_app)
-    smtp_server.inbox.clear()
-    return int(ok_data(body)["id"])
-
-
-def comment(api, task_id, author=PEOPLE[0], **params):
-    params = {"text": "Logo <b>approved</b> & shipped", **params}
-    return ok_data(api.call("post_comment", id_task=task_id, email_user_from=author, **params))
-
-
-def test_subscribers_get_one_mail_each_and_the_author_none(mail_app, api, task_id, smtp_server):
-    comment(api, task_id)
+def test_subscribers_get_one_mail_each_and_the_author_none(mail_app, api, mail_task, smtp_server):
+    comment(api, mail_task)
     assert smtp_server.inbox.addresses() == []  # nothing is sent while the API call waits
     drain(mail_app)
     assert smtp_server.inbox.addresses() == sorted(PEOPLE[1:])
     mail = smtp_server.inbox.to("kate@ws.com")[0]
     assert mail["Subject"] == "[Website] Brand book"
-    assert mail["In-Reply-To"] == mail["References"] == f"<task-{task_id}@example.com>"
+    assert mail["In-Reply-To"] == mail["References"] == f"<task-{mail_task}@example.com>"
     assert mail["Reply-To"].startswith("tasks+")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail["Auto-Submitted"] == "auto-generated"
@@ -55,17 +27,18 @@ def test_subscribers_get_one_mail_each_and_the_author_none(mail_app, api, task_i
     html = mail.get_body(("html",)).get_content()
     assert "Frank commented" in text and "Logo <b>approved</b> & shipped" in text
     assert "Logo &lt;b&gt;approved&lt;/b&gt; &amp; shipped" in html and "<img" not in html
-    assert f"https://tasks.example.com/project/" in text
+    assert "https://tasks.example.com/project/" in text
     drain(mail_app)
     assert len(smtp_server.inbox.addresses()) == 3  # sent once
 
 
-def test_a_new_task_tells_subscribers_executive_and_team_list(mail_app, api, team, smtp_server):
+def test_a_new_task_tells_subscribers_executive_and_team_list(mail_app, api, mail_project,
+                                                              smtp_server):
     group = ok_data(api.call("get_users"))[0]["group"]
     teams = ok_data(api.call("get_user_groups"))
     main = next(t for t in teams if t["title"] == group)
     ok_data(api.call("update_user_group", id=main["id"], notify="desk@outside.org"))
-    api.call("post_task", id_project=team, title="Launch", email_user_from=PEOPLE[0],
+    api.call("post_task", id_project=mail_project, title="Launch", email_user_from=PEOPLE[0],
              email_user_to=PEOPLE[1], subscribe=PEOPLE[2])
     drain(mail_app)
     assert smtp_server.inbox.addresses() == ["desk@outside.org", "kate@ws.com", "mia@ws.com"]
@@ -73,49 +46,49 @@ def test_a_new_task_tells_subscribers_executive_and_team_list(mail_app, api, tea
         ("plain",)).get_content()
 
 
-def test_hidden_comment_reaches_only_its_readers(mail_app, api, task_id, smtp_server):
-    comment(api, task_id, hidden=PEOPLE[1])
+def test_hidden_comment_reaches_only_its_readers(mail_app, api, mail_task, smtp_server):
+    comment(api, mail_task, hidden=PEOPLE[1])
     drain(mail_app)
     assert smtp_server.inbox.addresses() == ["kate@ws.com"]
 
 
-def test_hidden_task_reaches_only_who_may_see_it(mail_app, api, team, smtp_server):
-    api.call("post_task", id_project=team, title="Secret", email_user_from=PEOPLE[0],
+def test_hidden_task_reaches_only_who_may_see_it(mail_app, api, mail_project, smtp_server):
+    api.call("post_task", id_project=mail_project, title="Secret", email_user_from=PEOPLE[0],
              subscribe=",".join(PEOPLE[1:]), hidden=PEOPLE[1])
     drain(mail_app)
     assert smtp_server.inbox.addresses() == ["kate@ws.com"]
 
 
-def test_changes_status_and_reopening_are_told(mail_app, api, task_id, smtp_server):
-    ok_data(api.call("update_task", id_task=task_id, priority=9, email_user_from=PEOPLE[0]))
+def test_changes_status_and_reopening_are_told(mail_app, api, mail_task, smtp_server):
+    ok_data(api.call("update_task", id_task=mail_task, priority=9, email_user_from=PEOPLE[0]))
     drain(mail_app)
     text = smtp_server.inbox.to("kate@ws.com")[0].get_body(("plain",)).get_content()
     assert "priority: 1 → 9" in text
     smtp_server.inbox.clear()
-    api.call("complete_task", id_task=task_id, email_user_from=PEOPLE[0])
-    api.call("reopen_task", id_task=task_id, email_user_from=PEOPLE[0])
+    api.call("complete_task", id_task=mail_task, email_user_from=PEOPLE[0])
+    api.call("reopen_task", id_task=mail_task, email_user_from=PEOPLE[0])
     drain(mail_app)
     texts = [m.get_body(("plain",)).get_content() for m in smtp_server.inbox.to("mia@ws.com")]
     assert any("completed the task" in t for t in texts)
     assert any("reopened the task" in t for t in texts)
 
 
-def test_preferences_off_mentions_and_disabled(mail_app, api, task_id, smtp_server):
+def test_preferences_off_mentions_and_disabled(mail_app, api, mail_task, smtp_server):
     ok_data(api.call("update_user", email="kate@ws.com", notify="off"))
     ok_data(api.call("update_user", email="mia@ws.com", notify="mentions"))
     ok_data(api.call("disable_user", email="lee@ws.com"))
-    comment(api, task_id)
+    comment(api, mail_task)
     drain(mail_app)
     assert smtp_server.inbox.addresses() == []
-    comment(api, task_id, mention="mia@ws.com,kate@ws.com")
+    comment(api, mail_task, mention="mia@ws.com,kate@ws.com")
     drain(mail_app)
     assert smtp_server.inbox.addresses() == ["mia@ws.com"]
 
 
-def test_digest_of_ten_changes_is_one_mail(mail_app, api, task_id, smtp_server):
+def test_digest_of_ten_changes_is_one_mail(mail_app, api, mail_task, smtp_server):
     ok_data(api.call("update_user", email="kate@ws.com", notify_digest=60))
     for priority in range(2, 12):
-        ok_data(api.call("update_task", id_task=task_id, priority=priority % 10,
+        ok_data(api.call("update_task", id_task=mail_task, priority=priority % 10,
                          email_user_from=PEOPLE[0]))
     drain(mail_app)
     assert smtp_server.inbox.to("kate@ws.com") == []
@@ -135,8 +108,8 @@ def test_no_smtp_url_sends_and_queues_nothing(app, api):
         assert MailDue.select().count() == 0 and MailOut.select().count() == 0
 
 
-def test_unsubscribe_by_the_link(mail_app, api, client, task_id, smtp_server):
-    comment(api, task_id)
+def test_unsubscribe_by_the_link(mail_app, api, client, mail_task, smtp_server):
+    comment(api, mail_task)
     drain(mail_app)
     mail = smtp_server.inbox.to("kate@ws.com")[0]
     url = mail["List-Unsubscribe"].strip("<>").removeprefix("https://tasks.example.com")
@@ -145,14 +118,14 @@ def test_unsubscribe_by_the_link(mail_app, api, client, task_id, smtp_server):
     assert answer.status_code == 200 and "no more mail" in answer.get_data(as_text=True)
     assert client.post(url.replace("unsubscribe/", "unsubscribe/x")).status_code == 404
     smtp_server.inbox.clear()
-    comment(api, task_id)
+    comment(api, mail_task)
     drain(mail_app)
     assert smtp_server.inbox.addresses() == ["lee@ws.com", "mia@ws.com"]
 
 
-def test_smtp_down_then_up_sends_every_mail_once(mail_app, api, task_id, smtp_server):
+def test_smtp_down_then_up_sends_every_mail_once(mail_app, api, mail_task, smtp_server):
     smtp_server.stop()
-    comment(api, task_id)
+    comment(api, mail_task)
     drain(mail_app)
     with mail_app.app_context():
         assert {m.status for m in MailOut.select().where(MailOut.kind == "change",
@@ -167,7 +140,7 @@ def test_smtp_down_then_up_sends_every_mail_once(mail_app, api, task_id, smtp_se
         assert max(m.attempts for m in MailOut.select()) == 2
 
 
-def test_permanent_refusal_is_recorded(mail_app, api, task_id, smtp_server):
+def test_permanent_refusal_is_recorded(mail_app, api, mail_task, smtp_server):
     async def refuse(server, session, envelope, address, rcpt_options):
         if address == "kate@ws.com":
             return "550 no such user"
@@ -175,15 +148,15 @@ def test_permanent_refusal_is_recorded(mail_app, api, task_id, smtp_server):
         return "250 OK"
 
     smtp_server.inbox.handle_RCPT = refuse
-    comment(api, task_id)
+    comment(api, mail_task)
     drain(mail_app)
     rows = ok_data(api.call("get_mail_deliveries", status="failed", page=1))
     assert [row["email"] for row in rows] == ["kate@ws.com"]
     assert rows[0]["error"].startswith("recipient refused: 550")
 
 
-def test_get_mail_deliveries_pages(mail_app, api, task_id):
-    comment(api, task_id)
+def test_get_mail_deliveries_pages(mail_app, api, mail_task):
+    comment(api, mail_task)
     drain(mail_app)
     body = api.call("get_mail_deliveries", limit=2)
     assert body["status"] == "ok" and body["total"] == 6 and len(body["data"]) == 2
@@ -191,14 +164,15 @@ def test_get_mail_deliveries_pages(mail_app, api, task_id):
     assert api.call("get_mail_deliveries", status="lost")["status"] == "error"
 
 
-def test_bulk_for_each_mails_nobody(mail_app, api, team, smtp_server):
-    from models.events import quietly
+def test_bulk_for_each_mails_nobody(mail_app, api, mail_project, smtp_server):
     from actions.caller import Caller, calling_as
     from actions.registry import dispatch
     from models.base import transaction
+    from models.events import quietly
+
     with mail_app.app_context(), calling_as(Caller()), transaction(), quietly():
         for n in range(3):
-            dispatch("post_task", {"id_project": team, "title": f"Imported {n}",
+            dispatch("post_task", {"id_project": mail_project, "title": f"Imported {n}",
                                    "subscribe": PEOPLE[1]})
     drain(mail_app)
     assert smtp_server.inbox.addresses() == []
@@ -206,12 +180,12 @@ def test_bulk_for_each_mails_nobody(mail_app, api, team, smtp_server):
         assert Task.select().count() >= 3 and User.select().count() >= 4
 
 
-def test_two_hosts_senders_send_each_mail_once(mail_app, api, task_id, smtp_server):
+def test_two_hosts_senders_send_each_mail_once(mail_app, api, mail_task, smtp_server):
     """Two sender loops (as on two hosts) over the same database, racing for the same work."""
     import threading
 
     for n in range(8):
-        comment(api, task_id, text=f"Comment {n}")
+        comment(api, mail_task, text=f"Comment {n}")
     errors: list[BaseException] = []
 
     def sender():
