@@ -235,8 +235,8 @@ def mail_project(mail_app, api):
 @pytest.fixture
 def mail_task(mail_project, api, mail_app, smtp_server):
     """A task by Frank with Kate, Mia and Lee subscribed; its creation already mailed."""
-    body = api.call("post_task", id_project=mail_project, title="Brand book", email_user_from=PEOPLE[0],
-                    subscribe=",".join(PEOPLE[1:]))
+    body = api.call("post_task", id_project=mail_project, title="Brand book",
+                    email_user_from=PEOPLE[0], subscribe=",".join(PEOPLE[1:]))
     drain(mail_app)
     smtp_server.inbox.clear()
     return int(ok_data(body)["id"])
