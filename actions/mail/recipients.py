@@ -15,6 +15,7 @@ from models.mail import MailMute, MailPreference, TeamNotify
 from models.members import ACCOUNT_ADMINS, User
 from models.projects import ProjectMember
 from models.tasks import Task, TaskSubscriber
+from models.usertasks import TaskAssignee
 
 # Task update events that are no change of the task itself (subscriptions, tags).
 QUIET_KEYS = frozenset({"subscribers", "tags"})
@@ -69,11 +70,14 @@ def recipients(event: Event, task: Task, mentions: list[int],
 
 
 def people(task: Task, mentions: list[int]) -> dict[int, str]:
-    """User id → the strongest reason to tell them."""
+    """User id → the strongest reason to tell them (assignees count as executives)."""
     reasons: dict[int, str] = {}
     for (user_id,) in TaskSubscriber.select(TaskSubscriber.user).where(
             TaskSubscriber.task == task).tuples():
         reasons[user_id] = "subscriber"
+    for (user_id,) in TaskAssignee.select(TaskAssignee.user).where(
+            TaskAssignee.task == task).tuples():
+        reasons[user_id] = "executive"
     if task.user_to_id:
         reasons[task.user_to_id] = "executive"
     for user_id in mentions:

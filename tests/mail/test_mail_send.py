@@ -39,9 +39,10 @@ def test_a_new_task_tells_subscribers_executive_and_team_list(mail_app, api, mai
     main = next(t for t in teams if t["title"] == group)
     ok_data(api.call("update_user_group", id=main["id"], notify="desk@outside.org"))
     api.call("post_task", id_project=mail_project, title="Launch", email_user_from=PEOPLE[0],
-             email_user_to=PEOPLE[1], subscribe=PEOPLE[2])
+             email_user_to=PEOPLE[1], subscribe=PEOPLE[2], assignees=PEOPLE[3])
     drain(mail_app)
-    assert smtp_server.inbox.addresses() == ["desk@outside.org", "kate@ws.com", "mia@ws.com"]
+    assert smtp_server.inbox.addresses() == ["desk@outside.org", "kate@ws.com", "lee@ws.com",
+                                             "mia@ws.com"]
     assert "Frank created the task" in smtp_server.inbox.to("kate@ws.com")[0].get_body(
         ("plain",)).get_content()
 
