@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import html
 import re
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any, NamedTuple
 
@@ -23,6 +27,9 @@ LABELS = {"title": "name", "text": "description", "priority": "priority",
           "max_time": "time estimate", "max_money": "budget"}
 LINE_BREAKS = re.compile(r"[\r\n\t]+")
 OWN_HEADER = "X-Taskgate-Mail"  # our mails carry it: one coming back in is dropped
+WIRE = compat32.clone(linesep="\r\n")
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP  # readable in the raw message, 7-bit safe
 
 
 class Change(NamedTuple):
@@ -114,46 +121,53 @@ def html_body(changes: list[Change], user: User | None) -> str:
             + "".join(blocks) + "</body></html>")
 
 
-def message(address: str, user: User | None, changes: list[Change]) -> EmailMessage:
+class Built(NamedTuple):
+    """A message ready for the outbox: its subject, its Message-ID and its bytes (ASCII,
+    CRLF line ends: what an SMTP server is given)."""
+
+    subject: str
+    message_id: str
+    raw: str
+
+
+def message(address: str, user: User | None, changes: list[Change]) -> Built:
     """The mail telling ``address`` of ``changes`` (one task: threaded, answerable)."""
-    name = (user.name if user else "") or ""
-    mail = EmailMessage()
-    mail["Subject"] = subject(changes)
-    mail["From"] = from_header()
-    mail["To"] = formataddr((one_line(name), address))
-    mail["Date"] = formatdate()
-    mail["Message-ID"] = make_msgid("taskgate", inbound_domain())
-    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-reply comes back
-    mail["X-Auto-Response-Suppress"] = "All"
-    mail[OWN_HEADER] = "notification"
-    tasks = {change.task.id for change in changes}
-    if len(tasks) == 1:
+    headers = [("To", formataddr((one_line((user.name if user else "") or ""), address),
+                                 charset="utf-8"))]
+    if len({change.task.id for change in changes}) == 1:
         task = changes[0].task
-        mail["In-Reply-To"] = thread_id(task)
-        mail["References"] = thread_id(task)
+        headers += [("In-Reply-To", thread_id(task)), ("References", thread_id(task))]
         if user is not None:
-            answerable(mail, task, user)
-    mail.set_content(text_body(changes, user), cte="quoted-printable")
-    mail.add_alternative(html_body(changes, user), subtype="html", cte="quoted-printable")
-    return mail
+            headers += answerable(task, user)
+    return built(subject(changes), "notification", headers, text_body(changes, user),
+                 html_body(changes, user))
 
 
-def answerable(mail: EmailMessage, task: Task, user: User) -> None:
+def answerable(task: Task, user: User) -> list[tuple[str, str]]:
     """Reply-To with the reply token; the one-click unsubscribe link (RFC 8058)."""
-    mail["Reply-To"] = reply_address(reply_token(task.id, user.id))
     url = f"{public_url()}/mail/unsubscribe/{unsubscribe_token(task.id, user.id)}"
-    mail["List-Unsubscribe"] = f"<{url}>"
-    mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return [("Reply-To", reply_address(reply_token(task.id, user.id))),
+            ("List-Unsubscribe", f"<{url}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
 
 
-def plain_message(address: str, title: str, text: str, html_text: str) -> EmailMessage:
+def plain_message(address: str, title: str, text: str, html_text: str) -> Built:
     """A mail that is no task's (the morning digest)."""
-    mail = EmailMessage()
-    mail["Subject"], mail["From"], mail["To"] = one_line(title), from_header(), address
-    mail["Date"] = formatdate()
-    mail["Message-ID"] = make_msgid("taskgate", inbound_domain())
-    mail["Auto-Submitted"] = "auto-generated"
-    mail[OWN_HEADER] = "digest"
-    mail.set_content(text, cte="quoted-printable")
-    mail.add_alternative(html_text, subtype="html", cte="quoted-printable")
-    return mail
+    return built(one_line(title), "digest", [("To", address)], text, html_text)
+
+
+def built(title: str, kind: str, headers: list[tuple[str, str]], text: str,
+          html_text: str) -> Built:
+    # email.mime (compat32) rather than EmailMessage: the same message, several times faster
+    # to make, which is the sender's main cost.
+    mail = MIMEMultipart("alternative")
+    message_id = make_msgid("taskgate", inbound_domain())
+    for name, value in [("Subject", Header(title, "utf-8") if not title.isascii() else title),
+                        ("From", from_header()), *headers, ("Date", formatdate()),
+                        ("Message-ID", message_id),
+                        ("Auto-Submitted", "auto-generated"),  # RFC 3834: no auto-reply back
+                        ("X-Auto-Response-Suppress", "All"), (OWN_HEADER, kind)]:
+        mail[name] = value
+    mail.attach(MIMEText(text, "plain", UTF8))
+    mail.attach(MIMEText(html_text, "html", UTF8))
+    return Built(title, message_id, mail.as_bytes(policy=WIRE).decode("ascii"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from email import policy
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import IntegrityError
@@ -75,5 +74,4 @@ def queue(user: User, today: dt.date, tasks: list[Task]) -> None:
     mail = plain_message(user.email, title, "\n".join(lines),
                          f"<!DOCTYPE html><html><body><ul>{''.join(items)}</ul></body></html>")
     MailOut.create(address=user.email, user=user, kind="morning", subject=title,
-                   message_id=str(mail["Message-ID"]),
-                   message=mail.as_string(policy=policy.SMTP), changes=len(tasks))
+                   message_id=mail.message_id, message=mail.raw, changes=len(tasks))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from email import policy
 
 from flask import has_app_context
 from peewee import JOIN, fn
@@ -28,7 +27,6 @@ from models.projects import Project
 from models.tasks import Task
 
 BATCH = 200
-WIRE = policy.SMTP  # CRLF line ends, headers encoded: the bytes an SMTP server is given
 log = logging.getLogger("taskgate.mail")
 
 
@@ -141,8 +139,8 @@ def compose_for(address: str, now: dt.datetime, loaded: Loaded) -> int:
         tasks = {c.task_id for c in group}
         out = MailOut.create(address=address, user=user, task=group[0].task_id
                              if len(tasks) == 1 else None, kind="digest" if digest else "change",
-                             subject=str(mail["Subject"]), message_id=str(mail["Message-ID"]),
-                             message=mail.as_string(policy=WIRE), changes=len(group))
+                             subject=mail.subject, message_id=mail.message_id,
+                             message=mail.raw, changes=len(group))
         ids = [c.id for c in group]
         claimed = (MailChange.update(mail=out.id)
                    .where(MailChange.id.in_(ids), MailChange.mail.is_null()).execute())

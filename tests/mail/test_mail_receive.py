@@ -22,7 +22,7 @@ QUOTE = ("Looks good, ship it.\n\n-- \nKate Greenway\nHead of design\n\n"
 
 
 def reply_to(smtp_server, address: str) -> str:
-    return str(smtp_server.inbox.to(address)[0]["Reply-To"])
+    return str(smtp_server.inbox.to(address)[0]["Reply-To"]).strip()
 
 
 def mail(sender: str, to: str, text: str = QUOTE, subject: str = "Re: [Website] Brand book",
