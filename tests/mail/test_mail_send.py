@@ -206,3 +206,24 @@ def test_two_hosts_senders_send_each_mail_once(mail_app, api, mail_task, smtp_se
     assert len(ids) == 3 * 8 == len(set(ids))
     with mail_app.app_context():
         assert MailOut.select().where(MailOut.status == "sent").count() == 3 + 3 * 8
+
+
+def test_morning_digest_once_a_day(mail_app, api, mail_project, smtp_server):
+    ok_data(api.call("update_user", email="kate@ws.com", morning_digest=1))
+    past = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    api.call("post_task", id_project=mail_project, title="Overdue", email_user_to=PEOPLE[1],
+             dateend=past, email_user_from=PEOPLE[0])
+    api.call("post_task", id_project=mail_project, title="Someday", email_user_to=PEOPLE[1],
+             email_user_from=PEOPLE[0])
+    drain(mail_app)
+    smtp_server.inbox.clear()
+    today = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    early, late = today.replace(hour=5, minute=0), today.replace(hour=9, minute=0)
+    drain(mail_app, lambda: early)
+    assert smtp_server.inbox.addresses() == []  # before MAIL_MORNING_HOUR (8)
+    drain(mail_app, lambda: late)
+    drain(mail_app, lambda: late + dt.timedelta(hours=2))
+    mails = smtp_server.inbox.to("kate@ws.com")
+    assert len(mails) == 1 and smtp_server.inbox.addresses() == ["kate@ws.com"]
+    text = mails[0].get_body(("plain",)).get_content()
+    assert "Overdue" in text and "overdue" in text and "Someday" not in text
