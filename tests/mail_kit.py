@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from conftest import ok_data
 
 from actions.mail.outbox import mail_pass
+from models.mail import MailDue
 from models.members import Team, User
 
 
@@ -234,11 +235,11 @@ def mail_project(mail_app, api):
 
 @pytest.fixture
 def mail_task(mail_project, api, mail_app, smtp_server):
-    """A task by Frank with Kate, Mia and Lee subscribed; its creation already mailed."""
+    """A task by Frank with Kate, Mia and Lee subscribed (nobody told of its creation)."""
     body = api.call("post_task", id_project=mail_project, title="Brand book",
                     email_user_from=PEOPLE[0], subscribe=",".join(PEOPLE[1:]))
-    drain(mail_app)
-    smtp_server.inbox.clear()
+    with mail_app.app_context():
+        MailDue.delete().execute()
     return int(ok_data(body)["id"])
 
 
