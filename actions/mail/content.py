@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from mailparser_reply import EmailReplyParser
 from werkzeug.datastructures import FileStorage
 
-TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+TAGS = re.compile(r"<(script|style|blockquote)\b.*?</\1>|<[^>]+>", re.S | re.I)  # quotes go too
 BREAKS = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\b[^>]*>", re.I)
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "cs", "ja", "ko", "zh"]
 

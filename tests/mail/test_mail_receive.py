@@ -172,3 +172,17 @@ def test_a_reply_fetched_over_imap_becomes_a_comment(mail_app, mail_task, notifi
         assert imap.select_folder("Taskgate")[b"EXISTS"] == 1
         assert imap.select_folder("Taskgate-refused")[b"EXISTS"] == 1
     assert len([c for c in comments(mail_app, mail_task) if c[0] == "kate@ws.com"]) == 1
+
+
+def test_malformed_mail_is_65(mail_app):
+    assert receive(mail_app, b"no headers at all, no sender\n").exit_code == 65
+    assert receive(mail_app, b"From: nobody\nSubject: x\n\nbody\n").exit_code == 65
+
+
+def test_an_html_only_reply_is_made_plain(mail_app, mail_task, notified):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "kate@ws.com", notified, "Re: x"
+    message.set_content("<p>Fine by me &amp; the team</p><blockquote>old</blockquote>",
+                        subtype="html")
+    assert receive(mail_app, bytes(message)).exit_code == 0
+    assert comments(mail_app, mail_task)[-1][1] == "Fine by me & the team"
