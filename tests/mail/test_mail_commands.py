@@ -41,3 +41,19 @@ def test_a_failing_extra_pass_does_not_stop_the_others(app):
 def test_mail_fetch_without_imap_says_what_to_set(app):
     result = app.test_cli_runner().invoke(args=["mail-fetch"])
     assert result.exit_code == 1 and "TASKGATE_IMAP_URL" in result.output
+
+
+def test_a_comment_wakes_the_sender_thread(mail_app, api, mail_task, smtp_server):
+    import time
+
+    from actions import delivery
+    mail_app.config.update(WEBHOOK_POLL=30)  # no poll comes: the write must wake it
+    delivery.start_sender(mail_app)
+    try:
+        comment(api, mail_task)
+        deadline = time.monotonic() + 5
+        while len(smtp_server.inbox.addresses()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        delivery.stop_sender()
+    assert smtp_server.inbox.addresses() == sorted(PEOPLE[1:])
