@@ -85,12 +85,15 @@ def loop_reason(mail: EmailMessage, sender: str) -> str | None:
     auto = str(mail.get("Auto-Submitted", "no")).strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto}"
+    if "X-Autoreply" in mail or "X-Autorespond" in mail:  # older vacation responders
+        return "an automatic reply"
     if sender.partition("@")[0] in ("mailer-daemon", "postmaster"):
         return "a bounce"
     if str(mail.get("Return-Path", "")).strip() in ("<>", ""):
         if "Return-Path" in mail:
             return "a bounce (empty return path)"
-    if str(mail.get("Precedence", "")).strip().lower() in ("bulk", "list", "junk"):
+    if str(mail.get("Precedence", "")).strip().lower() in ("bulk", "list", "junk",
+                                                           "auto_reply"):
         return "bulk or list mail"
     if OWN_HEADER in mail or sender == from_address():
         return "a mail Taskgate sent"

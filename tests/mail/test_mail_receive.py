@@ -91,6 +91,8 @@ def test_forged_auto_reply_and_stranger_create_nothing(mail_app, mail_task, noti
     assert receive(mail_app, mail("kate@ws.com", f"tasks+{other}@example.com")).exit_code == 67
     auto = mail("kate@ws.com", notified, Auto_Submitted="auto-replied")
     assert receive(mail_app, auto).exit_code == 0  # taken off the queue, dropped
+    vacation = mail("kate@ws.com", notified, X_Autoreply="yes")
+    assert receive(mail_app, vacation).exit_code == 0
     bounce = mail("MAILER-DAEMON@ws.com", notified)
     assert receive(mail_app, bounce).exit_code == 0
     listed = mail("kate@ws.com", notified, Precedence="bulk")
@@ -102,7 +104,7 @@ def test_forged_auto_reply_and_stranger_create_nothing(mail_app, mail_task, noti
     assert comments(mail_app, mail_task) == before
     with mail_app.app_context():
         dropped = [m.detail for m in MailIn.select().where(MailIn.outcome == "dropped")]
-    assert len(dropped) == 4
+    assert len(dropped) == 5
 
 
 def test_expired_token_is_refused(mail_app, mail_task, notified):
