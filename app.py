@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from actions import cli, delivery, gateway
+from actions import cli, delivery, gateway, mail
 from actions.gateway.json_provider import OrjsonProvider
 from models.base import bind, connect_database
 
@@ -38,6 +38,23 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,  # the address clients use, e.g. https://tasks.example.com
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     "METRICS_TOKEN": None,  # /metrics then needs Authorization: Bearer <token>
+    # Mail (docs/email.md): notifications go out only with an SMTP_URL.
+    "SMTP_URL": None,  # smtp://user:pass@host:587?starttls=1, smtps://host:465, smtp://host:25
+    "MAIL_FROM": "Taskgate <taskgate@localhost>",  # also the base of the reply addresses
+    "MAIL_DOMAIN": None,  # the inbound domain of reply and project addresses; None: MAIL_FROM's
+    "MAIL_NOTIFY": "all",  # a user's default: all, mentions or off
+    "MAIL_DIGEST": 0,  # a user's default minutes that changes wait to go out as one mail
+    "MAIL_MORNING_HOUR": 8,  # the morning digest's hour in the account's time zone
+    "MAIL_DUE_SOON_DAYS": 2,  # the morning digest's "due soon"
+    "MAIL_BULK": False,  # True: an inbound hook's for_each mails too
+    "MAIL_TIMEOUT": 20,  # seconds an SMTP or IMAP server has to answer
+    "MAIL_BACKOFF": [30, 120, 600, 1800, 3600],  # seconds before retry n; the last repeats
+    "MAIL_MAX_ATTEMPTS": 12,  # then a mail is recorded as failed
+    "IMAP_URL": None,  # imaps://user:pass@host/INBOX for flask mail-fetch
+    "IMAP_DONE_FOLDER": "Taskgate",  # where mail-fetch moves what it took
+    "IMAP_REFUSED_FOLDER": "Taskgate-refused",  # and what it refused
+    "REPLY_TOKEN_DAYS": 90,  # a reply address stays valid this long
+    "MAIL_IN_LIMIT": 30,  # mails taken from one sender per hour
 }
 
 
@@ -64,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     bind(connect_database(app.config["DATABASE_URL"]))
     gateway.init_app(app)
     delivery.init_app(app)
+    mail.init_app(app)
     cli.init_app(app)
     return app
 

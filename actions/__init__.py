@@ -9,6 +9,7 @@ from actions import (  # noqa: F401
     events,
     files,
     inbound_hooks,
+    mail,
     members,
     messages,
     notices,

@@ -7,10 +7,11 @@ from typing import Any
 from actions.attachments import save_attachments
 from actions.caller import acting_user
 from actions.lookups import composed_text, task_or_fail, users_or_fail, visible_comments
+from actions.mail.outbox import note_mentions
 from actions.registry import action
 from models.base import now
 from models.comments import Comment, CommentVisibility
-from models.events import record
+from models.events import Event, record
 from models.files import File
 from models.members import User
 from models.tasks import Task
@@ -59,7 +60,7 @@ def post_comment(params):
                              hidden=bool(readers))
     show_only_to(comment, readers)
     save_attachments(params.get("attach", []), author, comment=comment)
-    record_post(comment, task)
+    note_mentions(record_post(comment, task), params.get("mention", []))
     return comment_out.dump(comment)
 
 
@@ -124,10 +125,10 @@ def files_of(comment_ids: list[int]) -> dict[int, list[dict[str, str]]]:
     return file_refs(query.order_by(File.id).tuples())
 
 
-def record_post(comment: Comment, task: Task) -> None:
+def record_post(comment: Comment, task: Task) -> Event:
     # Worksection's comment events point object.page at the task, not at the comment anchor.
-    record("post", "comment", comment.id, task.page, user=comment.author,
-           project_id=task.project_id, task_id=task.id, new={"text": comment.text})
+    return record("post", "comment", comment.id, task.page, user=comment.author,
+                  project_id=task.project_id, task_id=task.id, new={"text": comment.text})
 
 
 def record_comment(kind: str, comment: Comment, user: User, **values: Any) -> None:

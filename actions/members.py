@@ -8,6 +8,7 @@ from typing import Any
 from peewee import JOIN
 
 from actions.caller import caller
+from actions.mail.preferences import save_preferences, save_team_notify
 from actions.registry import action
 from actions.rights import own_team
 from actions.user_teams import members_of, set_teams, teams_of
@@ -127,6 +128,7 @@ def update_user(params):
     for key in (key for key in PROFILE_FIELDS if key in params):
         setattr(user, key, params[key])
     user.save()
+    save_preferences(user, params)
     return profile(user)
 
 
@@ -167,7 +169,9 @@ def get_user_group(params):
 @action(AddUserGroupIn, writes=True)
 def add_user_group(params):
     """Create a team, unless one with the same title exists."""
-    return team_out.dump(Team.by_title(params["title"], client=params["client"]))
+    team = Team.by_title(params["title"], client=params["client"])
+    save_team_notify(team, params)
+    return team_out.dump(team)
 
 
 @action(UpdateUserGroupIn, writes=True)
@@ -179,6 +183,7 @@ def update_user_group(params):
         raise TeamExists(details=title)
     team.title, team.client = title, params.get("client", team.client)
     team.save()
+    save_team_notify(team, params)
     return team_out.dump(team)
 
 

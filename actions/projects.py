@@ -18,6 +18,7 @@ from actions.lookups import (
     users_or_fail,
     visible_projects,
 )
+from actions.mail.preferences import save_alias
 from actions.project_dump import dump_projects, tags_by_project
 from actions.registry import action
 from models.base import now
@@ -109,6 +110,7 @@ def update_project(params):
         set_tags(project, params["tags"])
     custom_old, custom_new = save_values("project", project, params.get("custom_fields", {}))
     record_changes(project, {**before, **custom_old}, {**snapshot(project), **custom_new})
+    save_alias(project, params)
     return dump_projects([project], params["extra"])[0]
 
 

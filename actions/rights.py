@@ -48,7 +48,7 @@ WHO_MAY = {
         post_notice update_notice delete_notice activate_notice clear_notice update_setting
         add_task_type update_task_type delete_task_type add_task_priority update_task_priority
         delete_task_priority add_inbound_hook get_inbound_hooks update_inbound_hook
-        delete_inbound_hook get_inbound_hook_calls test_inbound_hook""",
+        delete_inbound_hook get_inbound_hook_calls test_inbound_hook get_mail_deliveries""",
     MANAGERS: "add_user enable_user disable_user",
     MEMBERS: """post_project update_project close_project activate_project add_project_members
         delete_project_members add_contact add_contact_group add_task_tag_groups add_task_tags

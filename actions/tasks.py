@@ -24,6 +24,7 @@ from actions.lookups import (
     task_or_fail,
     visible_tasks,
 )
+from actions.mail.outbox import note_mentions
 from actions.registry import action
 from actions.task_dump import dump_tasks, list_tasks, one_task
 from actions.task_extras import Written, link_extras, retried_post
@@ -120,6 +121,7 @@ def post_task(params):
     event = record("post", "task", task.id, task.page, user=task.author,
                    project_id=task.project_id, task_id=task.id,
                    new={**post_values(task), **custom})
+    note_mentions(event, params.get("mention", []))
     return answer(posted(task, project, written, event), params["extra"])
 
 

@@ -4,6 +4,9 @@ transaction as the mutation itself (read back by ``get_events`` and sent by webh
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
@@ -14,6 +17,19 @@ from models.members import User
 
 EVENT_ACTIONS = ("post", "update", "close", "reopen", "delete")
 OBJECT_TYPES = ("project", "task", "comment")
+# Called with each event recorded (mail notes the events it is due to send); a bulk change
+# (an inbound hook's for_each) records its events ``quietly()``: nobody is told of them.
+AFTER_RECORD: list[Callable[[Event], None]] = []
+QUIET: ContextVar[bool] = ContextVar("quiet_events", default=False)
+
+
+@contextmanager
+def quietly(quiet: bool = True) -> Iterator[None]:
+    token = QUIET.set(quiet)
+    try:
+        yield
+    finally:
+        QUIET.reset(token)
 
 
 class Event(BaseModel):
@@ -45,8 +61,11 @@ def record(action: str, object_type: str, object_id: int, page: str, *, user: Us
            project_id: int | None = None, task_id: int | None = None,
            new: dict[str, Any] | None = None, old: dict[str, Any] | None = None) -> Event:
     """Write one event row; call it inside the action's transaction."""
-    return Event.create(
+    event = Event.create(
         user=user, action=action, object_type=object_type, object_id=object_id, page=page,
         project_id=project_id, task_id=task_id,
         new=None if new is None else json.dumps(new, ensure_ascii=False, default=str),
         old=None if old is None else json.dumps(old, ensure_ascii=False, default=str))
+    for hook in AFTER_RECORD:
+        hook(event)
+    return event

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from models.mail import NOTIFY_CHOICES
 from models.members import CONTACT_PRESETS, INVITABLE_ROLES, Team, User
 from schemas.base import (
     Amount,
@@ -22,6 +23,7 @@ from schemas.base import (
     Text,
     datetime_out,
 )
+from schemas.mail import DIGEST_WORDS, team_notify_field
 from schemas.paging import PagedIn
 
 MAX_LIMIT = 10_000
@@ -77,17 +79,24 @@ class UpdateUserIn(UserIn):
     accepting_tasks = Flag()
     rate = Amount(maximum=999_999_999)
     teams = StringList()  # Taskgate extension: ids or titles, the first one primary
+    notify = Choice(NOTIFY_CHOICES)  # mail: all, mentions or off (actions/mail)
+    notify_digest = Choice(DIGEST_WORDS)  # minutes that changes wait to go as one mail
+    morning_digest = Flag()  # a daily mail of the overdue tasks and those due soon
 
 
 class AddUserGroupIn(Params):
     title = Text(required=True)
     client = Flag(load_default=False)
+    notify = team_notify_field()  # who is mailed the team's new tasks
 
 
 class UpdateUserGroupIn(Params):
+    KEEP_EMPTY = ("notify",)
+
     id = Id(required=True)
     title = Text()
     client = Flag()
+    notify = team_notify_field()  # who is mailed the team's new tasks; empty: nobody
 
 
 class UserGroupIn(Params):

@@ -29,6 +29,7 @@ from schemas.base import (
 from schemas.custom_fields import CustomValues
 from schemas.envelope import FieldRequired
 from schemas.files import Uploads
+from schemas.mail import mail_alias_field
 from schemas.members import NO_MANAGER, user_ref
 from schemas.paging import PagedIn
 
@@ -92,8 +93,11 @@ class PostProjectIn(ProjectFieldsIn):
 
 
 class UpdateProjectIn(ProjectFieldsIn):
+    KEEP_EMPTY = ("mail_alias",)
+
     id_project = Id(required=True)
     title = Text()
+    mail_alias = mail_alias_field()  # the project's address: <alias>@ the inbound domain
 
 
 class GetProjectsIn(PagedIn):

@@ -38,7 +38,8 @@ from schemas.envelope import ApiError, fail
 API_KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 SECRET_KEY = "test-secret"
 OWNER_EMAIL = "henry.gardner@ws.com"
-pytest_plugins = ["s3_kit", "redis_kit"]  # s3_url: moto's S3 server; redis_prefix
+pytest_plugins = ["s3_kit", "redis_kit", "mail_kit"]  # s3_url: moto's S3 server; redis_prefix;
+# smtp_server, mail_app: a real SMTP server and the app sending to it
 DATE_ADDED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")  # as the API writes dates
 
 

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from actions.delivery import run_extra_passes
 from actions.delivery.passes import Stats, run_once
 from actions.delivery.purge import KeyPurge
 
@@ -29,7 +30,7 @@ def deliver_webhooks(passes: int, forever: bool) -> None:
     for _ in range(passes):
         stats = run_once()
         total = Stats(*(a + b for a, b in zip(total, stats, strict=True)))
-        if not stats.busy:
+        if not run_extra_passes(current_app) and not stats.busy:
             break
     click.echo(f"queued {total.queued}, delivered {total.delivered}, failed {total.failed}")
 
@@ -45,6 +46,7 @@ def run_forever() -> None:
         busy = False
         try:
             busy = run_once().busy
+            busy = run_extra_passes(app) or busy
             purge()
         except Exception:  # a bad pass (database down) must not end the worker
             app.logger.exception("webhook delivery pass failed")

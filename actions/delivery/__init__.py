@@ -33,12 +33,25 @@ class Sender(threading.Thread):
             try:
                 with self.app.app_context():
                     busy = run_once().busy
+                    busy = run_extra_passes(self.app) or busy
                     self.purge()
             except Exception:  # a bad pass must not end the thread; the next one retries
                 self.app.logger.exception("webhook delivery pass failed")
             if not busy:
                 self.wakeup.wait(self.app.config["WEBHOOK_POLL"])
                 self.wakeup.clear()
+
+
+def run_extra_passes(app: Flask) -> bool:
+    """The other outboxes' passes (mail's), registered in ``app.extensions``; True when one
+    did something. Each one's failure is its own: the others still run."""
+    busy = False
+    for extra in app.extensions.get("taskgate.passes", ()):
+        try:
+            busy = bool(extra()) or busy
+        except Exception:
+            app.logger.exception("%s failed", getattr(extra, "__name__", "a delivery pass"))
+    return busy
 
 
 _sender: Sender | None = None

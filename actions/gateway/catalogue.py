@@ -39,7 +39,9 @@ RESOURCES: dict[str, tuple[str, ...]] = {
         "create_token",
         # inbound hooks
         "add_inbound_hook", "get_inbound_hooks", "update_inbound_hook", "delete_inbound_hook",
-        "get_inbound_hook_calls", "test_inbound_hook"),
+        "get_inbound_hook_calls", "test_inbound_hook",
+        # mail
+        "get_mail_deliveries"),
 }
 LEGACY = "legacy names"
 

@@ -26,6 +26,7 @@ from actions.gateway.idempotency import Stored
 from actions.gateway.tokens import scope_for
 from actions.registry import ACTIONS
 from models.base import transaction
+from models.events import quietly
 from models.inbound_hooks import (
     ACTION_ERROR,
     HMAC,
@@ -119,7 +120,7 @@ def run(hook: InboundHook, call: Call):
     who = check_definer(hook, steps)
     call.outcome = ACTION_ERROR
     try:
-        with calling_as(who), transaction():
+        with calling_as(who), transaction(), quietly(bool(hook.for_each)):  # bulk: no mail
             first = InboundHookCall.first_success(hook, call.delivery)
             if first is not None:
                 return Stored(first.answer, replayed=True).response()

@@ -44,7 +44,7 @@ RESOURCES = {
         add_task_custom_field update_task_custom_field delete_task_custom_field
         add_project_custom_field update_project_custom_field delete_project_custom_field
         add_inbound_hook get_inbound_hooks update_inbound_hook delete_inbound_hook
-        get_inbound_hook_calls test_inbound_hook""",
+        get_inbound_hook_calls test_inbound_hook get_mail_deliveries""",
 }
 PEER_RESOURCES = {  # the peers' extensions (Trudesk, Tasq, UserTasks)
     "users": "get_notices get_settings get_user_group create_token",

@@ -18,6 +18,7 @@ from actions.registry import ACTIONS
 from models.base import now
 from models.events import Event
 from models.files import File
+from models.mail import MailOut
 from models.members import User
 from models.tasks import Task
 from models.timers import Timer
@@ -94,6 +95,11 @@ def a_webhook(api, params, n) -> Webhook:
 def a_delivery(api, params, n) -> None:
     WebhookDelivery.create(webhook=params["id"], message_id=f"msg_{n}", body="[]",
                            event_count=1)
+
+
+def a_mail(api, params, n) -> None:
+    MailOut.create(address="kate@ws.com", kind="change", subject=f"Mail {n}",
+                   message_id=f"<m{n}@x>", message="")
 
 
 def a_hook(api, params, n) -> dict:
@@ -195,6 +201,7 @@ LISTS: dict[str, Lister] = {
     "get_webhook_deliveries": Lister(lambda api: {"id": a_webhook(api, {}, 0).id}, a_delivery,
                                      appends=False, streams=False),
     "get_inbound_hooks": Lister(nothing, a_hook),
+    "get_mail_deliveries": Lister(nothing, a_mail, appends=False),
     "get_inbound_hook_calls": Lister(hook_calls_setup, a_hook_call, appends=False,
                                      streams=False),
     "get_notices": Lister(nothing, call("post_notice", name="N{n}", message="m"),

@@ -114,7 +114,9 @@ EXTENSIONS = """
 """.split() + """
     add_inbound_hook get_inbound_hooks update_inbound_hook delete_inbound_hook
     get_inbound_hook_calls test_inbound_hook
-""".split()  # the peers' extensions, inbound hooks
+""".split() + """
+    get_mail_deliveries
+""".split()  # the peers' extensions, inbound hooks, mail
 
 
 def test_registry_is_complete():

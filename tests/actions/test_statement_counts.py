@@ -30,6 +30,7 @@ from models.events import record
 from models.files import File
 from models.inbound_hooks import InboundHook, InboundHookCall
 from models.keys import seal
+from models.mail import MailOut
 from models.members import Contact, ContactFolder, Team, User
 from models.notices import Notice
 from models.projects import Project, ProjectFolder, ProjectMember
@@ -74,6 +75,7 @@ STATEMENTS = {  # statements per call of a read action, whatever the number of r
     "get_user_group": 2,
     "get_webhooks": 1,
     "get_webhook_deliveries": 3,
+    "get_mail_deliveries": 1,
     "get_inbound_hooks": 1,
     "get_inbound_hook_calls": 3,
     "get_task_custom_fields": 1,
@@ -327,6 +329,14 @@ def seed_webhooks(world: World, count: int) -> Seeded:
     return Seeded({}, len)
 
 
+def seed_mail(world: World, count: int) -> Seeded:
+    """Notification mails, sent."""
+    for _ in range(count):
+        MailOut.create(address="kate@ws.com", kind="change", subject="[Website] Logo",
+                       message_id=world.name("<m") + "@x>", message="", status="sent")
+    return Seeded({}, len)
+
+
 def seed_inbound_hooks(world: World, count: int) -> Seeded:
     for _ in range(count):
         InboundHook.create(name=world.name("Hook "), action="post_task",
@@ -388,6 +398,7 @@ READS: dict[str, Callable[[World, int], Seeded]] = {
     "get_user_group": seed_team_members,
     "get_webhooks": seed_webhooks,
     "get_webhook_deliveries": seed_webhooks,
+    "get_mail_deliveries": seed_mail,
     "get_inbound_hooks": seed_inbound_hooks,
     "get_inbound_hook_calls": seed_hook_calls,
     "get_task_custom_fields": seed_custom_fields("task"),

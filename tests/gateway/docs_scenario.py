@@ -191,6 +191,7 @@ STEPS: list[tuple[str, dict, str | None]] = [
     ("add_webhook", {"url": "$receiver", "events": "post_task,post_comment"}, "webhook"),
     ("get_webhooks", {}, None),
     ("get_webhook_deliveries", {"id": "$webhook"}, None),
+    ("get_mail_deliveries", {"limit": 10}, None),
     ("delete_webhook", {"id": "$webhook"}, None),
     # inbound hooks (deleted last: no later step adds one)
     ("add_inbound_hook", {"name": "Alerts", "target": "post_task",
