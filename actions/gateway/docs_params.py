@@ -60,6 +60,8 @@ def takes_email(field: fields.Field) -> bool:
 def parameter(spec_action: Action, key: str, prop: dict[str, Any],
               required: bool) -> dict[str, Any]:
     kind = prop.get("type", "")
+    if isinstance(kind, list):  # ["integer", "null"]: null is "not given" to a reader
+        kind = " or ".join(str(one) for one in kind if one != "null")
     if kind == "array":
         kind = f"array of {prop.get('items', {}).get('type', 'values')}"
     facts = [text.format(prop[limit]) for limit, text in LIMITS

@@ -51,7 +51,7 @@ def article(pages, name: str) -> str:
 
 def param_rows(text: str) -> list[tuple[str, str, str, str]]:
     return re.findall(r'<tr><td data-label="parameter"><code>([^<]+)</code></td>'
-                      r'<td data-label="type">([^<]*)</td><td data-label="required">(\w+)</td>'
+                      r'<td data-label="type">([^<]*)</td><td data-label="required"[^>]*>(\w+)</td>'
                       r'<td data-label="format">([^<]*)</td>', text)
 
 
