@@ -66,6 +66,7 @@ def entry(spec_action: Action, schemas: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name, "doc": spec_action.doc, "writes": spec_action.writes,
         "alias_of": spec_action.canonical if name != spec_action.canonical else None,
+        "alias_page": catalogue.slug(catalogue.group_of(spec_action.canonical)),
         "user_only": name in TOKEN_ONLY,
         "tryable": name not in TOKEN_ONLY and not uploads,  # GET cannot upload
         "params": [docs_params.parameter(spec_action, key, properties[key], key in required)

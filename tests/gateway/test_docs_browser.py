@@ -154,6 +154,10 @@ def compare_heights(measured: dict[str, int]) -> None:
     assert max(measured.values()) < MAX_HEIGHT
 
 
+def visible(driver, selector: str) -> bool:
+    return driver.find_element(By.CSS_SELECTOR, selector).is_displayed()
+
+
 def type_key(driver) -> None:
     field = driver.find_element(By.ID, "api-key")
     field.send_keys(API_KEY, Keys.TAB)  # the change event reads the install's data
@@ -181,6 +185,10 @@ def test_desktop_behind_a_prefix_with_a_strict_csp(browser, served, api):
     metrics = open_page(browser, f"{served.url}/docs", "desktop")
     assert metrics["navPosition"] == "sticky" and metrics["navLeft"] == 0 and metrics["tocOpen"]
     heights = {"desktop /docs": metrics["height"]}
+    browser.find_element(By.ID, "search").send_keys("create a task")
+    assert visible(browser, '#sidebar li[data-action="post_task"]')
+    assert not visible(browser, '#sidebar li[data-action="get_users"]')
+    browser.find_element(By.ID, "search").clear()
     type_key(browser)
     assert "project " + str(project) in browser.find_element(By.ID, "install-data").text
     query = browser.find_element(By.ID, "sign-query")
@@ -231,6 +239,9 @@ def test_desktop_behind_a_prefix_with_a_strict_csp(browser, served, api):
 
 
 def test_phone_width_has_no_horizontal_scrolling(browser, served):
+    browser.get(f"{served.url}/docs#update_task")  # a link to the old single page
+    WebDriverWait(browser, 10).until(lambda _: browser.current_url.endswith(
+        f"{PREFIX}/docs/tasks#update_task"))
     heights = {}
     for page in ("/docs", "/docs/tasks", "/docs/projects", "/docs/taskgate-extensions"):
         metrics = open_page(browser, served.url + page, "phone")

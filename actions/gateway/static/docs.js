@@ -166,6 +166,15 @@
     });
   }
 
+  // An old link to /docs#<action> (the single page of earlier versions): on to its page.
+  function followOldAnchor() {
+    var name = decodeURIComponent(window.location.hash.slice(1));
+    if (!name || document.getElementById(name)) return;
+    var link = document.querySelector('#sidebar li[data-action="' + CSS.escape(name) + '"] a');
+    if (link) window.location.replace(link.href);
+  }
+
+  followOldAnchor();
   document.body.classList.add("js");
   if (window.matchMedia("(max-width: 860px)").matches) document.getElementById("toc").open = false;
   var base = root.href.replace(/\/$/, "");
