@@ -17,18 +17,68 @@ KEY = "YOUR_API_KEY"
 TOKEN = "YOUR_ACCESS_TOKEN"
 BASE = "https://taskgate.example.com"
 ADMIN, USER = "/api/admin/v2/", "/api/oauth2/"
+# The official client's own method for an action (worksection-api-client 2.1); every action
+# also runs through its generic call_admin_action / call_user_action, which the examples use.
+METHODS = {
+    "get_users": "members.list()", "add_user": "members.create(email, params)",
+    "get_user_groups": "members.groups()", "add_user_group": "members.create_group(title)",
+    "get_users_schedule": "members.schedule(params)",
+    "update_users_schedule": "members.update_schedule(data)",
+    "get_contacts": "contacts.list()", "add_contact": "contacts.create(email, name, params)",
+    "get_contact_groups": "contacts.groups()", "add_contact_group": "contacts.create_group(title)",
+    "get_projects": "projects.list(params)", "get_project": "projects.get(id_project, params)",
+    "post_project": "projects.create(title, params)",
+    "update_project": "projects.update(id_project, params)",
+    "close_project": "projects.close(id_project)",
+    "activate_project": "projects.activate(id_project)",
+    "add_project_members": "projects.add_members(id_project, members)",
+    "delete_project_members": "projects.remove_members(id_project, members)",
+    "get_project_groups": "projects.groups()", "add_project_group": "projects.create_group(title)",
+    "get_project_tags": "projects.tags(params)",
+    "add_project_tags": "projects.create_tag(group, title)",
+    "update_project_tags": "projects.update_tags(id_project, add_ids, remove_ids)",
+    "get_project_tag_groups": "projects.tag_groups(params)",
+    "add_project_tag_groups": "projects.create_tag_group(title, access)",
+    "get_project_custom_fields": "projects.custom_fields()",
+    "get_all_tasks": "tasks.list(0, params)", "get_tasks": "tasks.list(id_project, params)",
+    "get_task": "tasks.get(id_task, params)",
+    "post_task": "tasks.create(id_project, title, params)",
+    "update_task": "tasks.update(id_task, params)", "complete_task": "tasks.complete(id_task)",
+    "reopen_task": "tasks.reopen(id_task)", "search_tasks": "tasks.search(params)",
+    "subscribe": "tasks.subscribe(id_task, email_user)",
+    "unsubscribe": "tasks.unsubscribe(id_task, email_user)",
+    "get_task_tags": "tasks.tags(params)", "add_task_tags": "tasks.create_tag(group, title)",
+    "update_task_tags": "tasks.update_tags(id_task, add_ids, remove_ids)",
+    "get_task_tag_groups": "tasks.tag_groups(params)",
+    "add_task_tag_groups": "tasks.create_tag_group(title, type, access)",
+    "get_task_custom_fields": "tasks.custom_fields()",
+    "get_comments": "comments.list(id_task, params)",
+    "post_comment": "comments.create(id_task, text, params)",
+    "get_costs": "costs.list(params)", "get_costs_total": "costs.total(params)",
+    "add_costs": "costs.create(id_task, params)", "update_costs": "costs.update(id_costs, params)",
+    "delete_costs": "costs.delete(id_costs)", "get_timers": "timers.all()",
+    "stop_timer": "timers.stop(timer)", "me": "user.profile()", "get_my_timer": "user.timer()",
+    "start_my_timer": "user.start_timer(id_task)", "stop_my_timer": "user.stop_timer(comment)",
+    "delete_my_timer": "user.discard_timer()", "get_events": "events.list(period, id_project)",
+    "get_files": "files.list(params)", "upload_files": "files.upload(paths)",
+    "download": "files.download(id_file, path)", "get_webhooks": "webhook.list()",
+    "add_webhook": "webhook.create(url, events, params)", "delete_webhook": "webhook.delete(id)",
+}
 CLIENT = "from worksection.client import Client  # pip install worksection-api-client\n\n"
 
 
 def snippets(name: str, params: dict[str, Any], kind: str) -> list[tuple[str, str]]:
     """(language, code) of an action; ``kind`` is ``query`` (signed GET), ``bearer`` (a user
     token, JSON body) or ``upload`` (multipart files, the query signed)."""
-    if kind == "bearer":
-        return bearer(name, params)
-    if kind == "upload":
-        return upload(name, params)
-    if name == "download":
-        return download(params)
+    made = (bearer(name, params) if kind == "bearer" else upload(name, params)
+            if kind == "upload" else download(params) if name == "download"
+            else signed_get(name, params))
+    if name in METHODS:
+        made[1] = (made[1][0], f"{made[1][1]}# or the client's own: client.{METHODS[name]}\n")
+    return made
+
+
+def signed_get(name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
     query = query_text({"action": name, **params})
     return [
         ("curl", curl_signed(query)),
