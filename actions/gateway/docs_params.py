@@ -11,10 +11,11 @@ from marshmallow import fields
 
 from actions.gateway.examples import as_text, query_text
 from actions.registry import Action
-from schemas.base import Amount, Email, EmailList, Flag, Id, IdList, WsDate
+from schemas.base import Amount, Email, EmailList, Flag, Id, IdList, Lines, StringList, WsDate
 from schemas.costs import Duration
 from schemas.events import Period
 from schemas.filters import Filter
+from schemas.tasks import Executive
 
 CODE_SPAN = re.compile(r"``?([^`]+)``?")
 BIG = 2**31  # an id's bound (2^63 - 1) says nothing to a reader
@@ -31,6 +32,9 @@ READABLE: dict[type[fields.Field], str] = {
     Flag: "1 (yes) or 0 (no)",
     Filter: "an expression (see Filters)",
     Id: "an id (a whole number)",
+    Executive: "an email, ANY (anyone) or NOONE (nobody)",
+    StringList: "comma-separated: a,b",
+    Lines: "one item each: name[]=a&name[]=b",
 }
 # Where "try it" takes a value from the caller's install (the first project, task, user).
 FROM_INSTALL = {"id_project": "project", "fixed[id_project]": "project", "projects": "project",

@@ -252,5 +252,9 @@ def test_phone_width_has_no_horizontal_scrolling(browser, served):
             browser.find_element(By.CSS_SELECTOR, "#toc summary").click()
             assert browser.find_element(By.LINK_TEXT, "post_task").is_displayed()
             assert browser.execute_script(METRICS)["scrollWidth"] <= 390
+            browser.find_element(By.ID, "api-key").send_keys("0" * 32, Keys.TAB)
+            WebDriverWait(browser, 10).until(lambda _: browser.find_element(
+                By.ID, "install-data").text == "The key was not accepted: Action hash is missed "
+                "or invalid")
             screenshot(browser, "phone")
     compare_heights(heights)

@@ -5,7 +5,7 @@
   "use strict";
   var root = new URL(document.body.dataset.root || "./", window.location.href);
   var endpoint = new URL("api/admin/v2/", root).pathname;
-  var installData = null;
+  var loading = null;
   var loadedFor = null;
 
   function signed(query, key) {
@@ -87,11 +87,11 @@
     document.querySelectorAll(".key-slot").forEach(function (slot) {
       slot.textContent = key || "YOUR_API_KEY";
     });
-    if (!key || key === loadedFor) return Promise.resolve(installData);
+    if (!key) return Promise.resolve(null);
+    if (key === loadedFor) return loading;
     loadedFor = key;
     status("Reading your first project, task and user…");
-    return loadInstallData(key).then(function (data) {
-      installData = data;
+    loading = loadInstallData(key).then(function (data) {
       fillTryForms(data);
       status("Try it uses your data: " + (data.project ? "project " + data.project : "no project")
         + ", " + (data.task ? "task " + data.task : "no task") + ", " + (data.user || "no user") + ".");
@@ -100,6 +100,7 @@
       loadedFor = null;
       status("The key was not accepted: " + err.message);
     });
+    return loading;
   }
 
   function search() {
