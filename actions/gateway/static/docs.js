@@ -162,7 +162,9 @@
       var found = box.querySelector('pre.snippet[data-language="' + language + '"]') ? language
         : box.querySelector("pre.snippet").dataset.language;
       box.querySelectorAll("[data-language]").forEach(function (item) {
-        item.classList.toggle(item.tagName === "PRE" ? "shown" : "active", item.dataset.language === found);
+        var chosen = item.dataset.language === found;
+        item.classList.toggle(item.tagName === "PRE" ? "shown" : "active", chosen);
+        if (item.tagName !== "PRE") item.setAttribute("aria-selected", String(chosen));
       });
     });
   }
