@@ -55,3 +55,76 @@ def grouped() -> dict[str, list[str]]:
 
 def group_of(name: str) -> str:
     return next(group for group, names in grouped().items() if name in names)
+
+
+def slug(group: str) -> str:
+    """The page of a resource under /docs: ``events and webhooks`` → events-and-webhooks."""
+    return group.lower().replace(" ", "-")
+
+
+# The parameters in the order Worksection's documentation lists them (api-*.html); the page
+# shows the required ones first, then these, then Taskgate's own (paging, extensions).
+DOCUMENTED_ORDER: dict[str, tuple[str, ...]] = {
+    "add_user": ("email", "first_name", "last_name", "title", "group", "department", "role"),
+    "add_user_group": ("title", "client"),
+    "get_users_schedule": ("users", "datestart", "dateend"),
+    "add_contact": ("email", "name", "title", "group", "phone", "phone2", "phone3", "phone4",
+                    "address", "address2"),
+    "get_projects": ("filter", "extra"),
+    "get_project": ("id_project", "extra"),
+    "post_project": ("title", "email_user_from", "email_manager", "email_user_to", "members",
+                     "text", "company", "datestart", "dateend", "max_time", "max_money",
+                     "tags", "extra", "options.", "attach"),
+    "update_project": ("id_project", "email_manager", "email_user_to", "members", "title",
+                       "datestart", "dateend", "max_time", "max_money", "extra", "options.",
+                       "tags"),
+    "add_project_members": ("id_project", "members"),
+    "delete_project_members": ("id_project", "members"),
+    "get_all_tasks": ("filter", "extra"),
+    "get_tasks": ("id_project", "filter", "extra"),
+    "get_task": ("id_task", "filter", "extra"),
+    "post_task": ("id_project", "title", "id_parent", "email_user_from", "email_user_to",
+                  "priority", "text", "todo", "datestart", "dateend", "subscribe", "hidden",
+                  "mention", "max_time", "max_money", "tags", "extra", "attach", "files"),
+    "update_task": ("id_task", "email_user_to", "priority", "title", "datestart", "dateend",
+                    "dateclosed", "max_time", "max_money", "tags"),
+    "search_tasks": ("id_project", "id_task", "email_user_from", "email_user_to", "filter",
+                     "status", "extra"),
+    "subscribe": ("id_task", "email_user"),
+    "unsubscribe": ("id_task", "email_user"),
+    "get_comments": ("id_task", "extra"),
+    "post_comment": ("id_task", "text", "todo", "email_user_from", "hidden", "mention",
+                     "attach"),
+    "get_task_tags": ("group", "type", "access"),
+    "add_task_tags": ("group", "title"),
+    "update_task_tags": ("id_task", "plus", "minus"),
+    "get_task_tag_groups": ("type", "access"),
+    "add_task_tag_groups": ("type", "access", "title"),
+    "get_project_tags": ("group", "type", "access"),
+    "add_project_tags": ("group", "title"),
+    "update_project_tags": ("id_project", "plus", "minus"),
+    "get_project_tag_groups": ("type", "access"),
+    "add_project_tag_groups": ("title", "access", "type"),
+    "get_costs": ("id_project", "id_task", "datestart", "dateend", "is_timer", "filter"),
+    "get_costs_total": ("id_project", "id_task", "datestart", "dateend", "is_timer", "filter",
+                        "extra"),
+    "add_costs": ("id_task", "time", "money", "is_rate", "email_user_from", "comment", "date"),
+    "update_costs": ("id_costs", "time", "money", "is_rate", "comment", "date"),
+    "get_files": ("id_project", "id_task"),
+    "get_events": ("period", "id_project"),
+    "add_webhook": ("url", "events", "projects", "http_user", "http_pass"),
+}
+
+
+def ordered(name: str, keys: list[str], required: set[str]) -> list[str]:
+    """The parameter names of an action: required first, then in the documented order, then
+    the rest as declared. A name ending in ``.`` stands for every key it begins."""
+    documented = DOCUMENTED_ORDER.get(ACTIONS[name].canonical, ())
+
+    def rank(key: str) -> tuple[int, int]:
+        place = next((i for i, doc in enumerate(documented)
+                      if key == doc or (doc.endswith(".") and key.startswith(doc))),
+                     len(documented))
+        return (key not in required, place)
+
+    return sorted(keys, key=rank)  # sorted() is stable: ties keep the declared order

@@ -1,97 +1,104 @@
-"""The docs page (``/docs``): every action by resource with its parameters, a real example
-request and answer, its error codes; the signing schemes worked through; the filter language;
-a signer and "try it" that run in the page (its script and style are inline: no CDN)."""
+"""The docs pages: ``/docs`` (the overview: signing, the signer, filters, the resources) and
+``/docs/<resource>`` (every action of a resource with its parameters, examples in curl,
+Python and PHP, its recorded answer, its error codes and "try it"). Script and style are
+static files under ``/docs/static/`` (no inline code, no CDN); every URL in the pages is
+relative, so they work behind a path prefix."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import re
-from pathlib import Path
 from typing import Any
 
-from flask import render_template
+from flask import abort, render_template, request
 from markupsafe import Markup, escape
 
-from actions.gateway import catalogue
+from actions.gateway import catalogue, docs_params, snippets
 from actions.gateway.examples import examples, query_text
 from actions.gateway.roles import TOKEN_ONLY
 from actions.registry import ACTIONS, Action
 from schemas import filter_syntax
-from schemas.base import Email, EmailList
 from schemas.envelope import BadHash, FieldRequired, InvalidEmail, InvalidValue, TokenInvalid
 from schemas.filters import Filter
 
-STATIC = Path(__file__).parent / "static"
 SAMPLE_KEY = "7776461cd931e7b1c8e9632ff8e979ce"  # the key of the worked examples (no real one)
-LIMITS = (("minLength", "at least {} characters"), ("maxLength", "at most {} characters"),
-          ("minimum", "at least {}"), ("maximum", "at most {}"))
 
 
 def render(spec: dict[str, Any]) -> str:
+    """The overview page, served at /docs."""
+    return render_template("docs.html", root="./", spec=spec, toc=toc(), current=None,
+                           count=len(ACTIONS), signing=signing_examples(),
+                           filters=filter_language(), code=code_spans)
+
+
+def render_resource(spec: dict[str, Any], slug: str) -> str:
+    """The page of one resource, served at /docs/<resource>."""
+    group = next((group for group in catalogue.grouped() if catalogue.slug(group) == slug), None)
+    if group is None:
+        abort(404)
     schemas = spec["components"]["schemas"]
-    groups = {group: [entry(ACTIONS[name], schemas) for name in names]
-              for group, names in catalogue.grouped().items()}
-    return render_template("docs.html", spec=spec, groups=groups, count=len(ACTIONS),
-                           signing=signing_examples(), filters=filter_language(),
-                           inline=inline_assets(), code=code_spans)
+    entries = [entry(ACTIONS[name], schemas) for name in catalogue.grouped()[group]]
+    return render_template("docs_resource.html", root="../", toc=toc(), current=group,
+                           count=len(ACTIONS), entries=entries, code=code_spans)
 
 
-@functools.cache
-def inline_assets() -> dict[str, Markup]:
-    read = functools.partial(Path.read_text, encoding="utf-8")
-    return {"style": Markup(read(STATIC / "docs.css")),
-            "script": Markup(read(STATIC / "md5.js") + "\n" + read(STATIC / "docs.js"))}
+def toc() -> list[dict[str, Any]]:
+    return [{"title": title(group), "group": group, "slug": catalogue.slug(group),
+             "actions": [(name, ACTIONS[name].doc.replace("`", "").lower()) for name in names]}
+            for group, names in catalogue.grouped().items()]
+
+
+def title(group: str) -> str:
+    return group[:1].upper() + group[1:]
 
 
 def entry(spec_action: Action, schemas: dict[str, Any]) -> dict[str, Any]:
     name = spec_action.name
     params = schemas[schemas[name]["allOf"][0]["$ref"].rsplit("/", 1)[-1]]
     required = set(params.get("required", ()))
+    properties = params.get("properties", {})
     made = examples()[name]
-    uploads = any(params["properties"][key].get("items", {}).get("format") == "binary"
+    uploads = any(properties[key].get("items", {}).get("format") == "binary"
                   for key in required)
+    shown = {key: value for key, value in made["request"]["params"].items() if key != "action"}
+    kind = "bearer" if made.get("auth") == "bearer" and name in TOKEN_ONLY else (
+        "upload" if uploads else "query")
     return {
         "name": name, "doc": spec_action.doc, "writes": spec_action.writes,
         "alias_of": spec_action.canonical if name != spec_action.canonical else None,
+        "alias_page": catalogue.slug(catalogue.group_of(spec_action.canonical)),
         "user_only": name in TOKEN_ONLY,
         "tryable": name not in TOKEN_ONLY and not uploads,  # GET cannot upload
-        "params": [parameter(key, prop, key in required)
-                   for key, prop in params.get("properties", {}).items()],
+        "params": [docs_params.parameter(spec_action, key, properties[key], key in required)
+                   for key in catalogue.ordered(name, list(properties), required)],
         "request": shown_request(made), "answer": shown_answer(made["answer"]),
-        "try_query": query_text(made["request"]["params"]),
+        "snippets": [(language, slotted(code))
+                     for language, code in snippets.snippets(name, shown, kind)],
+        "try": docs_params.try_form(spec_action, shown, required),
         "errors": error_codes(spec_action, made),
         "error_examples": [{"request": shown_request(bad), "answer": shown_answer(bad["answer"])}
                            for bad in made["errors"]],
     }
 
 
-def parameter(key: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
-    kind = prop.get("type", "")
-    if kind == "array":
-        kind = f"array of {prop.get('items', {}).get('type', 'values')}"
-    facts = [text.format(prop[limit]) for limit, text in LIMITS if limit in prop]
-    if "enum" in prop:
-        facts.append("one of " + ", ".join(str(value) for value in prop["enum"]))
-    if "default" in prop:
-        facts.append(f"default {json.dumps(prop['default'])}")
-    return {"name": key, "type": kind, "required": required, "format": prop.get("format", ""),
-            "pattern": prop.get("pattern", ""), "limits": "; ".join(facts),
-            "description": prop.get("description", "")}
+def slotted(code: str) -> Markup:
+    """The code, escaped, with the server's address and the key in slots the page fills."""
+    base = request.url_root.rstrip("/")
+    text = str(escape(code.replace(snippets.BASE, base)))
+    return Markup(text.replace(str(escape(base)), f'<span class="base-slot">{escape(base)}</span>')
+                  .replace(snippets.KEY, f'<span class="key-slot">{snippets.KEY}</span>'))
 
 
 def shown_request(made: dict[str, Any]) -> dict[str, str]:
-    request = made["request"]
-    params = request["params"]
+    request_ = made["request"]
+    params = request_["params"]
     if made.get("auth") == "bearer":
-        return {"method": request["method"], "line": f"POST {request['path']}",
+        return {"method": request_["method"], "line": f"POST {request_['path']}",
                 "auth": "Authorization: Bearer <access token>",
                 "body": json.dumps(params, ensure_ascii=False)}
     query = query_text(params)
-    return {"method": request["method"], "auth": "",
-            "line": f"{request['method']} {request['path']}?{query}&hash=<md5(query + key)>",
-            "body": ""}
+    return {"method": request_["method"], "auth": "", "body": "",
+            "line": f"{request_['method']} {request_['path']}?{query}&hash=<md5(query + key)>"}
 
 
 def shown_answer(answer: dict[str, Any]) -> str:
@@ -109,7 +116,7 @@ def error_codes(spec_action: Action, made: dict[str, Any]) -> list[tuple[int, st
     found = [(auth.status_code, auth.message)]
     if any(field.required for field in fields):
         found.append((FieldRequired.status_code, FieldRequired.message))
-    if any(isinstance(field, (Email, EmailList)) for field in fields):
+    if any(docs_params.takes_email(field) for field in fields):
         found.append((InvalidEmail.status_code, InvalidEmail.message))
     if fields:
         found.append((InvalidValue.status_code, InvalidValue.message))
@@ -143,12 +150,10 @@ def filter_language() -> dict[str, Any]:
                                    for key, kind in field.spec.kinds.items()]
     return {"fields_of": fields_of, "max_length": filter_syntax.MAX_LENGTH,
             "max_conditions": filter_syntax.MAX_CONDITIONS,
-            "max_values": filter_syntax.MAX_VALUES, "max_depth": filter_syntax.MAX_DEPTH}
-
-
-CODE_SPAN = re.compile(r"``?([^`]+)``?")
+            "max_values": filter_syntax.MAX_VALUES, "max_depth": filter_syntax.MAX_DEPTH,
+            "page_of": {name: catalogue.slug(catalogue.group_of(name)) for name in fields_of}}
 
 
 def code_spans(text: str) -> Markup:
     """Escape the text, then show `backticks` as code (the only markup descriptions use)."""
-    return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+    return Markup(docs_params.CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
