@@ -8,6 +8,7 @@ from actions.cli import (
     call,
     data,
     databases,
+    docs,
     files,
     import_from,
     install,
@@ -22,7 +23,7 @@ COMMANDS = (install.init_db, install.show_api_key, install.list_actions, install
             users.set_password, users.users, webhooks.deliver_webhooks, openapi.write_openapi,
             files.files, call.call, import_from.import_from, import_from.enable_webhook,
             data.backup_command, data.restore_command, data.export_command,
-            data.import_command, data.db_group)
+            data.import_command, data.db_group, docs.docs)
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
+    guide,
     health,
     hooks,
     landing,
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/readyz", "readyz", health.readyz)
     app.register_blueprint(oauth.bp)  # /oauth2/*
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
+    app.register_blueprint(guide.bp)  # /guide/: the built guide site
     app.add_url_rule("/", "landing", landing.landing)
     app.register_blueprint(login.bp)  # /api/v1/login (Trudesk's password login)
     app.register_blueprint(hooks.bp)  # /hooks/<token>: inbound hooks
