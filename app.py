@@ -15,11 +15,11 @@ from models.base import bind, connect_database
 
 DEFAULTS: dict[str, Any] = {
     "API_KEY": None,  # fixes the admin key of a fresh install (automation)
-    "OWNER_EMAIL": "owner@example.com",
+    "OWNER_EMAIL": "owner@example.com",  # the account owner created by the first init-db
     "AUTH_CLOCK_SKEW": 300,  # seconds either way for timestamped signatures
     "LEGACY_HASH": True,  # accept md5(page + action + key), which signs no other parameter
-    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # bytes of the largest request body
+    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,  # bytes of one form field held in memory
     "MAX_FORM_PARTS": 1000,  # fields and files of a multipart body
     "MAX_QUERY_LENGTH": 16 * 1024,  # bytes of query string; longer is refused (414)
     "MAX_BODY_BEFORE_AUTH": 256 * 1024,  # a form or JSON body holding its own hash or action
@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     "IMAP_REFUSED_FOLDER": "Taskgate-refused",  # and what it refused
     "REPLY_TOKEN_DAYS": 90,  # a reply address stays valid this long
     "MAIL_IN_LIMIT": 30,  # mails taken from one sender per hour
+    "LOGIN_MAX_FAILURES": 5,  # failed logins for one email that lock it for the window
+    "LOGIN_FAILURE_WINDOW": 900,  # seconds failed logins are counted over
+    "HOOK_MAX_PAYLOAD": 1024 * 1024,  # bytes an inbound hook's sender may POST
 }
 
 
@@ -62,11 +65,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get("TASKGATE_INSTANCE_PATH"))  # one per host
     os.makedirs(app.instance_path, exist_ok=True)
+    sqlite_file = os.path.join(app.instance_path, "taskgate.sqlite")
     app.config.from_mapping(
         DEFAULTS,
-        DATABASE_URL=f"sqlite:///{os.path.join(app.instance_path, 'taskgate.sqlite')}",
+        DATABASE_URL=f"sqlite:///{sqlite_file}",  # or postgresql://user@host:5432/db
         FILES_DIR=os.path.join(app.instance_path, "files"),  # uploads, by content hash
         FILES_URL=None,  # s3://bucket/prefix: uploads in an object store instead
+        SECRET_KEY=None,  # the master secret that encrypts the stored keys; else a file
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

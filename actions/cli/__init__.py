@@ -8,6 +8,7 @@ from actions.cli import (
     call,
     data,
     databases,
+    docs,
     files,
     import_from,
     install,
@@ -24,7 +25,7 @@ COMMANDS = (install.init_db, install.show_api_key, install.list_actions, install
             files.files, call.call, import_from.import_from, import_from.enable_webhook,
             data.backup_command, data.restore_command, data.export_command,
             data.import_command, data.db_group, mail.deliver_mail, mail.mail_receive,
-            mail.mail_fetch)
+            mail.mail_fetch, docs.docs)
 
 
 def init_app(app: Flask) -> None:

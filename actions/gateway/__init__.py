@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
     docs_routes,
+    guide,
     health,
     hooks,
     landing,
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oauth.bp)  # /oauth2/*
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
     app.add_url_rule("/docs/<resource>", "docs_resource", docs_routes.resource_page)
+    app.register_blueprint(guide.bp)  # /guide/: the built guide site
     app.add_url_rule("/", "landing", landing.landing)
     app.register_blueprint(login.bp)  # /api/v1/login (Trudesk's password login)
     app.register_blueprint(hooks.bp)  # /hooks/<token>: inbound hooks

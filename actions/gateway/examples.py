@@ -38,21 +38,36 @@ def schema_of(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"type": "string"}
     if isinstance(value, list):
-        merged: dict[str, Any] = {}
-        for item in value:
-            merged = merge(merged, schema_of(item))
-        return {"type": "array", "items": merged}
+        kinds = [schema_of(item) for item in value]
+        return {"type": "array", "items": functools.reduce(merge, kinds) if kinds else {}}
     if isinstance(value, dict):
         return {"type": "object",
                 "properties": {key: schema_of(item) for key, item in value.items()}}
     return {}
 
 
+# Keys whose type one example cannot tell: a setting's value and default are of its own type
+# (text, a number, none).
+POLYMORPHIC = {"get_settings": ("value", "default", "min", "max"),
+               "update_setting": ("value", "default", "min", "max")}
+
+
+def untyped(schema: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The schema with the named object keys, at any depth, fitting any value."""
+    if not keys or not schema:
+        return schema
+    if schema.get("type") == "array":
+        return {**schema, "items": untyped(schema["items"], keys)}
+    if schema.get("type") == "object":
+        return {**schema, "properties": {key: {} if key in keys else untyped(prop, keys)
+                                         for key, prop in schema["properties"].items()}}
+    return schema
+
+
 def merge(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """The schema of items that fit either (list items of the same kind share keys)."""
-    if not one:
-        return other
-    if one.get("type") != other.get("type"):
+    """The schema of items that fit either (list items of the same kind share keys); an
+    untyped schema (a null was seen) fits anything, and so does a mix of types."""
+    if not one or not other or one.get("type") != other.get("type"):
         return {}
     if one["type"] == "object":
         properties = dict(one["properties"])
@@ -67,6 +82,6 @@ def answer_schema(name: str) -> dict[str, Any]:
     answer = examples()[name]["answer"]
     if "status" not in answer:  # download: the file itself
         return {"type": "string", "format": "binary"}
-    body = schema_of(answer)
+    body = untyped(schema_of(answer), POLYMORPHIC.get(name, ()))
     body["properties"]["status"] = {"type": "string", "enum": ["ok"]}
     return {**body, "required": ["status"]}

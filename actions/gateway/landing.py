@@ -31,6 +31,7 @@ code {{ background: #f3f3f3; padding: 0 .25rem; }}
 Worksection work, unchanged, against this server.</p>
 <p>Version <strong>{version}</strong>.</p>
 <ul>
+<li><a href="guide/">The guide</a> (getting started, moving from Worksection, running it)</li>
 <li><a href="docs">API documentation</a> (every action and its parameters)</li>
 <li><a href="openapi.json">OpenAPI description</a></li>
 <li><a href="healthz">Health</a> and <a href="readyz">readiness</a></li>

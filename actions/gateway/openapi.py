@@ -16,18 +16,30 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from marshmallow import Schema
 
 from actions.gateway import docs as docs_page
 from actions.gateway.openapi_fields import field_facts
-from actions.gateway.openapi_paths import IDEMPOTENCY, action_paths, answer_components, ref
+from actions.gateway.openapi_paths import (
+    IDEMPOTENCY,
+    REFUSED_BY_SIZE_OR_RATE,
+    action_paths,
+    answer_components,
+    ref,
+)
+from actions.gateway.roles import ADMIN_KEY_ONLY, TOKEN_ONLY
 from actions.registry import ACTIONS, Action
 
 OPENAPI_VERSION = "3.1.0"
-ROUTES = {  # path: (operation id prefix, security schemes)
-    "/api/admin/v2/": ("admin", ["hash", "adminHeader", "signature"]),
-    "/api/oauth2/": ("user", ["bearer"]),
+# What each caller may run: the admin key all but the user's own (timer, profile, tokens);
+# a user token all but every user's timers.
+ADMIN_ACTIONS = sorted(name for name, a in ACTIONS.items() if a.canonical not in TOKEN_ONLY)
+USER_ACTIONS = sorted(name for name, a in ACTIONS.items() if a.canonical not in ADMIN_KEY_ONLY)
+ACTION_SETS = {"ActionParams": ADMIN_ACTIONS, "UserActionParams": USER_ACTIONS}
+ROUTES = {  # path: (operation id prefix, security schemes, parameters component)
+    "/api/admin/v2/": ("admin", ["hash", "adminHeader", "signature"], "ActionParams"),
+    "/api/oauth2/": ("user", ["bearer"], "UserActionParams"),
 }
 
 bp = Blueprint("openapi", __name__, template_folder="templates", static_folder="static",
@@ -36,8 +48,9 @@ bp = Blueprint("openapi", __name__, template_folder="templates", static_folder="
 
 @bp.get("/openapi.json")
 def openapi_json():
-    """The OpenAPI description of every action (no authentication)."""
-    return jsonify(describe())
+    """The OpenAPI description of every action (no authentication), naming the server it was
+    fetched from (behind a proxy, its public address and path prefix)."""
+    return jsonify({**describe(), "servers": [{"url": request.url_root.rstrip("/")}]})
 
 
 @bp.get("/docs")
@@ -61,23 +74,29 @@ def describe() -> dict[str, Any]:
         spec.components.security_scheme(name, scheme)
     for name, schema in ENVELOPES.items():
         spec.components.schema(name, schema)
-    spec.components.schema("ActionParams", {
-        "oneOf": [ref(name) for name in sorted(ACTIONS)],
-        "discriminator": {"propertyName": "action",
-                          "mapping": {name: f"#/components/schemas/{name}" for name in ACTIONS}},
-    })
+    for component, members in ACTION_SETS.items():
+        spec.components.schema(component, one_of_actions(members))
     for name, schema in answer_components().items():
         spec.components.schema(name, schema)
-    for path, (prefix, schemes) in ROUTES.items():
-        spec.path(path=path, operations=operations(prefix, schemes))
+    for path, (prefix, schemes, params) in ROUTES.items():
+        spec.path(path=path, operations=operations(prefix, schemes, params))
     params_of = {spec_action.name: names[type(spec_action.schema)]
-                 for spec_action in ACTIONS.values()}
+                 for spec_action in ACTIONS.values() if spec_action.name in ADMIN_ACTIONS}
     for path, operations_of_path in action_paths(spec.to_dict()["components"]["schemas"],
                                                  params_of).items():
         spec.path(path=path, operations=operations_of_path)
     for group in docs_page.catalogue.grouped():
         spec.tag({"name": group})
     return spec.to_dict()
+
+
+def one_of_actions(names: list[str]) -> dict[str, Any]:
+    """The parameters of any of these actions, told apart by ``action``."""
+    return {"type": "object", "required": ["action"],
+            "oneOf": [ref(name) for name in names],
+            "discriminator": {"propertyName": "action",
+                              "mapping": {name: f"#/components/schemas/{name}"
+                                          for name in names}}}
 
 
 def schema_names() -> dict[type[Schema], str]:
@@ -105,19 +124,20 @@ def action_component(spec_action: Action, names: dict[type[Schema], str]) -> dic
     return {**component, "deprecated": True} if alias else component
 
 
-def operations(prefix: str, schemes: list[str]) -> dict[str, Any]:
+def operations(prefix: str, schemes: list[str], params: str) -> dict[str, Any]:
     security = [{name: []} for name in schemes]
-    body = {"schema": ref("ActionParams")}
+    body = {"schema": ref(params)}
     answer = {"200": {"description": "The envelope: ok with data, or error with a code",
                       "content": {"application/json": {"schema": {
-                          "oneOf": [ref("Ok"), ref("Error")]}}}}}
+                          "oneOf": [ref("Ok"), ref("Error")]}}}}, **REFUSED_BY_SIZE_OR_RATE}
     return {
         "get": {"summary": "Run one action, parameters in the query string",
                 "operationId": f"{prefix}_get", "security": security, "responses": answer,
                 "parameters": [{"in": "query", "name": "params", "required": True,
                                 "style": "form", "explode": True,
-                                "schema": ref("ActionParams")}, IDEMPOTENCY]},
+                                "schema": ref(params)}, IDEMPOTENCY]},
         "post": {"summary": "Run one action, parameters in the body (and the query string)",
+                 "description": BODY_SIGNING,
                  "operationId": f"{prefix}_post", "security": security, "responses": answer,
                  "parameters": [IDEMPOTENCY],
                  "requestBody": {"required": True, "content": {
@@ -125,6 +145,13 @@ def operations(prefix: str, schemes: list[str]) -> dict[str, Any]:
                      "multipart/form-data": body}}},
     }
 
+
+BODY_SIGNING = (
+    "How a body is signed: a JSON body by the `Authorization: Admin` header (which signs the "
+    "action: the official clients) or by the strict `Taskgate-HMAC-SHA256` scheme (which "
+    "signs the body's bytes); a form or multipart body by a `hash` among its own fields, "
+    "`md5(<the body's other fields as a query string> + key)`, or by either header. "
+    "Parameters outside what the signature covers are refused (code 2).")
 
 INFO = {"description": (
     "The Worksection admin API v2, served by Taskgate. Every action is an operation of its "

@@ -15,6 +15,7 @@ from schemas.base import (
     IdList,
     Lines,
     StringList,
+    Text,
     Words,
     WsDate,
 )
@@ -33,7 +34,7 @@ DATE_PATTERN = r"^(\d{2}\.\d{2}\.\d{4}|\d{4}-\d{2}-\d{2})$"
 COMMA_LIST = "A comma-separated list (a JSON array or name[]= brackets work too)"
 
 FIELD_TYPES: dict[type[fields.Field], dict[str, Any]] = {
-    Flag: {"type": "integer", "enum": [0, 1],
+    Flag: {"type": ["integer", "boolean"], "minimum": 0, "maximum": 1,
            "description": "1 (yes) or 0 (no); true and false are accepted too."},
     Email: {"type": "string", "format": "email", "maxLength": 254},
     EmailList: {"type": "string", "format": "email-list",
@@ -105,6 +106,8 @@ def field_facts(self, field: fields.Field, ret: dict[str, Any], **_: Any) -> dic
                  f"{', '.join(sorted(field.allowed))} (unknown words are ignored)."}
     if isinstance(field, Flag) and isinstance(ret.get("default"), bool):
         facts["default"] = int(ret["default"])
+    if isinstance(field, Text) and ret.get("type", facts.get("type")) == "string":
+        facts["type"] = ["string", "number"]  # a JSON number is taken as its text
     if "type" not in ret | facts:
         facts["type"] = "string"
     return facts

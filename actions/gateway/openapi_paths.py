@@ -15,6 +15,9 @@ IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "required": False,
                "schema": {"type": "string", "maxLength": 255},
                "description": "Run a write action once per key; retries get the first answer "
                               "(also the idempotency_key or uid parameter)."}
+BODY_SIGNING = (
+    "A JSON body is signed by the `Authorization: Admin` header or the strict scheme; a "
+    "multipart body (files) by a `hash` field over its other fields, or by either header.")
 BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -28,7 +31,7 @@ def action_paths(components: dict[str, Any],
     component, whose resolved form is in ``components``."""
     return {ACTION_PATH.format(name): operations(spec_action, params_of[name],
                                                  components[params_of[name]])
-            for name, spec_action in ACTIONS.items()}
+            for name, spec_action in ACTIONS.items() if name in params_of}
 
 
 def answer_components() -> dict[str, dict[str, Any]]:
@@ -45,12 +48,14 @@ def operations(spec_action: Action, params_name: str, params: dict[str, Any]) ->
     uploads = any(binary(prop) for prop in params.get("properties", {}).values())
     # A JSON body, whose fields a query hash covers; multipart only to carry files.
     body_types = BODY_TYPES[2:] if uploads else BODY_TYPES[:1]
+    once = [IDEMPOTENCY] if spec_action.writes else []  # reads have nothing to run once
     return {
         "get": {**common, "operationId": name,
                 "parameters": [query_parameter(key, prop, key in params.get("required", ()))
                                for key, prop in params.get("properties", {}).items()
-                               if not binary(prop)] + [IDEMPOTENCY]},
-        "post": {**common, "operationId": f"{name}_post", "parameters": [IDEMPOTENCY],
+                               if not binary(prop)] + once},
+        "post": {**common, "operationId": f"{name}_post", "parameters": once,
+                 "description": f"{description(spec_action)}\n\n{BODY_SIGNING}",
                  "requestBody": {"required": bool(params.get("required")), "content": {
                      kind: {"schema": ref(params_name)} for kind in body_types}}},
     }
@@ -62,6 +67,8 @@ def binary(prop: dict[str, Any]) -> bool:
 
 def query_parameter(key: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
     parameter = {"in": "query", "name": key, "required": required}
+    if not required:  # key= is the same as leaving the parameter out, as on Worksection
+        parameter["allowEmptyValue"] = True
     if prop.get("description"):
         parameter["description"] = prop["description"]
     if prop.get("type") == "object":  # custom_fields, data: the JSON text of an object
@@ -87,4 +94,20 @@ def responses(name: str) -> dict[str, Any]:
         ok = {"application/json": {"schema": {"oneOf": [ref(f"{name}_answer"), ref("Error")]},
                                    "example": answer}}
     return {"200": {"description": "The answer (API errors are HTTP 200 with the error "
-                                   "envelope, as Worksection answers)", "content": ok}}
+                                   "envelope, as Worksection answers)", "content": ok},
+            **REFUSED_BY_SIZE_OR_RATE}
+
+
+def refused(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": ref("Error")}}}
+
+
+# The refusals that are not the action's: HTTP codes with the error envelope.
+REFUSED_BY_SIZE_OR_RATE = {
+    "413": refused("The body is larger than the server takes (before or after its signature "
+                   "is checked)"),
+    "414": refused("The query string is too long: send the parameters in a signed body"),
+    "429": refused("Too many requests, failed signatures or failed passwords: wait "
+                   "Retry-After seconds"),
+}

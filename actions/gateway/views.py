@@ -144,7 +144,8 @@ def api_error(err: ApiError):
 def http_error(err: HTTPException):
     problem = ApiError(f"{err.code} {err.name}: {err.description}", details=request.path)
     problem.status_code = err.code or 500
-    return jsonify(fail(problem)), err.code
+    allow = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else {}
+    return jsonify(fail(problem)), err.code, allow
 
 
 def unexpected(_err: Exception):
