@@ -1,12 +1,14 @@
 """Gunicorn settings for ./serve (``gunicorn -c gunicorn.conf.py``).
 
 Environment: ``HOST`` (127.0.0.1) and ``PORT`` (5000), or ``TASKGATE_BIND`` (e.g.
-``0.0.0.0:8000`` or ``unix:/run/taskgate.sock``); ``WEB_CONCURRENCY`` (workers: 2 x CPUs + 1);
-``TASKGATE_TIMEOUT`` (30 s). ``PROMETHEUS_MULTIPROC_DIR`` is where the workers keep the
+``0.0.0.0:8000`` or ``unix:/run/taskgate.sock``); ``WEB_CONCURRENCY`` (workers; by default
+2 x the CPUs this process may use + 1, at most ``TASKGATE_MAX_WORKERS``, 8);
+``TASKGATE_TIMEOUT`` (30 s); ``TASKGATE_GRACEFUL_TIMEOUT`` (30 s; keep a container's stop
+timeout above it). ``PROMETHEUS_MULTIPROC_DIR`` is where the workers keep the
 counters /metrics adds up: a fresh temporary directory unless set (emptied at start).
 """
 
-import multiprocessing
+import math
 import os
 import shutil
 import tempfile
@@ -22,9 +24,46 @@ else:
 wsgi_app = "app:create_app()"
 bind = [os.environ.get("TASKGATE_BIND")
         or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"]
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+
+
+def cgroup_cpus(root: str = "/sys/fs/cgroup", own: str = "/proc/self/cgroup") -> float | None:
+    """The CPU quota of this process's cgroup (v2 ``cpu.max``, else v1 CFS), None if none."""
+    try:
+        path = next((line.split(":", 2)[2].strip() for line in Path(own).read_text().splitlines()
+                     if line.startswith("0::")), "/")
+    except OSError:
+        path = "/"
+    for folder in (Path(root, path.lstrip("/")), Path(root)):
+        try:
+            quota, period = Path(folder, "cpu.max").read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        except (OSError, ValueError):
+            continue
+    try:
+        quota = int(Path(root, "cpu", "cpu.cfs_quota_us").read_text())
+        period = int(Path(root, "cpu", "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def usable_cpus() -> float:
+    """The CPUs this process may run on (its affinity), lowered by a cgroup quota."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = cgroup_cpus()
+    return min(cpus or 1, quota) if quota else (cpus or 1)
+
+
+def default_workers(cpus: float, cap: int) -> int:
+    """2 x CPUs + 1, at most ``cap`` (each worker holds a database connection)."""
+    return max(1, min(cap, 2 * math.ceil(cpus) + 1))
+
+
+workers = int(os.environ.get("WEB_CONCURRENCY")
+              or default_workers(usable_cpus(), int(os.environ.get("TASKGATE_MAX_WORKERS") or 8)))
 timeout = int(os.environ.get("TASKGATE_TIMEOUT") or 30)  # a worker silent this long restarts
-graceful_timeout = 30  # seconds a stopping worker has to finish its requests
+# seconds a stopping worker has to finish its requests
+graceful_timeout = int(os.environ.get("TASKGATE_GRACEFUL_TIMEOUT") or 30)
 keepalive = 5
 # A GET with a long text= fails at gunicorn's 4094-byte default; above 8 KB, use POST.
 limit_request_line = 8190
