@@ -36,4 +36,5 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('PORT', '5000'), timeout=4)"
 # init-db prints the admin key once, when it creates it ('flask --app app api-key' later).
-CMD ["sh", "-c", "flask --app app init-db && exec gunicorn -c gunicorn.conf.py"]
+# The preflight says a configuration mistake in one line (docs/production.md).
+CMD ["sh", "-c", "python -m actions.cli.preflight && flask --app app init-db && exec gunicorn -c gunicorn.conf.py"]

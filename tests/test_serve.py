@@ -178,3 +178,21 @@ def test_serve_with_an_unreachable_postgresql_is_one_line(tmp_path):
     assert done.stderr.splitlines() == [
         'Error: cannot reach the database at 127.0.0.1:1/x: connection to server at '
         '"127.0.0.1", port 1 failed: Connection refused']
+
+
+def test_a_wrong_secret_stops_serve_and_gunicorn_with_one_line(tmp_path):
+    from models.install import WRONG_SECRET
+
+    env = environment(tmp_path)
+    first = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "init-db"], cwd=ROOT,
+                           capture_output=True, text=True, env=env, timeout=START_LIMIT)
+    assert "Database ready" in first.stdout, first.stdout + first.stderr
+    wrong = {**env, "TASKGATE_SECRET_KEY": "another", "WEB_CONCURRENCY": "1"}
+    served = subprocess.run([str(ROOT / "serve")], cwd=ROOT, env=wrong, capture_output=True,
+                            text=True, timeout=START_LIMIT)
+    assert served.returncode == 1 and served.stderr == f"Error: {WRONG_SECRET}\n"
+    gunicorn = subprocess.run([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"],
+                              cwd=ROOT, env=wrong, capture_output=True, text=True,
+                              timeout=START_LIMIT)
+    assert gunicorn.returncode != 0
+    assert f"stopping: {WRONG_SECRET}" in gunicorn.stderr

@@ -16,7 +16,6 @@ import time
 
 import pytest
 import requests
-
 from container_kit import (
     IMAGE,
     ROOT,
@@ -69,10 +68,11 @@ def test_the_image_alone_answers_health_readiness_and_a_signed_call(image, stack
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: requests.get(f"{base}/readyz", timeout=5).ok, 90, "/readyz")
         assert requests.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
-        assert ok(requests.get(signed(base, key, "get_users"), timeout=10))[0]["role"] == "owner"
+        [owner] = ok(requests.get(signed(base, key, "get_users"), timeout=10))
+        assert owner["email"] == "owner@example.com"
         assert podman("healthcheck", "run", name, check=False).returncode == 0  # on PORT=8000
     finally:
-        podman("rm", "-f", "-t", "5", name, check=False)
+        podman("rm", "-f", "-v", "-t", "5", name, check=False)
 
 
 def test_compose_reaches_postgres_and_redis_and_the_worker_delivers(image, env_file,
@@ -89,6 +89,8 @@ def test_compose_reaches_postgres_and_redis_and_the_worker_delivers(image, env_f
         podman("run", "-d", "--name", receiver, "--network", f"{stack.name}_default",
                "-v", f"{ROOT / 'tests/containers/receiver.py'}:/receiver.py:ro",
                "python:3.11-slim", "python3", "/receiver.py")
+        wait_for(lambda: "OK" in stack.exec("taskgate", "python", "-c", POST % receiver), 30,
+                 "the receiver")  # add_webhook calls it at once
         call = lambda action, **params: ok(  # noqa: E731
             requests.post(signed(stack.base, key, action, **params), timeout=30))
         call("add_webhook", url=f"http://{receiver}:8000/hook", events="post_task")
@@ -147,5 +149,7 @@ def test_scaled_replicas_share_files_and_the_proxy_spreads_requests(image, env_f
         stack.down()
 
 
+POST = ("import urllib.request as u; print(u.urlopen(u.Request('http://%s:8000/', data=b'{}'),"
+        " timeout=3).read().decode())")
 READY = ("import urllib.request as u;"
          "print(u.urlopen('http://127.0.0.1:5000/readyz', timeout=3).status, end='')")
