@@ -8,17 +8,21 @@ timeout above it). ``PROMETHEUS_MULTIPROC_DIR`` is where the workers keep the
 counters /metrics adds up: a fresh temporary directory unless set (emptied at start).
 """
 
+import datetime as dt
 import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from pythonjsonlogger.json import JsonFormatter
+
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskgate-metrics-")
-    OWN_METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    # Remembered in the environment: a HUP reads this file again, and the folder made by the
+    # first reading must still be removed at exit.
+    os.environ["TASKGATE_OWN_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 else:
-    OWN_METRICS_DIR = None
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 wsgi_app = "app:create_app()"
@@ -80,6 +84,29 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
 errorlog = "-"
 
 
+class IsoJsonFormatter(JsonFormatter):
+    """Gunicorn's own lines as JSON, like the app's (actions/gateway/logs.py)."""
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
+        return dt.datetime.fromtimestamp(record.created).astimezone().isoformat(
+            timespec="milliseconds")
+
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {
+        "()": IsoJsonFormatter, "fmt": "{asctime}{levelname}{name}{process}{message}",
+        "style": "{", "json_ensure_ascii": False,
+        "rename_fields": {"asctime": "time", "levelname": "level", "process": "pid"}}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {name: {"level": "INFO", "handlers": ["stderr"], "propagate": False}
+                for name in ("gunicorn.error", "gunicorn.access")},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+}
+
+
 def on_starting(_server):
     """Counters of an earlier run would be added to this run's."""
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
@@ -93,8 +120,9 @@ def child_exit(_server, worker):
 
 
 def on_exit(_server):
-    if OWN_METRICS_DIR:
-        shutil.rmtree(OWN_METRICS_DIR, ignore_errors=True)
+    own = os.environ.get("TASKGATE_OWN_METRICS_DIR")
+    if own and own == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def post_worker_init(worker):

@@ -62,6 +62,7 @@ def load_app():
 
 
 def check_app(app) -> None:
+    from actions.cli.install import db_location
     from models.base import db
     from models.storage import open_storage
 
@@ -76,7 +77,8 @@ def check_app(app) -> None:
             raise Problem(f"the database driver is not installed: {err}") from None
         except (OperationalError, InterfaceError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise Problem(f"cannot reach the database: {first}") from None
+            where = db_location(app.config["DATABASE_URL"])
+            raise Problem(f"cannot reach the database at {where}: {first}") from None
         try:
             storage = open_storage(app.config["FILES_URL"], app.config["FILES_DIR"])
         except (ValueError, RuntimeError) as err:

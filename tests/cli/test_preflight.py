@@ -42,7 +42,7 @@ def test_a_good_configuration_passes(start):
                                  f"use {SUPPORTED}"),
     ("mysql://root@db/tasks", f"database URLs starting mysql:// are not supported: use "
                               f"{SUPPORTED}"),
-    ("postgresql://postgres@127.0.0.1:1/x", 'cannot reach the database: connection to server '
+    ("postgresql://postgres@127.0.0.1:1/x", 'cannot reach the database at 127.0.0.1:1/x: connection to server '
                                             'at "127.0.0.1", port 1 failed: Connection refused'),
 ])
 def test_a_wrong_database_url_is_one_line(start, url, line):
