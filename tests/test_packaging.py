@@ -174,3 +174,14 @@ def test_the_units_are_rated_ok_by_systemd_analyze_security(unit):
     verdict = done.stdout.strip().splitlines()[-1]
     exposure = float(verdict.split(":")[1].split()[0])
     assert exposure < 4 and ("OK" in verdict or "SAFE" in verdict), verdict
+
+
+def test_a_wheel_builds_without_setuptools_warnings(tmp_path):
+    """The docs page's data folders are declared: setuptools has nothing to warn about."""
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stdout + done.stderr

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask.cli import ScriptInfo
 from peewee import ImproperlyConfigured, InterfaceError, OperationalError
 
 SUPPORTED = "sqlite:///path/to/file.sqlite or postgresql://user:password@host:5432/name"
@@ -39,15 +40,15 @@ def url_problem(url: str) -> str | None:
 
 
 def load_app():
-    """The app as ./serve runs it; a mistake in its configuration raises ``Problem``."""
-    from app import create_app
+    """The app as ./serve runs it (as ``flask --app app`` finds it); a mistake in its
+    configuration raises ``Problem``."""
 
     root = os.environ.get("TASKGATE_INSTANCE_PATH") or str(Path(__file__).parents[2] / "instance")
     problem = instance_problem(Path(root))
     if problem:
         raise Problem(problem)
     try:
-        return create_app()
+        return ScriptInfo(app_import_path="app").load_app()
     except PermissionError as err:
         raise Problem(f"{err.filename} cannot be read or written: {err.strerror} "
                       f"(uid {os.getuid()})") from None

@@ -42,8 +42,9 @@ def test_a_good_configuration_passes(start):
                                  f"use {SUPPORTED}"),
     ("mysql://root@db/tasks", f"database URLs starting mysql:// are not supported: use "
                               f"{SUPPORTED}"),
-    ("postgresql://postgres@127.0.0.1:1/x", 'cannot reach the database at 127.0.0.1:1/x: connection to server '
-                                            'at "127.0.0.1", port 1 failed: Connection refused'),
+    ("postgresql://postgres@127.0.0.1:1/x", 'cannot reach the database at 127.0.0.1:1/x: '
+                                            'connection to server at "127.0.0.1", port 1 '
+                                            'failed: Connection refused'),
 ])
 def test_a_wrong_database_url_is_one_line(start, url, line):
     assert start(TASKGATE_DATABASE_URL=url) == (1, f"Error: {line}\n")
