@@ -4,8 +4,10 @@ skipped, and how to enable each."""
 from __future__ import annotations
 
 GROUPS = {  # a word in the skip reason: the group, how to enable it
-    "postgres": ("PostgreSQL", "TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/DB "
+    "needs postgresql": ("PostgreSQL", "TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/DB "
                                "./run-tests"),
+    "postgresql at": ("PostgreSQL", "TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/DB "
+                                    "./run-tests"),
     "chrom": ("Chromium", "apt-get install chromium chromium-driver"),
     "newman": ("newman", "npm install --prefix .ci/node newman@6"),
     "dovecot": ("Dovecot", "apt-get install dovecot-imapd (see .ci/run)"),
