@@ -185,3 +185,18 @@ def test_a_wheel_builds_without_setuptools_warnings(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stdout + done.stderr
+
+
+def test_the_dashboard_and_the_alerts_name_only_exported_metrics():
+    import json
+    import re
+
+    yaml = pytest.importorskip("yaml")
+    documented = set(re.findall(r"`(taskgate_\w+)", (ROOT / "docs" / "metrics.md").read_text()))
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    rules = yaml.safe_load((ROOT / "deploy" / "prometheus-alerts.yml").read_text())
+    exprs += [r["expr"] for g in rules["groups"] for r in g["rules"]]
+    used = {re.sub(r"_bucket$", "", name) for e in exprs
+            for name in re.findall(r"taskgate_\w+", e)}
+    assert used <= documented, used - documented

@@ -11,6 +11,7 @@ Under gunicorn each worker writes its counters to ``PROMETHEUS_MULTIPROC_DIR`` (
 
 from __future__ import annotations
 
+import functools
 import gc
 import hmac
 import os
@@ -44,13 +45,24 @@ LATENCY = Histogram("taskgate_request_duration_seconds", "Time to answer a reque
 RATE_LIMITED = Counter("taskgate_rate_limit_refusals", "Requests refused by a rate limit",
                        ["limit"])
 
-# This process's own numbers, summed over the live workers at a scrape (gunicorn).
-PROCESS = {name: Gauge(f"taskgate_process_{name}", text, multiprocess_mode="livesum")
-           for name, text in (("cpu_seconds", "CPU time used by the server processes"),
-                              ("resident_memory_bytes", "Resident memory of the processes"),
-                              ("open_fds", "Open file descriptors of the processes"),
-                              ("gc_collections", "Python garbage collections"),
-                              ("workers", "Processes answering requests"))}
+PROCESS_GAUGES = (("cpu_seconds", "CPU time used by the server processes"),
+                  ("resident_memory_bytes", "Resident memory of the processes"),
+                  ("open_fds", "Open file descriptors of the processes"),
+                  ("gc_collections", "Python garbage collections"),
+                  ("workers", "Processes answering requests"))
+
+
+@functools.cache
+def process_gauges() -> dict[str, Gauge]:
+    """This process's own numbers, summed over the live workers at a scrape. Made at the
+    first request, not at import: a command (init-db, the preflight) writes no metric file."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    return {name: Gauge(f"taskgate_process_{name}", text, multiprocess_mode="livesum")
+            for name, text in PROCESS_GAUGES}
+
+
 SAMPLE_EVERY = 5.0  # seconds between two readings of /proc by one process
 _sampled = 0.0
 
@@ -61,14 +73,15 @@ def sample_process(force: bool = False) -> None:
     if not force and time.monotonic() - _sampled < SAMPLE_EVERY:
         return
     _sampled = time.monotonic()
+    gauges = process_gauges()
     found = {sample.name: sample.value
              for family in ProcessCollector(registry=None).collect()
              for sample in family.samples}
-    PROCESS["cpu_seconds"].set(found.get("process_cpu_seconds_total", 0))
-    PROCESS["resident_memory_bytes"].set(found.get("process_resident_memory_bytes", 0))
-    PROCESS["open_fds"].set(found.get("process_open_fds", 0))
-    PROCESS["gc_collections"].set(sum(stat["collections"] for stat in gc.get_stats()))
-    PROCESS["workers"].set(1)
+    gauges["cpu_seconds"].set(found.get("process_cpu_seconds_total", 0))
+    gauges["resident_memory_bytes"].set(found.get("process_resident_memory_bytes", 0))
+    gauges["open_fds"].set(found.get("process_open_fds", 0))
+    gauges["gc_collections"].set(sum(stat["collections"] for stat in gc.get_stats()))
+    gauges["workers"].set(1)
 
 
 class BuildInfo:

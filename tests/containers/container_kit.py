@@ -60,7 +60,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(condition, seconds: float, what: str) -> None:
+def wait_for(condition, seconds: float, what: str, logs=None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -69,7 +69,8 @@ def wait_for(condition, seconds: float, what: str) -> None:
         except (requests.RequestException, AssertionError, ValueError):
             pass
         time.sleep(0.5)
-    raise AssertionError(f"gave up after {seconds} s waiting for {what}")
+    tail = f":\n{logs()[-3000:]}" if logs else ""
+    raise AssertionError(f"gave up after {seconds} s waiting for {what}{tail}")
 
 
 def signed(base: str, key: str, action: str, **params: object) -> str:

@@ -66,7 +66,8 @@ def test_the_image_alone_answers_health_readiness_and_a_signed_call(image, stack
            image)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: requests.get(f"{base}/readyz", timeout=5).ok, 90, "/readyz")
+        wait_for(lambda: requests.get(f"{base}/readyz", timeout=5).ok, 90, "/readyz",
+                 lambda: podman("logs", name, check=False).stderr)
         assert requests.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
         [owner] = ok(requests.get(signed(base, key, "get_users"), timeout=10))
         assert owner["email"] == "owner@example.com"
@@ -82,7 +83,8 @@ def test_compose_reaches_postgres_and_redis_and_the_worker_delivers(image, env_f
         stack.up("postgres", "redis")  # podman-compose ignores health conditions: in stages
         stack.healthy("postgres")
         stack.up("taskgate")
-        wait_for(lambda: requests.get(f"{stack.base}/readyz", timeout=5).ok, 120, "/readyz")
+        wait_for(lambda: requests.get(f"{stack.base}/readyz", timeout=5).ok, 120, "/readyz",
+                 lambda: stack.logs("taskgate"))
         stack.up("webhooks")
         key = stack.exec("taskgate", "flask", "--app", "app", "api-key").strip()
         receiver = f"{stack.name}_receiver"
