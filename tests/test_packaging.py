@@ -37,7 +37,13 @@ def test_the_image_and_the_units_run_init_db_then_gunicorn_with_the_repos_config
 
 def test_license_and_changelog():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
-    assert "## Unreleased" in (ROOT / "CHANGELOG.md").read_text()
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    headings = [line for line in (ROOT / "CHANGELOG.md").read_text().splitlines()
+                if line.startswith("## ")]
+    assert headings[0].split()[1] == version  # each release has its section, newest first
+    assert "## 0.1.0" in headings
 
 
 def test_the_image_installs_the_locked_dependencies_before_the_code_as_a_numeric_user():
