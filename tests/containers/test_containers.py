@@ -28,6 +28,8 @@ from container_kit import (
     why_not,
 )
 
+from models.install import WRONG_SECRET
+
 pytestmark = pytest.mark.containers
 REASON = why_not()
 if REASON:
@@ -61,9 +63,10 @@ def test_the_image_alone_answers_health_readiness_and_a_signed_call(image, stack
     config = podman("image", "inspect", image, "--format",
                     "{{.Config.User}} {{json .Config.Healthcheck.Test}}").stdout
     assert config.startswith("10001:10001 ") and "PORT" in config  # numeric user, $PORT
+    volume = f"{name}_instance"
     podman("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8000", "-e", "PORT=8000",
-           "-e", f"TASKGATE_SECRET_KEY={secrets.token_hex(32)}", "-e", f"TASKGATE_API_KEY={key}",
-           image)
+           "-v", f"{volume}:/app/instance", "-e", f"TASKGATE_SECRET_KEY={secrets.token_hex(32)}",
+           "-e", f"TASKGATE_API_KEY={key}", image)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: requests.get(f"{base}/readyz", timeout=5).ok, 90, "/readyz",
@@ -72,8 +75,14 @@ def test_the_image_alone_answers_health_readiness_and_a_signed_call(image, stack
         [owner] = ok(requests.get(signed(base, key, "get_users"), timeout=10))
         assert owner["email"] == "owner@example.com"
         assert podman("healthcheck", "run", name, check=False).returncode == 0  # on PORT=8000
+        podman("rm", "-f", "-t", "5", name)
+        wrong = podman("run", "--rm", "-v", f"{volume}:/app/instance",
+                       "-e", "TASKGATE_SECRET_KEY=another", image, check=False, timeout=120)
+        assert wrong.returncode == 1  # a changed secret stops the start, in one line
+        assert f"Error: {WRONG_SECRET}" in wrong.stdout + wrong.stderr
     finally:
         podman("rm", "-f", "-v", "-t", "5", name, check=False)
+        podman("volume", "rm", "-f", volume, check=False)
 
 
 def test_compose_reaches_postgres_and_redis_and_the_worker_delivers(image, env_file,
