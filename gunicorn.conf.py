@@ -1,30 +1,73 @@
 """Gunicorn settings for ./serve (``gunicorn -c gunicorn.conf.py``).
 
 Environment: ``HOST`` (127.0.0.1) and ``PORT`` (5000), or ``TASKGATE_BIND`` (e.g.
-``0.0.0.0:8000`` or ``unix:/run/taskgate.sock``); ``WEB_CONCURRENCY`` (workers: 2 x CPUs + 1);
-``TASKGATE_TIMEOUT`` (30 s). ``PROMETHEUS_MULTIPROC_DIR`` is where the workers keep the
+``0.0.0.0:8000`` or ``unix:/run/taskgate.sock``); ``WEB_CONCURRENCY`` (workers; by default
+2 x the CPUs this process may use + 1, at most ``TASKGATE_MAX_WORKERS``, 8);
+``TASKGATE_TIMEOUT`` (30 s); ``TASKGATE_GRACEFUL_TIMEOUT`` (30 s; keep a container's stop
+timeout above it). ``PROMETHEUS_MULTIPROC_DIR`` is where the workers keep the
 counters /metrics adds up: a fresh temporary directory unless set (emptied at start).
 """
 
-import multiprocessing
+import datetime as dt
+import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from pythonjsonlogger.json import JsonFormatter
+
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskgate-metrics-")
-    OWN_METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    # Remembered in the environment: a HUP reads this file again, and the folder made by the
+    # first reading must still be removed at exit.
+    os.environ["TASKGATE_OWN_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 else:
-    OWN_METRICS_DIR = None
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 wsgi_app = "app:create_app()"
 bind = [os.environ.get("TASKGATE_BIND")
         or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"]
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+
+
+def cgroup_cpus(root: str = "/sys/fs/cgroup", own: str = "/proc/self/cgroup") -> float | None:
+    """The CPU quota of this process's cgroup (v2 ``cpu.max``, else v1 CFS), None if none."""
+    try:
+        path = next((line.split(":", 2)[2].strip() for line in Path(own).read_text().splitlines()
+                     if line.startswith("0::")), "/")
+    except OSError:
+        path = "/"
+    for folder in (Path(root, path.lstrip("/")), Path(root)):
+        try:
+            quota, period = Path(folder, "cpu.max").read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        except (OSError, ValueError):
+            continue
+    try:
+        quota = int(Path(root, "cpu", "cpu.cfs_quota_us").read_text())
+        period = int(Path(root, "cpu", "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def usable_cpus() -> float:
+    """The CPUs this process may run on (its affinity), lowered by a cgroup quota."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = cgroup_cpus()
+    return min(cpus or 1, quota) if quota else (cpus or 1)
+
+
+def default_workers(cpus: float, cap: int) -> int:
+    """2 x CPUs + 1, at most ``cap`` (each worker holds a database connection)."""
+    return max(1, min(cap, 2 * math.ceil(cpus) + 1))
+
+
+workers = int(os.environ.get("WEB_CONCURRENCY")
+              or default_workers(usable_cpus(), int(os.environ.get("TASKGATE_MAX_WORKERS") or 8)))
 timeout = int(os.environ.get("TASKGATE_TIMEOUT") or 30)  # a worker silent this long restarts
-graceful_timeout = 30  # seconds a stopping worker has to finish its requests
+# seconds a stopping worker has to finish its requests
+graceful_timeout = int(os.environ.get("TASKGATE_GRACEFUL_TIMEOUT") or 30)
 keepalive = 5
 # A GET with a long text= fails at gunicorn's 4094-byte default; above 8 KB, use POST.
 limit_request_line = 8190
@@ -41,6 +84,29 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
 errorlog = "-"
 
 
+class IsoJsonFormatter(JsonFormatter):
+    """Gunicorn's own lines as JSON, like the app's (actions/gateway/logs.py)."""
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
+        return dt.datetime.fromtimestamp(record.created).astimezone().isoformat(
+            timespec="milliseconds")
+
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {
+        "()": IsoJsonFormatter, "fmt": "{asctime}{levelname}{name}{process}{message}",
+        "style": "{", "json_ensure_ascii": False,
+        "rename_fields": {"asctime": "time", "levelname": "level", "process": "pid"}}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {name: {"level": "INFO", "handlers": ["stderr"], "propagate": False}
+                for name in ("gunicorn.error", "gunicorn.access")},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+}
+
+
 def on_starting(_server):
     """Counters of an earlier run would be added to this run's."""
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
@@ -54,5 +120,24 @@ def child_exit(_server, worker):
 
 
 def on_exit(_server):
-    if OWN_METRICS_DIR:
-        shutil.rmtree(OWN_METRICS_DIR, ignore_errors=True)
+    own = os.environ.get("TASKGATE_OWN_METRICS_DIR")
+    if own and own == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def post_worker_init(worker):
+    """A secret that cannot decrypt the stored keys stops the server (exit code 3 halts the
+    arbiter) with one line, instead of a server answering 500 to every signed call."""
+    app = worker.wsgi
+    flask_app = getattr(app, "app_context", None) and app
+    if flask_app is None:
+        return
+    from models.base import db
+    from models.install import secret_problem
+
+    with flask_app.app_context():
+        problem = secret_problem(flask_app.config["SECRET_KEY"])
+        db.close()
+    if problem:
+        worker.log.critical("stopping: %s", problem)
+        raise SystemExit(3)  # gunicorn's WORKER_BOOT_ERROR: the arbiter stops every worker

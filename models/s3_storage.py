@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from models.blobs import CHUNK, Blob, blob_name, hash_copy
 
@@ -48,6 +48,19 @@ class S3Storage:
         if parts.scheme != "s3" or not parts.netloc:
             raise ValueError(f"not an s3://bucket/prefix URL: {url!r}")
         return cls(parts.netloc, parts.path)
+
+    def problem(self) -> str | None:
+        """Why this bucket cannot be used (missing, unreachable, refused), or None."""
+        endpoint = self.client.meta.endpoint_url
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as err:
+            if missing(err) or str(err.response.get("Error", {}).get("Code")) == "404":
+                return f"the bucket {self.bucket!r} does not exist at {endpoint}: create it"
+            return f"the bucket {self.bucket!r} at {endpoint} refuses access: {err}"
+        except (BotoCoreError, ValueError) as err:
+            return f"the object store at {endpoint} cannot be reached: {err}"
+        return None
 
     def key(self, sha256: str) -> str:
         name = blob_name(sha256)

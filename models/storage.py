@@ -23,6 +23,7 @@ class Storage(Protocol):
     def open(self, sha256: str) -> Blob | None: ...
     def exists(self, sha256: str) -> bool: ...
     def delete(self, sha256: str) -> None: ...
+    def problem(self) -> str | None: ...
 
 
 def open_storage(url: str | None, files_dir: str) -> Storage:
@@ -45,6 +46,16 @@ class LocalStorage:
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
         self.location = self.root
+
+    def problem(self) -> str | None:
+        """Why files cannot be kept in this folder, or None (it is made when missing)."""
+        try:
+            os.makedirs(self.root, exist_ok=True)
+        except OSError as err:
+            return f"the files folder {self.root} cannot be created: {err.strerror}"
+        if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
+            return f"the files folder {self.root} is not readable and writable by this user"
+        return None
 
     def path(self, sha256: str) -> str:
         """The blob's path; ``ValueError`` for anything but a digest or a path outside root."""

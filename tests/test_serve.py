@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -167,7 +168,14 @@ def test_metrics_add_up_every_gunicorn_worker(gunicorn):
     signed = hashlib.md5(("action=get_users" + KEY).encode()).hexdigest()
     logged = log.read_text()
     assert signed not in logged and KEY not in logged
-    assert '"GET /api/admin/v2/?action=get_users&hash=*** HTTP/1.1" 200' in logged  # access log
+    lines = [json.loads(line) for line in logged.splitlines()]  # every line is JSON
+    access = [line for line in lines if line["name"] == "gunicorn.access"]
+    assert any('"GET /api/admin/v2/?action=get_users&hash=*** HTTP/1.1" 200' in line["message"]
+               for line in access)
+    assert any(line["name"] == "gunicorn.error" and line["level"] == "INFO"
+               and line["message"].startswith("Booting worker") for line in lines)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d", line["time"])
+               for line in lines)  # ISO 8601 with the zone
 
 
 def test_serve_with_an_unreachable_postgresql_is_one_line(tmp_path):
@@ -178,3 +186,45 @@ def test_serve_with_an_unreachable_postgresql_is_one_line(tmp_path):
     assert done.stderr.splitlines() == [
         'Error: cannot reach the database at 127.0.0.1:1/x: connection to server at '
         '"127.0.0.1", port 1 failed: Connection refused']
+
+
+def test_a_wrong_secret_stops_serve_and_gunicorn_with_one_line(tmp_path):
+    from models.install import WRONG_SECRET
+
+    env = environment(tmp_path)
+    first = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "init-db"], cwd=ROOT,
+                           capture_output=True, text=True, env=env, timeout=START_LIMIT)
+    assert "Database ready" in first.stdout, first.stdout + first.stderr
+    wrong = {**env, "TASKGATE_SECRET_KEY": "another", "WEB_CONCURRENCY": "1"}
+    served = subprocess.run([str(ROOT / "serve")], cwd=ROOT, env=wrong, capture_output=True,
+                            text=True, timeout=START_LIMIT)
+    assert served.returncode == 1 and served.stderr == f"Error: {WRONG_SECRET}\n"
+    gunicorn = subprocess.run([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"],
+                              cwd=ROOT, env=wrong, capture_output=True, text=True,
+                              timeout=START_LIMIT)
+    assert gunicorn.returncode != 0
+    assert f"stopping: {WRONG_SECRET}" in gunicorn.stderr
+
+
+def test_hup_then_term_leaves_no_temporary_folder(tmp_path):
+    env = environment(tmp_path, WEB_CONCURRENCY="1", TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "init-db"], cwd=ROOT,
+                   env=env, capture_output=True, timeout=START_LIMIT, check=True)
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"],
+                                   cwd=ROOT, env=env, stdout=output, stderr=output,
+                                   start_new_session=True)
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        wait_until_up(base, process, log)
+        assert len(list((tmp_path / "tmp").iterdir())) == 1  # the metrics folder
+        process.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        wait_until_up(base, process, log)
+    finally:
+        stop(process)
+    assert list((tmp_path / "tmp").iterdir()) == []
+    levels = {json.loads(line)["level"] for line in log.read_text().splitlines()}
+    assert levels == {"INFO"}  # a normal start, reload and stop

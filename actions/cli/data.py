@@ -7,6 +7,7 @@ import gzip
 import itertools
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -18,10 +19,20 @@ from flask.cli import with_appcontext
 from peewee import SqliteDatabase
 
 from models import all_models
-from models.backup import backup_sqlite, export_sqlite_file, is_sqlite_file
+from models.backup import (
+    backup_sqlite,
+    export_sqlite_file,
+    is_pg_dump_file,
+    is_sqlite_file,
+    keep_sequences_past,
+    pg_dump,
+    pg_restore,
+    private_file,
+    sequence_positions,
+)
 from models.base import db
 from models.files import File
-from models.loading import import_account
+from models.loading import import_account, is_empty
 from models.migrations import SchemaTooNew, current_version, head, pending, upgrade
 from models.storage import Storage, open_storage
 from models.transfer import TransferError, export_account
@@ -37,7 +48,7 @@ def explains_errors(command: Callable[..., None]) -> Callable[..., None]:
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             command(*args, **kwargs)
-        except (TransferError, SchemaTooNew, ValueError) as err:  # ValueError: bad JSON
+        except (TransferError, SchemaTooNew, ValueError, RuntimeError) as err:  # bad JSON, pg_*
             raise click.ClickException(str(err)) from None
     return run
 
@@ -55,7 +66,9 @@ def loading_command(name: str) -> Callable[[Callable[..., None]], click.Command]
 
 
 def open_text(path: str, mode: str) -> IO[str]:
-    """A text file, gzip-compressed when its name ends in ``.gz``."""
+    """A text file, gzip-compressed when its name ends in ``.gz``; written at 0600."""
+    if "w" in mode:
+        private_file(path)
     if path.endswith(".gz"):
         return gzip.open(path, mode + "t", encoding="utf-8")
     return open(path, mode, encoding="utf-8")
@@ -88,12 +101,22 @@ def import_command(file: str, force: bool) -> None:
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--export", "as_export", is_flag=True,
+              help="Write the app's export (to move to another database) instead.")
 @with_appcontext
 @explains_errors
-def backup_command(file: str) -> None:
-    """Copy the database to FILE while the server runs: a SQLite file on SQLite, an export
-    (uploaded files included) on PostgreSQL."""
+def backup_command(file: str, as_export: bool) -> None:
+    """Copy the database to FILE while the server runs: a SQLite file on SQLite; on
+    PostgreSQL, pg_dump's custom format (an export, files included, without pg_dump)."""
     if not isinstance(db.obj, SqliteDatabase):
+        if as_export or not shutil.which("pg_dump"):
+            write_export(file, storage())
+            return
+        pg_dump(current_app.config["DATABASE_URL"], file)
+        click.echo(f"Backed up to {file} (pg_dump; the uploaded files are in "
+                   f"{storage().location}: back them up too)")
+        return
+    if as_export:
         write_export(file, storage())
         return
     with bar(1, "Backing up") as progress:
@@ -101,25 +124,43 @@ def backup_command(file: str) -> None:
             progress.length = total
             progress.update(done - progress.pos)
         backup_sqlite(file, step)
+    os.chmod(file, 0o600)
     click.echo(f"Backed up to {file} (the uploaded files are in "
                f"{current_app.config['FILES_DIR']}: back that folder up too)")
 
 
 @loading_command("restore")
 def restore_command(file: str, force: bool) -> None:
-    """Load a backup (a SQLite backup file or an export) into this database."""
-    if not is_sqlite_file(file):
+    """Load a backup (a SQLite backup file, a pg_dump file or an export) into this database."""
+    if is_pg_dump_file(file):
+        restore_pg_dump(file, force)
+    elif not is_sqlite_file(file):
         load(file, force)
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        converted = os.path.join(folder, "backup.jsonl")
-        with open(converted, "w", encoding="utf-8") as out:
-            export_sqlite_file(file, out)
-        load(converted, force, shown_as=file)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            converted = os.path.join(folder, "backup.jsonl")
+            with open(converted, "w", encoding="utf-8") as out:
+                export_sqlite_file(file, out)
+            load(converted, force, shown_as=file)
+
+
+def restore_pg_dump(file: str, force: bool) -> None:
+    if isinstance(db.obj, SqliteDatabase):
+        raise click.ClickException("a pg_dump file restores into PostgreSQL only: on SQLite, "
+                                   "restore an export (flask backup --export)")
+    if not force and not is_empty():
+        raise click.ClickException("The database is not empty: restore with --force to "
+                                   "replace its content")
+    before = sequence_positions()
+    pg_restore(current_app.config["DATABASE_URL"], file)
+    upgrade()  # a dump of an older release
+    keep_sequences_past(before)
+    click.echo(f"Restored {file} (pg_restore)")
 
 
 def load(file: str, force: bool, shown_as: str | None = None) -> None:
     upgrade()
+    before = sequence_positions()
     with open_text(file, "r") as lines:
         first = next(lines, "")
         header = json.loads(first) if first.strip().startswith("{") else {}
@@ -127,6 +168,7 @@ def load(file: str, force: bool, shown_as: str | None = None) -> None:
         with bar(length, "Importing") as progress:
             counts, blobs = import_account(itertools.chain([first], lines), storage(), force,
                                            progress.update)
+    keep_sequences_past(before)
     click.echo(f"Imported {sum(counts.values())} rows and {blobs} files from {shown_as or file}")
 
 

@@ -1,5 +1,6 @@
 """An unreachable database (server down, a database or file that does not exist) ends a
-command with one line that says so, not with a traceback."""
+command with one line that says so, not with a traceback; so does a secret key that cannot
+decrypt the stored API keys, for the commands that need them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from flask.cli import ScriptInfo
 from peewee import InterfaceError, OperationalError
 
 from actions.cli.install import db_location
+from models.install import secret_problem
 
 UNREACHABLE = ("connection to server", "could not connect", "could not translate host name",
                "unable to open database file", "connection refused", "timeout expired")
+NEEDS_SECRET = {"deliver-webhooks", "api-key"}  # init-db checks it itself
 
 
 def explain_errors(command: click.Command) -> None:
@@ -21,6 +24,8 @@ def explain_errors(command: click.Command) -> None:
 
     def guarded(ctx: click.Context):
         try:
+            if command.name in NEEDS_SECRET:
+                check_secret(ctx)
             return invoke(ctx)
         except (OperationalError, InterfaceError) as err:
             if not unreachable(err):
@@ -30,6 +35,14 @@ def explain_errors(command: click.Command) -> None:
 
     command.invoke = guarded  # type: ignore[method-assign]
     command.explains_database_errors = True  # type: ignore[attr-defined]
+
+
+def check_secret(ctx: click.Context) -> None:
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        problem = secret_problem(app.config["SECRET_KEY"])
+    if problem:
+        raise click.ClickException(problem)
 
 
 def unreachable(err: Exception) -> bool:

@@ -24,6 +24,9 @@ def migrate(target_url: str) -> None:
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--to") from None
     digests = [row.sha256 for row in File.select(File.sha256).distinct().order_by(File.sha256)]
+    problem = target.problem() if digests else None  # nothing to copy: nothing can fail
+    if problem:
+        raise click.ClickException(problem)
     outcomes = {"copied": 0, "already there": 0, "missing from the source": 0, "corrupt": 0}
     with click.progressbar(digests, label=f"{source.location} -> {target.location}") as bar:
         for sha256 in bar:

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from actions.gateway.landing import version
 from actions.registry import ACTIONS
 from models.base import db
-from models.install import ADMIN_KEY_NAME, ensure_install
+from models.install import ADMIN_KEY_NAME, ensure_install, secret_problem
 from models.keys import ApiKey
 
 
@@ -18,12 +18,20 @@ from models.keys import ApiKey
 def init_db() -> None:
     """Create the tables, the owner and the admin key (safe to run again)."""
     config = current_app.config
+    stop_on_wrong_secret()
     if not db.get_tables():
         click.echo("creating the database…")
     secret = ensure_install(config["SECRET_KEY"], config["OWNER_EMAIL"], config["API_KEY"])
     click.echo(f"Database ready: {db_location(config['DATABASE_URL'])}")
     if secret:
         click.echo(f"Admin API key (shown once): {secret}")
+
+
+def stop_on_wrong_secret() -> None:
+    """One line and a failed command when the secret cannot decrypt the stored keys."""
+    problem = secret_problem(current_app.config["SECRET_KEY"])
+    if problem:
+        raise click.ClickException(problem)
 
 
 @click.command("api-key")

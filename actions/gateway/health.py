@@ -1,8 +1,8 @@
 """Health checks for load balancers and orchestrators; no signature, no rate limit.
 
 ``/healthz``: the process answers (the database is not touched). ``/readyz``: the database
-answers ``SELECT 1`` and every table exists; otherwise HTTP 503 with the error envelope
-saying what is missing.
+answers ``SELECT 1``, every table exists and the secret key decrypts the stored API keys;
+otherwise HTTP 503 with the error envelope saying what is wrong.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from peewee import PeeweeException
 from actions.gateway.landing import version
 from models import all_models
 from models.base import db
+from models.install import secret_problem
 from schemas.envelope import NotReady, fail, ok
 
 ENDPOINTS = ("healthz", "readyz", "metrics")  # probes and scrapes: never limited
@@ -50,4 +51,7 @@ def database_problem() -> NotReady | None:
     if missing:
         return NotReady("Not ready: tables are missing (run flask init-db)",
                         details=", ".join(missing))
+    wrong_secret = secret_problem(current_app.config["SECRET_KEY"])
+    if wrong_secret:
+        return NotReady(f"Not ready: {wrong_secret}")
     return None

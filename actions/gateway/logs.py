@@ -10,6 +10,7 @@ unexpected error also logs its traceback (the view does, through ``app.logger``)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -63,12 +64,20 @@ class RequestId(logging.Filter):
         return True
 
 
+class IsoJsonFormatter(JsonFormatter):
+    """``time`` in ISO 8601 with the zone: 2026-12-06T03:40:24.087+00:00."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = dt.datetime.fromtimestamp(record.created).astimezone()
+        return moment.isoformat(timespec="milliseconds")
+
+
 def json_handler() -> logging.Handler:
     handler = StderrHandler()
     renamed = {"asctime": "time", "levelname": "level", "process": "pid"}
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{process}{message}",
-                                       style="{", rename_fields=renamed,
-                                       json_ensure_ascii=False))
+    handler.setFormatter(IsoJsonFormatter("{asctime}{levelname}{name}{process}{message}",
+                                          style="{", rename_fields=renamed,
+                                          json_ensure_ascii=False))
     handler.addFilter(RequestId())
     handler.addFilter(REDACT)
     return handler

@@ -1,5 +1,8 @@
-"""Prometheus metrics at ``/metrics``: requests by action and envelope code, latency, rate-limit
-refusals, and, read from the database at each scrape, the webhook queue and its failures.
+"""Prometheus metrics at ``/metrics``: requests by action and outcome (the envelope's code,
+``ok``, or the HTTP status of any other answer), latency, rate-limit refusals, the process
+(CPU, memory, open files, garbage collections: summed over the workers), the version
+(``taskgate_build_info``), and, read from the database at each scrape, the webhook queue and
+its attempts. docs/metrics.md lists them.
 
 Under gunicorn each worker writes its counters to ``PROMETHEUS_MULTIPROC_DIR`` (set up by
 ``gunicorn.conf.py``) and a scrape adds them up, whichever worker answers. With
@@ -8,6 +11,8 @@ Under gunicorn each worker writes its counters to ``PROMETHEUS_MULTIPROC_DIR`` (
 
 from __future__ import annotations
 
+import functools
+import gc
 import hmac
 import os
 import time
@@ -19,12 +24,15 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from actions.gateway.landing import version
 from actions.gateway.logs import outcome
 from actions.registry import ACTIONS
 from models.webhooks import PENDING, WebhookAttempt, WebhookDelivery
@@ -36,6 +44,54 @@ LATENCY = Histogram("taskgate_request_duration_seconds", "Time to answer a reque
                     buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
 RATE_LIMITED = Counter("taskgate_rate_limit_refusals", "Requests refused by a rate limit",
                        ["limit"])
+
+PROCESS_GAUGES = (("cpu_seconds", "CPU time used by the server processes"),
+                  ("resident_memory_bytes", "Resident memory of the processes"),
+                  ("open_fds", "Open file descriptors of the processes"),
+                  ("gc_collections", "Python garbage collections"),
+                  ("workers", "Processes answering requests"))
+
+
+@functools.cache
+def process_gauges() -> dict[str, Gauge]:
+    """This process's own numbers, summed over the live workers at a scrape. Made at the
+    first request, not at import: a command (init-db, the preflight) writes no metric file."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    return {name: Gauge(f"taskgate_process_{name}", text, multiprocess_mode="livesum")
+            for name, text in PROCESS_GAUGES}
+
+
+SAMPLE_EVERY = 5.0  # seconds between two readings of /proc by one process
+_sampled = 0.0
+
+
+def sample_process(force: bool = False) -> None:
+    """Read this process's CPU, memory and open files (at most every few seconds)."""
+    global _sampled
+    if not force and time.monotonic() - _sampled < SAMPLE_EVERY:
+        return
+    _sampled = time.monotonic()
+    gauges = process_gauges()
+    found = {sample.name: sample.value
+             for family in ProcessCollector(registry=None).collect()
+             for sample in family.samples}
+    gauges["cpu_seconds"].set(found.get("process_cpu_seconds_total", 0))
+    gauges["resident_memory_bytes"].set(found.get("process_resident_memory_bytes", 0))
+    gauges["open_fds"].set(found.get("process_open_fds", 0))
+    gauges["gc_collections"].set(sum(stat["collections"] for stat in gc.get_stats()))
+    gauges["workers"].set(1)
+
+
+class BuildInfo:
+    """``taskgate_build_info{version="..."} 1``: which release answers."""
+
+    def collect(self):
+        info = GaugeMetricFamily("taskgate_build_info", "The Taskgate release running",
+                                 labels=["version"])
+        info.add_metric([version()], 1)
+        yield info
 
 
 class WebhookCollector:
@@ -56,12 +112,15 @@ class WebhookCollector:
 
     @staticmethod
     def counts() -> tuple[int, int, int]:
-        """Deliveries pending, attempts failed, attempts made."""
+        """Deliveries pending, attempts failed, attempts made. The attempts are the highest
+        attempt id, not a count of rows: ids are never handed out twice (a restore moves the
+        sequences past the highest id), so the counter never goes down."""
         pending = WebhookDelivery.select().where(WebhookDelivery.status == PENDING).count()
         failed = WebhookAttempt.select().where(
             WebhookAttempt.response_code.is_null()
             | ~WebhookAttempt.response_code.between(200, 299)).count()
-        return pending, failed, WebhookAttempt.select(fn.COUNT(WebhookAttempt.id)).scalar()
+        attempts = WebhookAttempt.select(fn.COALESCE(fn.MAX(WebhookAttempt.id), 0)).scalar()
+        return pending, failed, max(attempts, failed)
 
 
 def record(response: Response) -> Response:
@@ -71,9 +130,11 @@ def record(response: Response) -> Response:
     done = outcome(response)
     endpoint = request.endpoint or "not_found"
     action = done.action if done.action in ACTIONS else ("unknown" if done.action else "")
-    code = str(done.status_code) if done.status == "error" else (done.status or "")
+    code = (str(done.status_code) if done.status == "error"
+            else done.status or str(response.status_code))  # a page, a 404, a 405...
     REQUESTS.labels(endpoint, action, code).inc()
     LATENCY.labels(endpoint, action).observe(time.perf_counter() - g.started)
+    sample_process()
     if done.status_code == 429:
         failed_auth = (done.reason or "").startswith("Too many failed")
         RATE_LIMITED.labels("failed_auth" if failed_auth else "caller").inc()
@@ -87,7 +148,9 @@ def scrape() -> Response:
                                          f"Bearer {token}"):
         return Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", 401,
                         {"WWW-Authenticate": "Bearer"}, mimetype="text/plain")
+    sample_process(force=True)
     database = CollectorRegistry()
+    database.register(BuildInfo())
     database.register(WebhookCollector())
     body = generate_latest(process_registry()) + generate_latest(database)
     return Response(body, content_type=CONTENT_TYPE_LATEST)

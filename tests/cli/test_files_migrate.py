@@ -70,3 +70,10 @@ def test_migrate_refuses_an_unknown_url(app):
     code, output = migrate(app, "ftp://example.com/files")
     assert code == 2
     assert "FILES_URL must start with s3:// or file://" in output
+
+
+def test_migrate_to_a_missing_bucket_is_one_line(app, stored, s3_endpoint):
+    code, output = migrate(app, "s3://no-such-bucket/files")
+    assert code == 1
+    assert output.startswith("Error: the bucket 'no-such-bucket' does not exist at http")
+    assert output.endswith(": create it\n") and len(output.splitlines()) == 1

@@ -189,3 +189,32 @@ def test_rows_are_read_a_page_at_a_time_without_a_gap(app, api, monkeypatch):
             everything = model.select(*model._meta.sorted_fields).order_by(*keys).tuples()
             assert list(transfer.rows_of(model)) == list(everything), model._meta.table_name
         db.close()
+
+
+@pytest.mark.parametrize("export", [False, True])
+def test_backups_are_written_at_0600(app, api, tmp_path, export):
+    populate(app, api)
+    target = tmp_path / "taskgate.backup"
+    result = run(app, "backup", *(["--export"] if export else []), str(target))
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_a_postgresql_backup_is_pg_dump_and_a_restore_never_reuses_an_id(app, api, tmp_path):
+    import shutil
+
+    if not url_of(app).startswith("postgres"):
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql://... to run it")
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not on the PATH (apt-get install postgresql-client)")
+    populate(app, api)
+    before = every_row(url_of(app))
+    assert run(app, "backup", str(tmp_path / "taskgate.dump")).exit_code == 0
+    assert (tmp_path / "taskgate.dump").read_bytes()[:5] == b"PGDMP"
+    late = ok_data(api.call("add_user", email="late.comer@ws.com"))
+    result = run(app, "restore", "--force", str(tmp_path / "taskgate.dump"))
+    assert result.exit_code == 0, result.output
+    assert every_row(url_of(app)) == before
+    again = ok_data(api.call("add_user", email="later.still@ws.com"))
+    assert int(again["id"]) > int(late["id"])  # handed out after the backup: not again

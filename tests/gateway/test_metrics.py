@@ -64,3 +64,14 @@ def test_without_a_database_the_request_metrics_are_still_served(tmp_path):
     found = samples(app.test_client())
     assert ("taskgate_webhook_queue_depth", frozenset()) not in found
     assert any(name == "taskgate_requests_total" for name, _ in found)
+
+
+def test_the_version_the_process_and_every_outcome_are_exported(client):
+    from actions.gateway.landing import version
+
+    client.get("/no/such/page")
+    found = samples(client)
+    assert found[("taskgate_build_info", frozenset({"version": version()}.items()))] == 1
+    assert requests(found, "", "404", endpoint="not_found") >= 1  # not an envelope: HTTP code
+    for name in ("cpu_seconds", "resident_memory_bytes", "open_fds", "gc_collections"):
+        assert found[(f"taskgate_process_{name}", frozenset())] > 0, name
