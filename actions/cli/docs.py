@@ -80,10 +80,14 @@ def docs() -> None:
 @docs.command("build")
 @click.option("--site-dir", type=click.Path(file_okay=False),
               help="Where to write the site (default: the instance folder's guide/).")
+@click.option("--if-stale", is_flag=True, help="Only when docs/ changed since the last build.")
 @with_appcontext
-def build(site_dir: str | None) -> None:
+def build(site_dir: str | None, if_stale: bool) -> None:
     """Build the guide (warnings are errors) where /guide/ serves it."""
     target = site_dir or os.path.join(current_app.instance_path, "guide")
+    if if_stale and built_after_sources(Path(target) / "index.html"):
+        click.echo(f"The guide in {target} is up to date.")
+        return
     command = [sys.executable, "-m", "mkdocs", "build", "--strict",
                "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", os.path.abspath(target)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
@@ -93,6 +97,11 @@ def build(site_dir: str | None) -> None:
                     if line.startswith(("WARNING", "ERROR", "Error", "Aborted"))]
         raise click.ClickException("the guide did not build:\n" + "\n".join(problems))
     click.echo(f"The guide is in {target}; /guide/ serves it.")
+
+
+def built_after_sources(index: Path) -> bool:
+    sources = [ROOT / "mkdocs.yml", *(ROOT / "docs").rglob("*")]
+    return index.exists() and all(s.stat().st_mtime <= index.stat().st_mtime for s in sources)
 
 
 @docs.command("settings")
