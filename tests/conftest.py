@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import pytest
 from peewee import AutoField
@@ -41,6 +41,29 @@ OWNER_EMAIL = "henry.gardner@ws.com"
 pytest_plugins = ["s3_kit", "redis_kit", "mail_kit"]  # s3_url: moto's S3 server; redis_prefix;
 # smtp_server, mail_app: a real SMTP server and the app sending to it
 DATE_ADDED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")  # as the API writes dates
+
+
+def one_database_per_worker() -> None:
+    """Under pytest-xdist (``./run-tests`` runs a worker per core), each worker gets a
+    database of its own on the TEST_DATABASE_URL server, named after it; subprocesses
+    inherit the URL."""
+    url, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or url.rstrip("/").endswith(f"_{worker}"):
+        return
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{worker}"
+    try:
+        server = connect_database(urlunsplit(parts._replace(path="/postgres")))
+        if not server.execute_sql("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (name,)).fetchone():
+            server.execute_sql(f'CREATE DATABASE "{name}"')
+        server.close()
+    except Exception:  # unreachable: the database_url fixture skips, with the reason
+        return
+    os.environ["TEST_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+
+
+one_database_per_worker()
 
 
 @pytest.fixture(scope="session")
