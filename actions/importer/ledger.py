@@ -37,6 +37,8 @@ class Ledger:
             lambda: {"created": 0, "updated": 0, "skipped": 0, "failed": 0})
         self.failures: list[dict[str, Any]] = []
         self.refusals: list[str] = []
+        self.notes: list[str] = []  # what the operator should know (printed with the summary)
+        self.run_plan: Any = None  # what the run reads (actions.importer.Plan)
         self.remapped: dict[str, dict[str, int]] = defaultdict(dict)
         self.freed: dict[str, set[int]] = defaultdict(set)  # ids a renumbered row leaves
 
@@ -104,4 +106,5 @@ class Ledger:
 
     def summary(self, unreadable: list[str]) -> dict[str, Any]:
         return {"source": self.source, "counts": dict(self.counts), "failed": self.failures,
+                "notes": self.notes,
                 "unreadable": unreadable, "remapped": dict(self.remapped)}
