@@ -73,12 +73,12 @@ def once(url: str, headers: dict[str, str], timeout: float, limit: int,
     try:
         conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
                      headers=headers)
-        response = conn.getresponse()
-        head = {k.lower(): v for k, v in response.getheaders()}
-        if response.status in REDIRECTS:
-            return Answer(response.status, b"", head)
-        sink = into if into is not None else io.BytesIO()
-        read_limited(response, sink, limit)
+        with conn.getresponse() as response:
+            head = {k.lower(): v for k, v in response.getheaders()}
+            if response.status in REDIRECTS:
+                return Answer(response.status, b"", head)
+            sink = into if into is not None else io.BytesIO()
+            read_limited(response, sink, limit)
         if fired.is_set():
             raise Overdue(f"no complete answer within {timeout:g} s")
         return Answer(response.status, b"" if into is not None else sink.getvalue(), head)
@@ -88,6 +88,7 @@ def once(url: str, headers: dict[str, str], timeout: float, limit: int,
         raise OSError(str(err) or err.__class__.__name__) from None
     finally:
         watchdog.cancel()
+        watchdog.join()
         conn.close()
 
 
