@@ -139,7 +139,8 @@ def dumped(value: Any) -> str | None:
 
 def specs(account: dict[str, Any], context: Context) -> list[Spec]:
     return [
-        Spec("file", File, file_items, lambda o, ledger, new: file_fields(o, ledger, context)),
+        Spec("file", File, file_items, lambda o, ledger, new: file_fields(o, ledger, context),
+             batch=1),  # a download can take minutes: no transaction stays open that long
         Spec("cost", Cost, lambda a: a["costs"], cost_fields),
         Spec("timer", Timer, lambda a: [without_clock(t) for t in a["timers"]], timer_fields,
              natural=lambda o, ledger: Timer.get_or_none(

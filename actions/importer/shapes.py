@@ -41,6 +41,8 @@ def is_anyone(ref: Any) -> bool:
 
 def moment(value: Any) -> dt.datetime | None:
     text = str(value or "").strip()
+    if not text[:1].isdigit():
+        return None
     for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d",
                     "%d.%m.%Y"):
         try:
