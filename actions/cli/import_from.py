@@ -64,6 +64,9 @@ def import_from(url: str, key: str | None, oauth_token: str | None, rate: float,
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise click.BadParameter("give the account's address, e.g. https://acme.worksection.com",
                                  param_hint="URL")
+    for hint, path in (("--summary", summary_file), ("--remap", remap_file),
+                       ("--journal", journal)):
+        writable(path, hint)
     config, unreadable = current_app.config, []
     client = SourceClient(url, key=key, token=oauth_token, rate=rate, backoff=backoff,
                           journal=journal or default_journal(url), timeout=timeout,
@@ -129,6 +132,14 @@ def enable_webhook(webhook_id: int, http_user: str, http_pass: str) -> None:
     webhook.save()
     click.echo(f"Webhook {webhook.id} ({webhook.url}) is active.")
     click.echo(f"Signing secret: {unseal(webhook.sealed_secret, master)}")
+
+
+def writable(path: str | None, hint: str) -> None:
+    """Refuse, before anything is read or written, a file the run could not write at its end."""
+    folder = os.path.dirname(os.path.abspath(path)) if path else None
+    if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+        raise click.BadParameter(f"cannot write {path}: no such folder, or not writable",
+                                 param_hint=hint)
 
 
 def default_journal(url: str) -> str:

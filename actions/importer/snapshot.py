@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.importer.shapes import flatten_tasks, page_ids, to_id
-from actions.importer.source import SourceClient, SourceDown, SourceError
+from actions.importer.source import SourceClient, SourceDown, SourceError, SourceUnsafe
 
 TASK_EXTRAS = "text,files,comments,relations,subtasks,subscribers,custom_fields,archive"
 LISTS = (
@@ -59,6 +59,9 @@ def read_lists(client: SourceClient, unreadable: list[str], period: str,
     for name, action, params in progress("reading lists", LISTS):
         params = {"period": period} if action == "get_events" else params
         account[name] = as_list(read(client, unreadable, action, **params), action, unreadable)
+    if len(unreadable) >= len(LISTS):
+        raise SourceUnsafe(f"the source answered no list ({unreadable[0]}): check the URL and "
+                           "the key or token")
     return account
 
 

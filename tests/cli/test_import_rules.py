@@ -147,20 +147,20 @@ def test_an_answer_over_the_limit_stops_the_run_before_it_writes(app, serve):
 
 
 def test_a_source_that_drips_is_given_up_on(app, serve):
-    source = serve(DripSource(pause=0.05))
-    result = run(app, source.url, "--timeout", "0.2")
+    source = serve(DripSource(pause=0.02))
+    result = run(app, source.url, "--timeout", "0.1")
     assert result.exit_code == 1
     assert error_line(result) == (
-        "Interrupted: the source cannot be reached: no complete answer within 0.2 s. What "
+        "Interrupted: the source cannot be reached: no complete answer within 0.1 s. What "
         "was read and written is kept: run the same command again to continue.")
-    assert source.calls == 7  # the first try and six retries, each cut at 0.2 s
+    assert source.calls == 7  # the first try and six retries, each cut at 0.1 s
 
 
 def test_a_run_stops_at_its_time_limit(app, serve):
-    source = serve(DripSource(pause=0.05))
-    result = run(app, source.url, "--max-time", "0.5")
+    source = serve(DripSource(pause=0.02))
+    result = run(app, source.url, "--max-time", "0.3")
     assert result.exit_code == 1
-    assert "the run reached its time limit (--max-time 0.5 s)" in error_line(result)
+    assert "the run reached its time limit (--max-time 0.3 s)" in error_line(result)
 
 
 @pytest.mark.parametrize("depth", [100_000, 40])
@@ -222,9 +222,21 @@ def test_the_journal_and_the_summary_are_readable_by_their_owner_only(app, serve
                                           "address, e.g. https://acme.worksection.com"),
     (["https://old.example"], "Error: give either --key or --oauth-token"),
     (["https://old.example", "--key", "k", "--timeout", "0"], "Invalid value for '--timeout'"),
+    (["https://old.example", "--key", "k", "--summary", "/no/such/folder/s.json"],
+     "Invalid value for --summary: cannot write /no/such/folder/s.json: no such folder, or "
+     "not writable"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(app, args, line):
     result = app.test_cli_runner().invoke(args=["import-from", *args])
     assert result.exit_code == 2
     assert line in result.output.strip().splitlines()[-1]
+    nothing_written(app)
+
+
+def test_a_key_the_source_refuses_is_one_line_and_writes_nothing(app, serve):
+    source = serve(FakeSource({}))  # every action answers an error envelope
+    result = run(app, source.url)
+    assert result.exit_code == 1
+    assert error_line(result) == ("Stopped: the source answered no list (get_users: Action is "
+                                  "invalid): check the URL and the key or token.")
     nothing_written(app)
