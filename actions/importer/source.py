@@ -153,7 +153,10 @@ class SourceClient:
             else:
                 if answer.status < 300:
                     return answer.body
-                if answer.status != 429 and answer.status < 500 or attempt == RETRIES:
+                if answer.status != 429 and answer.status < 500:
+                    raise SourceUnsafe(f"HTTP {answer.status} from the source: check the URL "
+                                       "and the key or token")
+                if attempt == RETRIES:
                     raise SourceDown(f"HTTP {answer.status} from the source") from None
                 delay = retry_after(answer.headers) if answer.status == 429 else None
             self.sleep(delay if delay is not None else self.backoff * 2 ** attempt)

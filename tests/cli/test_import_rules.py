@@ -240,3 +240,12 @@ def test_a_key_the_source_refuses_is_one_line_and_writes_nothing(app, serve):
     assert error_line(result) == ("Stopped: the source answered no list (get_users: Action is "
                                   "invalid): check the URL and the key or token.")
     nothing_written(app)
+
+
+def test_a_wrong_address_is_one_line_and_writes_nothing(app, serve):
+    source = serve(FakeSource(account(get_users=lambda args: Response("no", status=404))))
+    result = run(app, source.url)
+    assert result.exit_code == 1
+    assert error_line(result) == ("Stopped: HTTP 404 from the source: check the URL and the key "
+                                  "or token.")
+    nothing_written(app)
