@@ -81,7 +81,7 @@ class SourceClient:
 
     def call(self, action: str, **params: Any) -> Any:
         """The ``data`` of an action's answer (the whole envelope when it has none)."""
-        envelope = parse(self.fetch(action, params), action)
+        envelope = self.fetch(action, params)
         if not isinstance(envelope, dict):
             raise ValueError(f"expected an object, got {type(envelope).__name__}")
         if envelope.get("status") != "ok":
@@ -115,20 +115,22 @@ class SourceClient:
         return "&".join(f"{quote_plus(k)}={quote_plus(str(v))}"
                         for k, v in {"action": action, **params}.items())
 
-    def fetch(self, action: str, params: dict[str, Any]) -> bytes:
+    def fetch(self, action: str, params: dict[str, Any]) -> Any:
+        """An answer's JSON, from the journal or the source (then journaled once it parsed)."""
         query = self.query(action, params)
         # Answers are kept per source and per kind of credential: a journal shared by mistake
         # never answers for another account or another user's view.
         kept = f"{self.base}|{'token' if self.token else 'key'}|{query}"
         if kept in self.answers:
-            return self.answers[kept]
+            return parse(self.answers[kept], action)
         try:
             body = self.send(query, limit=self.max_answer)
         except transport.TooLarge as err:
             raise SourceUnsafe(f"{action}: the answer is larger than this import allows "
                                f"(--max-answer, {self.max_answer} bytes): {err}") from None
+        value = parse(body, action)
         self.remember(kept, body)
-        return body
+        return value
 
     def send(self, query: str, into: BinaryIO | None = None, limit: int = 0) -> bytes:
         """One request, retried with exponential backoff on a network error (a missed

@@ -51,7 +51,8 @@ def old_source():
 
 def run(app, url, *extra):
     return app.test_cli_runner().invoke(args=[
-        "import-from", url, "--key", "k", "--rate", "50", "--backoff", "0", *extra])
+        "import-from", url, "--key", "k", "--rate", "50", "--backoff", "0",
+        "--journal", str(app.config["FILES_DIR"]) + ".journal", *extra])
 
 
 def test_older_shapes_come_over_and_what_cannot_be_read_is_reported(app, old_source, tmp_path):

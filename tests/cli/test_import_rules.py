@@ -52,8 +52,10 @@ def serve():
 
 
 def run(app, url, *extra):
+    journal = ["--journal", str(app.config["FILES_DIR"]) + ".journal"]
     return app.test_cli_runner().invoke(args=[
-        "import-from", url, "--key", "k", "--rate", "1000", "--backoff", "0", *extra])
+        "import-from", url, "--key", "k", "--rate", "1000", "--backoff", "0",
+        *([] if "--journal" in extra else journal), *extra])
 
 
 def error_line(result) -> str:
@@ -74,7 +76,8 @@ def test_a_redirect_to_another_host_is_not_followed_and_carries_no_credential(ap
     source = serve(FakeSource(account(get_users=lambda args: Response(
         status=302, headers={"Location": f"{elsewhere.url}/steal"}))))
     result = app.test_cli_runner().invoke(args=[
-        "import-from", source.url, "--oauth-token", "secret-token", "--backoff", "0"])
+        "import-from", source.url, "--oauth-token", "secret-token", "--backoff", "0",
+        "--journal", str(app.config["FILES_DIR"]) + ".journal"])
     assert result.exit_code == 1
     assert error_line(result).startswith("Stopped: the source redirects to http://127.0.0.1:")
     assert elsewhere.calls == []
