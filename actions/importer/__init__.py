@@ -56,21 +56,12 @@ def run_import(client: SourceClient, storage: Storage, master: str, *, remap: bo
                unreadable: list[str] | None = None,
                announce: Callable[[Plan], None] = lambda plan: None) -> Ledger:
     """Bring the account over (or what changed since the last run); answer the ledger (its
-    ``summary``, ``remapped`` ids and ``plan``). ``ImportRefused`` when ids cannot be kept
+    ``summary``, ``remapped`` ids and ``run_plan``). ``ImportRefused`` when ids cannot be kept
     (nothing written); ``SourceDown`` when the source went away (what was written stays; the
     next run continues). A dry run reads only the lists and writes nothing."""
     unreadable = [] if unreadable is None else unreadable
     ledger = Ledger(client.base, remap=remap)
-    ledger.run_plan = scope(client.base, full)
-    account = read_lists(client, unreadable, ledger.run_plan.period, progress)
-    if ledger.run_plan.since and len(account["events"]) >= EVENTS_CAP:
-        ledger.run_plan = Plan(FULL_PERIOD, note=f"the source answered {EVENTS_CAP} events or more "
-                                             "(its most): reading every task's comments again")
-    ledger.run_plan.reads = reads_needed(account, ledger.run_plan.since is not None, ledger.known)
-    ledger.run_plan.downloads = sum(1 for f in file_items({**account, "comments": {}, "files": {}})
-                                if ledger.known("file", to_id(f.get("id"))) is None)
-    announce(ledger.run_plan)
-    read_rest(client, account, Reads() if dry_run else ledger.run_plan.reads, unreadable, progress)
+    account = read(client, ledger, full, dry_run, unreadable, progress, announce)
     specs = (people.specs(account) + projects.specs(account) + tasks.specs(account)
              + extras.specs(account, Context(client, storage, master, dry_run)))
     people.plan_owner(account, ledger)
@@ -87,6 +78,24 @@ def run_import(client: SourceClient, storage: Storage, master: str, *, remap: bo
         record_run(client.base, client.started)
     client.finish()
     return ledger
+
+
+def read(client: SourceClient, ledger: Ledger, full: bool, dry_run: bool,
+         unreadable: list[str], progress: Progress,
+         announce: Callable[[Plan], None]) -> dict[str, Any]:
+    """The lists, then the comments and files the plan names (a dry run: the lists only)."""
+    run = scope(client.base, full)
+    account = read_lists(client, unreadable, run.period, progress)
+    if run.since and len(account["events"]) >= EVENTS_CAP:
+        run = Plan(run.period, note=f"the source answered {EVENTS_CAP} events or more (its "
+                                    "most): reading every task's comments again")
+    run.reads = reads_needed(account, run.since is not None, ledger.known)
+    run.downloads = sum(1 for f in file_items({**account, "comments": {}, "files": {}})
+                        if ledger.known("file", to_id(f.get("id"))) is None)
+    ledger.run_plan = run
+    announce(run)
+    read_rest(client, account, Reads() if dry_run else run.reads, unreadable, progress)
+    return account
 
 
 def scope(source: str, full: bool) -> Plan:

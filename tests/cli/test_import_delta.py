@@ -16,6 +16,8 @@ import pytest
 from compare_kit import assert_same_account
 from import_kit import KEY, Proxy, Source
 
+from actions.importer.shapes import period_since
+from actions.importer.snapshot import touched
 from models.backup import bound_to
 from models.base import connect_database
 from models.comments import Comment
@@ -103,3 +105,20 @@ def test_a_later_run_reads_only_what_changed(app, client, big_source, tmp_path):
 
     # Source and target agree on every list (every task), and task by task on a sample.
     assert_same_account(server, client, only=changed[::3] + ["1", "60"])
+
+
+@pytest.mark.parametrize("minutes, period", [
+    (0, "1m"), (59.5, "60m"), (360, "360m"), (361, "7h"), (72 * 60, "72h"),
+    (72 * 60 + 1, "4d"), (30 * 1440, "30d"), (30 * 1440 + 1, None)])
+def test_the_window_is_the_shortest_period_get_events_takes(minutes, period):
+    assert period_since(dt.timedelta(minutes=minutes)) == period
+
+
+def test_events_name_the_tasks_whose_comments_and_projects_whose_files_changed():
+    events = [{"action": "post", "object": {"type": "comment", "id": "9", "page": page}}
+              for page in ("/project/1/22/", "/project/1/22/33/", "/task/44/")]
+    events += [{"action": "update", "object": {"type": "task", "id": "55",
+                                               "page": "/project/2/55/"}},
+               {"action": "post", "object": {"type": "project", "id": "5", "page": "/project/5/"}},
+               {"action": "post", "object": "not an object"}]
+    assert touched(events) == {"task": {22, 33, 44}, "project": {5}}
