@@ -214,6 +214,19 @@ class Collector(LocalServer):
         return Response('{"status": "ok", "data": []}', content_type="application/json")
 
 
+class ForwardProxy(LocalServer):
+    """An HTTP proxy: takes absolute-form requests and forwards them; records (URL,
+    Proxy-Authorization) of each."""
+
+    @Request.application
+    def app(self, request: Request) -> Response:
+        self.calls.append((request.url, request.headers.get("Proxy-Authorization")))
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(request.url, timeout=30) as answer:
+            return Response(answer.read(), status=answer.status,
+                            content_type=answer.headers.get("Content-Type"))
+
+
 class DripSource:
     """A source that sends its answer one byte every ``pause`` seconds, headers included."""
 

@@ -5,12 +5,14 @@ off, not waited on)."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import io
 import socket
 import threading
+import urllib.request
 from typing import BinaryIO, NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 3
@@ -64,15 +66,13 @@ def get(url: str, headers: dict[str, str], *, timeout: float, limit: int,
 def once(url: str, headers: dict[str, str], timeout: float, limit: int,
          into: BinaryIO | None) -> Answer:
     parts = urlsplit(url)
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = kind(parts.hostname or "", parts.port, timeout=timeout)
+    conn, target, extra = connection(parts, timeout)
     fired = threading.Event()
     watchdog = threading.Timer(timeout, cut, (conn, fired))
     watchdog.daemon = True
     watchdog.start()
     try:
-        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                     headers=headers)
+        conn.request("GET", target, headers={**headers, **extra})
         with conn.getresponse() as response:
             head = {k.lower(): v for k, v in response.getheaders()}
             if response.status in REDIRECTS:
@@ -90,6 +90,31 @@ def once(url: str, headers: dict[str, str], timeout: float, limit: int,
         watchdog.cancel()
         watchdog.join()
         conn.close()
+
+
+def connection(parts: SplitResult, timeout: float
+               ) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """A connection to the source, through the proxy the environment names (``https_proxy``,
+    ``http_proxy``, ``no_proxy``, as urllib reads them); the request target to send, and the
+    headers the proxy needs."""
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    host, https = parts.hostname or "", parts.scheme == "https"
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
+        return kind(host, parts.port, timeout=timeout), path, {}
+    via = urlsplit(proxy if "//" in proxy else f"//{proxy}")
+    auth = {}
+    if via.username:
+        token = base64.b64encode(f"{unquote(via.username)}:{unquote(via.password or '')}"
+                                 .encode()).decode()
+        auth = {"Proxy-Authorization": f"Basic {token}"}
+    if https:  # a tunnel: the proxy sees the host, never the query or the credential
+        conn = http.client.HTTPSConnection(via.hostname or "", via.port or 8080, timeout=timeout)
+        conn.set_tunnel(host, parts.port or 443, headers=auth)
+        return conn, path, {}
+    conn = http.client.HTTPConnection(via.hostname or "", via.port or 8080, timeout=timeout)
+    return conn, f"{parts.scheme}://{parts.netloc}{path}", auth
 
 
 def read_limited(response: http.client.HTTPResponse, sink: BinaryIO, limit: int) -> None:

@@ -39,6 +39,19 @@ def big_source(request, tmp_path_factory):
     """A source with 300 or 3,000 tasks in 10 projects, 60 of them with a comment."""
     tasks = request.param
     server = Source(tmp_path_factory.mktemp("big"))
+    try:
+        fill(server, tasks)
+    except BaseException:
+        server.close()
+        raise
+    proxy = Proxy(server.url)
+    yield server, proxy, tasks
+    proxy.close()
+    server.close()
+
+
+def fill(server: Source, tasks: int) -> None:
+    """Rows written straight into the source's database: no API calls, no events."""
     added = dt.datetime(2026, 1, 5, 9, 30)
     with bound_to(connect_database(f"sqlite:///{server.db}")):
         owner = User.owner().id
@@ -51,10 +64,6 @@ def big_source(request, tmp_path_factory):
         Comment.insert_many([{"task": t, "text": f"About task {t}", "author": owner,
                               "date_added": added}
                              for t in range(1, WITH_COMMENTS + 1)]).execute()
-    proxy = Proxy(server.url)
-    yield server, proxy, tasks
-    proxy.close()
-    server.close()
 
 
 def run(app, proxy, tmp_path, *extra):

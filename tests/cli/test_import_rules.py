@@ -12,7 +12,7 @@ import stat
 import tracemalloc
 
 import pytest
-from import_kit import Collector, DripSource, FakeSource
+from import_kit import Collector, DripSource, FakeSource, ForwardProxy
 from werkzeug.wrappers import Response
 
 from actions.attachments import clean_name
@@ -252,3 +252,16 @@ def test_a_wrong_address_is_one_line_and_writes_nothing(app, serve):
     assert error_line(result) == ("Stopped: HTTP 404 from the source: check the URL and the key "
                                   "or token.")
     nothing_written(app)
+
+
+def test_the_proxy_the_environment_names_is_used(app, serve, monkeypatch):
+    source, proxy = serve(FakeSource(account())), serve(ForwardProxy())
+    for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", proxy.url.replace("http://", "http://me:p%40ss@"))
+    result = run(app, source.url)
+    assert result.exit_code == 0, result.output
+    assert len(proxy.calls) == len(source.calls) > 0
+    url, auth = proxy.calls[0]
+    assert url.startswith(f"{source.url}/api/admin/v2/?action=get_users")
+    assert auth == "Basic bWU6cEBzcw=="  # me:p@ss
