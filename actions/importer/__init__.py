@@ -104,6 +104,9 @@ def scope(source: str, full: bool) -> Plan:
     last = None if full else last_run(source)
     if last is None:
         return Plan(FULL_PERIOD)
+    if last > now():
+        return Plan(FULL_PERIOD, note="the last run is recorded in the future (was the clock "
+                                      "changed?): reading everything again")
     period = period_since(now() - last + MARGIN)
     if period is None:
         return Plan(FULL_PERIOD, note="the last run was more than 30 days ago, longer than "

@@ -3,6 +3,7 @@ generations' shapes and names, throttling, ids that cannot be kept, a dry run.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -10,9 +11,10 @@ from conftest import ok_data
 from import_kit import FakeSource
 
 from actions.importer.source import NotReadOnly, SourceClient
+from models.base import now
 from models.comments import Comment
 from models.costs import Cost
-from models.imports import ImportedRow
+from models.imports import ImportedRow, record_run
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
@@ -116,3 +118,16 @@ def test_the_client_never_calls_an_action_that_writes():
     client = SourceClient("http://127.0.0.1:9", key="k")
     with pytest.raises(NotReadOnly, match="post_task is not a read action"):
         client.call("post_task", id_project=1, title="x")
+
+
+def test_a_run_more_than_30_days_after_the_last_reads_everything_again(app, old_source):
+    assert run(app, old_source.url).exit_code == 0
+    result = run(app, old_source.url)
+    assert result.exit_code == 0 and "Reading what changed since" in result.output
+    with app.app_context():
+        record_run(old_source.url.rstrip("/"), now() - dt.timedelta(days=31))
+    result = run(app, old_source.url)
+    assert result.exit_code == 0, result.output
+    assert ("Note: the last run was more than 30 days ago, longer than the source keeps "
+            "events: reading everything again.") in result.output
+    assert "Reading the whole account" in result.output
