@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from actions.importer import ImportRefused, Plan, SourceClient, run_import
 from actions.importer.progress import duration, progress
 from actions.importer.snapshot import LISTS
-from actions.importer.source import MARGIN, SourceDown, SourceUnsafe
+from actions.importer.source import SourceDown, SourceUnsafe
 from models.keys import seal, unseal
 from models.storage import open_storage
 from models.webhooks import ACTIVE, Webhook, last_event_id
@@ -109,7 +109,7 @@ def announce(plan: Plan, client: SourceClient, dry_run: bool) -> None:
     click.echo(f"Reading {what}: {plan.requests} requests ({len(LISTS)} lists, "
                f"{len(reads.tasks)} tasks' comments, {len(reads.projects)} projects' files, "
                f"{plan.downloads} downloads), about {duration(plan.requests * client.interval)}"
-               f" at {MARGIN / client.interval:g} requests/s.")
+               f" at {client.rate:g} requests/s.")
     if dry_run:
         click.echo("A dry run reads only the lists: comments and files are not counted below.")
 

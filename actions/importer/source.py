@@ -70,7 +70,7 @@ class SourceClient:
         for suffix in ("/api/admin/v2", "/api/oauth2"):
             self.base = self.base.removesuffix(suffix)
         self.key, self.token = key, token
-        self.interval = MARGIN / rate
+        self.rate, self.interval = rate, MARGIN / rate
         self.backoff, self.sleep = backoff, sleep
         self.timeout, self.max_answer, self.max_file = timeout, max_answer, max_file
         self.deadline = None if max_time is None else time.monotonic() + max_time
