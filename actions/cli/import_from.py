@@ -39,8 +39,9 @@ OUTCOMES = ("created", "updated", "skipped", "failed")
               help="Seconds one request may take in all (a slower answer is retried).")
 @click.option("--max-time", type=click.FloatRange(min=0.01),
               help="Seconds the whole run may take; then it stops (run it again to go on).")
-@click.option("--max-answer", type=click.IntRange(min=1024), default=64 * 1024 * 1024,
-              show_default=True, help="Bytes one answer of the source may have at most.")
+@click.option("--max-answer", type=click.IntRange(min=1024),
+              help="Bytes one answer of the source may have at most (default: this install's "
+                   "own request limit, MAX_CONTENT_LENGTH, 32 MiB).")
 @click.option("--full", is_flag=True, help="Read the whole account again, not only what "
                                            "changed since the last run.")
 @click.option("--remap", "remap_file", type=click.Path(dir_okay=False),
@@ -54,7 +55,7 @@ OUTCOMES = ("created", "updated", "skipped", "failed")
                    "instance folder, named after the source).")
 @with_appcontext
 def import_from(url: str, key: str | None, oauth_token: str | None, rate: float,
-                backoff: float, timeout: float, max_time: float | None, max_answer: int,
+                backoff: float, timeout: float, max_time: float | None, max_answer: int | None,
                 full: bool, remap_file: str | None, dry_run: bool, summary_file: str | None,
                 journal: str | None) -> None:
     """Import a whole account from URL through its API (read only), ids kept; a later run
@@ -70,7 +71,8 @@ def import_from(url: str, key: str | None, oauth_token: str | None, rate: float,
     config, unreadable = current_app.config, []
     client = SourceClient(url, key=key, token=oauth_token, rate=rate, backoff=backoff,
                           journal=journal or default_journal(url), timeout=timeout,
-                          max_time=max_time, max_answer=max_answer,
+                          max_time=max_time,
+                          max_answer=max_answer or config.get("MAX_CONTENT_LENGTH") or 2**25,
                           max_file=config["MAX_FILE_SIZE"])
     try:
         ledger = run_import(client, open_storage(config.get("FILES_URL"), config["FILES_DIR"]),

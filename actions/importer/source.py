@@ -64,7 +64,7 @@ class SourceClient:
     def __init__(self, url: str, key: str | None = None, token: str | None = None, *,
                  rate: float = 1.0, journal: str | None = None, backoff: float = 1.0,
                  sleep: Callable[[float], None] = time.sleep, timeout: float = 120.0,
-                 max_time: float | None = None, max_answer: int = 64 * 1024 * 1024,
+                 max_time: float | None = None, max_answer: int = 32 * 1024 * 1024,
                  max_file: int = 25 * 1024 * 1024) -> None:
         self.base = url.rstrip("/")
         for suffix in ("/api/admin/v2", "/api/oauth2"):
