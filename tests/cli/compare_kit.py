@@ -1,5 +1,6 @@
 """Comparing two accounts the way an integration sees them: every read action on both, with
-only the documented differences left out (the README's "What does not come over")."""
+only the documented differences left out (docs/moving-from-worksection.md, "What does not
+come over")."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def snapshot(call, download, only: Iterable[str] | None = None) -> dict:
         get_task={i: call("get_task", id_task=i, extra=TASK_EXTRAS) for i in ids},
         get_events=call("get_events", period="30d"),
         download={f["id"]: download(f["id"]) for fs in files.values() for f in fs},
-        # The README says why: timers keep running (their value moves on), webhooks come
+        # docs/moving-from-worksection.md says why: timers keep running (their value moves on), webhooks come
         # over paused.
         get_timers=[{k: v for k, v in t.items() if k != "time"} for t in call("get_timers")],
         get_webhooks=[{**w, "status": "active"} for w in call("get_webhooks")])

@@ -10,6 +10,7 @@ import pytest
 from conftest import ok_data
 from import_kit import FakeSource
 
+import actions.importer as importer
 from actions.importer.source import NotReadOnly, SourceClient
 from models.base import now
 from models.comments import Comment
@@ -131,3 +132,21 @@ def test_a_run_more_than_30_days_after_the_last_reads_everything_again(app, old_
     assert ("Note: the last run was more than 30 days ago, longer than the source keeps "
             "events: reading everything again.") in result.output
     assert "Reading the whole account" in result.output
+
+
+def test_a_window_with_as_many_events_as_the_source_answers_reads_every_task(app, monkeypatch):
+    monkeypatch.setattr(importer, "EVENTS_CAP", 2)  # Worksection's is 10,000
+    events = [{"action": "update", "object": {"type": "task", "id": str(i),
+                                              "page": f"/project/1/{i}/"},
+               "date_added": "2026-12-01 10:00", "user_from": ANN} for i in (11, 12)]
+    server = FakeSource({**OLD_ACCOUNT, "get_events": events})
+    try:
+        assert run(app, server.url).exit_code == 0
+        before = len(server.calls)
+        result = run(app, server.url)
+        assert result.exit_code == 0, result.output
+        assert ("Note: the source answered 2 events or more (its most): reading every task's "
+                "comments again.") in result.output
+        assert server.calls[before:].count("get_comments") == 2  # both tasks, not only named
+    finally:
+        server.close()
