@@ -34,8 +34,8 @@ def snapshot(call, download, only: Iterable[str] | None = None) -> dict:
         get_task={i: call("get_task", id_task=i, extra=TASK_EXTRAS) for i in ids},
         get_events=call("get_events", period="30d"),
         download={f["id"]: download(f["id"]) for fs in files.values() for f in fs},
-        # docs/moving-from-worksection.md says why: timers keep running (their value moves on), webhooks come
-        # over paused.
+        # docs/moving-from-worksection.md says why: timers keep running (their value moves
+        # on), webhooks come over paused.
         get_timers=[{k: v for k, v in t.items() if k != "time"} for t in call("get_timers")],
         get_webhooks=[{**w, "status": "active"} for w in call("get_webhooks")])
     return found
