@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -180,7 +181,9 @@ class Proxy(LocalServer):
 
 class FakeSource(LocalServer):
     """A server that answers each action with a canned envelope (``answers``; any other
-    action is unknown, code 0), the first ``throttled`` requests with HTTP 429."""
+    action is unknown, code 0), the first ``throttled`` requests with HTTP 429. An answer may
+    be a function of the query, and may return a whole ``Response`` (a download, a hostile
+    answer)."""
 
     def __init__(self, answers: dict[str, Any], throttled: int = 0) -> None:
         self.answers, self.throttled = answers, throttled
@@ -195,9 +198,71 @@ class FakeSource(LocalServer):
         answer = self.answers.get(action)
         if callable(answer):
             answer = answer(request.args)
+        if isinstance(answer, Response):
+            return answer
         body = {"status": "ok", "data": answer} if answer is not None else {
             "status": "error", "status_code": 0, "message": "Action is invalid"}
         return Response(json.dumps(body), content_type="application/json")
+
+
+class Collector(LocalServer):
+    """Another host: records the Authorization header of every request it gets."""
+
+    @Request.application
+    def app(self, request: Request) -> Response:
+        self.calls.append(request.headers.get("Authorization"))
+        return Response('{"status": "ok", "data": []}', content_type="application/json")
+
+
+class ForwardProxy(LocalServer):
+    """An HTTP proxy: takes absolute-form requests and forwards them; records (URL,
+    Proxy-Authorization) of each."""
+
+    @Request.application
+    def app(self, request: Request) -> Response:
+        self.calls.append((request.url, request.headers.get("Proxy-Authorization")))
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(request.url, timeout=30) as answer:
+            return Response(answer.read(), status=answer.status,
+                            content_type=answer.headers.get("Content-Type"))
+
+
+class DripSource:
+    """A source that sends its answer one byte every ``pause`` seconds, headers included."""
+
+    def __init__(self, pause: float) -> None:
+        self.pause, self.calls, self.stop = pause, 0, threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        with self.listener:
+            while not self.stop.is_set():
+                try:
+                    conn, _ = self.listener.accept()
+                except TimeoutError:
+                    continue
+                self.calls += 1
+                threading.Thread(target=self.drip, args=(conn,), daemon=True).start()
+
+    def drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b" " * 100:
+                    if self.stop.is_set():
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(self.pause)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
 def fill_account(source: Source, receiver_url: str) -> None:

@@ -4,12 +4,13 @@ the operator enables them) and the events the source still keeps."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import mimetypes
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from actions.attachments import clean_name
 from actions.delivery.signing import new_secret
 from actions.importer.ledger import Ledger
 from actions.importer.rows import Spec, need, person
@@ -26,6 +27,7 @@ from models.timers import Timer
 from models.webhooks import PAUSED, Webhook, last_event_id
 
 PLACEHOLDER = "0" * 64  # a dry run downloads nothing
+IN_MEMORY = 1024 * 1024  # a downloaded file larger than this is spooled to a temporary file
 
 
 @dataclass
@@ -57,14 +59,14 @@ def file_items(account: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def file_fields(obj: dict[str, Any], ledger: Ledger, context: Context) -> dict[str, Any]:
-    name = str(obj.get("name") or f"file-{obj['id']}")
+    name = clean_name(str(obj.get("name") or f"file-{obj['id']}"))
     if context.dry_run:
         sha256, size = PLACEHOLDER, to_id(obj.get("size")) or 0
     else:
-        sha256, size, _ = context.storage.save(io.BytesIO(context.client.download(obj["id"])))
+        sha256, size = stored(context, obj["id"])
     values = {
         "name": name, "size": size, "sha256": sha256,
-        "mimetype": mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "mimetype": (mimetypes.guess_type(name)[0] or "application/octet-stream")[:200],
         "author": person(ledger, obj.get("user_from")) or User.owner().id,
         "project": need(ledger, "project", obj.get("_project"), optional=True),
         "task": need(ledger, "task", obj.get("_task"), optional=True),
@@ -72,6 +74,14 @@ def file_fields(obj: dict[str, Any], ledger: Ledger, context: Context) -> dict[s
     }
     added = moment(obj.get("date_added"))
     return {**values, "date_added": added} if added else values
+
+
+def stored(context: Context, file_id: Any) -> tuple[str, int]:
+    """Download a file as a stream (never whole in memory) and store it by content."""
+    with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY) as spool:
+        context.client.download(file_id, spool)
+        sha256, size, _ = context.storage.save(spool)
+    return sha256, size
 
 
 def cost_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, Any]:
@@ -129,7 +139,8 @@ def dumped(value: Any) -> str | None:
 
 def specs(account: dict[str, Any], context: Context) -> list[Spec]:
     return [
-        Spec("file", File, file_items, lambda o, ledger, new: file_fields(o, ledger, context)),
+        Spec("file", File, file_items, lambda o, ledger, new: file_fields(o, ledger, context),
+             batch=1),  # a download can take minutes: no transaction stays open that long
         Spec("cost", Cost, lambda a: a["costs"], cost_fields),
         Spec("timer", Timer, lambda a: [without_clock(t) for t in a["timers"]], timer_fields,
              natural=lambda o, ledger: Timer.get_or_none(

@@ -37,6 +37,10 @@ class Ledger:
             lambda: {"created": 0, "updated": 0, "skipped": 0, "failed": 0})
         self.failures: list[dict[str, Any]] = []
         self.refusals: list[str] = []
+        self.notes: list[str] = []  # what the operator should know (printed with the summary)
+        self.run_plan: Any = None  # what the run reads (actions.importer.Plan)
+        self.unsaved: list[ImportedRow] = []  # recorded, inserted by flush()
+        self.fresh = False  # the row being written was just inserted (it has no links yet)
         self.remapped: dict[str, dict[str, int]] = defaultdict(dict)
         self.freed: dict[str, set[int]] = defaultdict(set)  # ids a renumbered row leaves
 
@@ -54,12 +58,23 @@ class Ledger:
         key, sealed = (kind, str(source_id)), digest(value)
         row = self.rows.get(key)
         if row is None:
-            row = ImportedRow.create(source=self.source, kind=kind, source_id=str(source_id),
-                                     local_id=local_id, digest=sealed)
+            row = ImportedRow(source=self.source, kind=kind, source_id=str(source_id),
+                              local_id=local_id, digest=sealed)
             self.rows[key] = row
+            self.unsaved.append(row)
         elif row.digest != sealed or row.local_id != local_id:
             row.digest, row.local_id = sealed, local_id
-            row.save()
+            if row.id is not None:  # else flush() inserts it as it is now
+                row.save()
+
+    def flush(self) -> None:
+        """Insert the rows recorded since the last flush (call it inside the transaction
+        that wrote what they stand for)."""
+        rows = [{"source": r.source, "kind": r.kind, "source_id": r.source_id,
+                 "local_id": r.local_id, "digest": r.digest} for r in self.unsaved]
+        for start in range(0, len(rows), 500):
+            ImportedRow.insert_many(rows[start:start + 500]).execute()
+        self.unsaved = []
 
     def count(self, kind: str, outcome: str) -> None:
         self.counts[kind][outcome] += 1
@@ -77,12 +92,13 @@ class Ledger:
         mine = self.ids[kind]
         mine.update({src: local for src, local in (claimed or {}).items() if src not in mine})
         used = set(mine.values())
+        present = present_ids(model, [i for i in source_ids if i not in mine]) - self.freed[kind]
         fresh = max([model.select(fn.MAX(model._meta.primary_key)).scalar() or 0,
                      *source_ids, *used]) + 1
         for source_id in source_ids:
             if source_id in mine:
                 continue
-            reason = self.clash(kind, model, source_id, used, taken)
+            reason = self.clash(kind, source_id, used, present, taken)
             if reason is None:
                 mine[source_id] = source_id
             elif kind in KEPT and not self.remap:
@@ -93,15 +109,25 @@ class Ledger:
                 self.remapped[kind][str(source_id)] = mine[source_id]
             used.add(mine[source_id])
 
-    def clash(self, kind: str, model: type[BaseModel], source_id: int, used: set[int],
+    def clash(self, kind: str, source_id: int, used: set[int], present: set[int],
               taken: Any) -> str | None:
         if kind == "user" and source_id in SENTINEL_IDS:
             return f"user {source_id}: ids 0, 1 and 2 mean 'nobody' and 'anyone' here"
-        if source_id in used or source_id not in self.freed[kind] and model.select().where(
-                model._meta.primary_key == source_id).exists():
+        if source_id in used or source_id in present:
             return f"{kind} {source_id}: a different {kind} here has this id"
         return taken(source_id) if taken else None
 
     def summary(self, unreadable: list[str]) -> dict[str, Any]:
         return {"source": self.source, "counts": dict(self.counts), "failed": self.failures,
+                "notes": self.notes,
                 "unreadable": unreadable, "remapped": dict(self.remapped)}
+
+
+def present_ids(model: type[BaseModel] | None, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are rows of ``model`` here (a few queries, not one per id)."""
+    if model is None:
+        return set()
+    key, found = model._meta.primary_key, set()
+    for start in range(0, len(ids), 500):
+        found.update(model.select(key).where(key.in_(ids[start:start + 500])).scalars())
+    return found

@@ -82,14 +82,26 @@ def user_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, Any
     team = Team.get_or_none(Team.title == title) if title else None
     if title == "Main team" or (team is None and title):
         team = Team.main()
-    found = role(obj.get("role"))
     values = {name: str(obj.get(name) or "") for name in (
         "first_name", "last_name", "title", "avatar", "department", "phone", "phone2",
         "phone3", "phone4", "address", "address2")}
     values.update(email=str(obj.get("email", "")).lower(), rate=amount(obj.get("rate")) or 0,
-                  team=team, role=found if found in ROLES else "user")
+                  team=team, role=role_here(obj, ledger))
     added = moment(obj.get("date_added"))
     return {**values, "date_added": added} if added else values
+
+
+def role_here(obj: dict[str, Any], ledger: Ledger) -> str:
+    """The source's role, except that this install keeps exactly one owner: the user who
+    stands for the source's owner stays the owner; another "Owner" becomes an account admin."""
+    found = role(obj.get("role"))
+    if ledger.local("user", to_id(obj.get("id"))) == User.owner().id:
+        return "owner"
+    if found == "owner":
+        ledger.notes.append(f"user {obj.get('id')} ({obj.get('email')}) is an owner on the "
+                            "source: an account admin here (an install has one owner)")
+        return "account admin"
+    return found if found in ROLES else "user"
 
 
 def folder_natural(obj: dict[str, Any], ledger: Ledger) -> ContactFolder | None:

@@ -77,9 +77,10 @@ def project_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, 
 
 def project_links(obj: dict[str, Any], local_id: int, ledger: Ledger) -> None:
     members = [ledger.local("user", user_id(u)) for u in obj.get("users") or []]
-    replace_links(ProjectMember, ProjectMember.project, local_id, ProjectMember.user, members)
+    replace_links(ProjectMember, ProjectMember.project, local_id, ProjectMember.user, members,
+                  ledger.fresh)
     tags = [ledger.local("tag", t) for t in tag_ids(obj.get("tags"))]
-    replace_links(ProjectTag, ProjectTag.project, local_id, ProjectTag.tag, tags)
+    replace_links(ProjectTag, ProjectTag.project, local_id, ProjectTag.tag, tags, ledger.fresh)
     if "custom_fields" in obj:
         replace_custom_values("project", local_id, obj["custom_fields"], ledger)
 

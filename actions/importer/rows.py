@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.importer.ledger import Ledger
+from actions.importer.ledger import Ledger, present_ids
 from actions.importer.shapes import amount, day, to_id, user_id
 from actions.importer.source import SourceDown
 from models.base import BaseModel, db
@@ -32,6 +32,8 @@ class Spec:
     taken: Callable[[dict[str, Any], Ledger], str | None] | None = None
     source_id: Callable[[dict[str, Any]], Any] = field(default=lambda o: to_id(o.get("id")))
     plans_ids: bool = True
+    empty: Callable[[dict[str, Any]], bool] = lambda o: False  # nothing to write when new
+    batch: int = 200  # objects per transaction (each still its own savepoint)
 
 
 def plan(spec: Spec, account: dict[str, Any], ledger: Ledger) -> None:
@@ -51,39 +53,70 @@ def plan(spec: Spec, account: dict[str, Any], ledger: Ledger) -> None:
 
 def write(spec: Spec, account: dict[str, Any], ledger: Ledger,
           progress: Callable[[str, Iterable[Any]], Iterable[Any]]) -> None:
+    pending: list[tuple[dict[str, Any], Any]] = []
     for obj in progress(spec.kind, spec.items(account)):
         source_id = spec.source_id(obj)
         if source_id is None:
             ledger.fail(spec.kind, obj.get("id"), "no id")
-        elif ledger.unchanged(spec.kind, source_id, obj):
+        elif ledger.unchanged(spec.kind, source_id, obj) or (
+                spec.empty(obj) and ledger.known(spec.kind, source_id) is None):
             ledger.count(spec.kind, "skipped")
         else:
-            upsert(spec, obj, source_id, ledger)
+            pending.append((obj, source_id))
+        if len(pending) >= spec.batch:
+            write_batch(spec, pending, ledger)
+            pending = []
+    write_batch(spec, pending, ledger)
 
 
-def upsert(spec: Spec, obj: dict[str, Any], source_id: Any, ledger: Ledger) -> None:
-    local_id = ledger.local(spec.kind, source_id) if spec.plans_ids else None
+def write_batch(spec: Spec, batch: list[tuple[dict[str, Any], Any]], ledger: Ledger) -> None:
+    """One transaction for the batch; what was written before the source went away stays."""
+    if not batch:
+        return
+    present = present_ids(spec.model, [i for i in (here_id(spec, sid, ledger)
+                                                   for _, sid in batch) if i is not None])
+    stopped = None
+    with db.atomic():
+        for obj, source_id in batch:
+            try:
+                upsert(spec, obj, source_id, ledger, present)
+            except SourceDown as err:
+                stopped = err
+                break
+        ledger.flush()
+    if stopped is not None:
+        raise stopped
+
+
+def here_id(spec: Spec, source_id: Any, ledger: Ledger) -> int | None:
+    found = ledger.local(spec.kind, source_id) if spec.plans_ids else None
     known = ledger.known(spec.kind, source_id)
-    if local_id is None and known is not None:
-        local_id = known.local_id
-    if spec.plans_ids and local_id is None:
+    return known.local_id if found is None and known is not None else found
+
+
+def upsert(spec: Spec, obj: dict[str, Any], source_id: Any, ledger: Ledger,
+           present: set[int]) -> None:
+    here = here_id(spec, source_id, ledger)
+    known = ledger.known(spec.kind, source_id)
+    if spec.plans_ids and here is None:
         ledger.fail(spec.kind, source_id, "its id could not be kept")
         return
     model = spec.model
     try:
         with db.atomic():
-            exists = model is not None and local_id is not None and model.select().where(
-                model._meta.primary_key == local_id).exists()
+            exists = model is not None and here in present
             values = spec.fields(obj, ledger, not exists)
-            if model is not None and exists:
-                model.update(**values).where(model._meta.primary_key == local_id).execute()
-            elif model is not None and local_id is None:
-                local_id = model.insert(**values).execute()
+            if exists:
+                model.update(**values).where(model._meta.primary_key == here).execute()
+            elif model is not None and here is None:
+                here = model.insert(**values).execute()
             elif model is not None:
-                model.insert(id=local_id, **values).execute()
+                model.insert(id=here, **values).execute()
+                present.add(here)
             if spec.links:
-                spec.links(obj, local_id or 0, ledger)
-            ledger.record(spec.kind, source_id, local_id or 0, obj)
+                ledger.fresh = model is not None and not exists  # no links to it exist yet
+                spec.links(obj, here or 0, ledger)
+            ledger.record(spec.kind, source_id, here or 0, obj)
     except SourceDown:
         raise
     except Exception as err:  # any one object that cannot be written is reported, not fatal
@@ -110,9 +143,10 @@ def person(ledger: Ledger, ref: Any) -> int | None:
 
 
 def replace_links(model: type[BaseModel], owner: Any, owner_id: int, column: Any,
-                  targets: Iterable[int | None]) -> None:
-    """Make the link rows of one owner exactly ``targets``."""
-    model.delete().where(owner == owner_id).execute()
+                  targets: Iterable[int | None], fresh: bool = False) -> None:
+    """Make the link rows of one owner exactly ``targets`` (``fresh``: it has none yet)."""
+    if not fresh:
+        model.delete().where(owner == owner_id).execute()
     rows = [{owner.name: owner_id, column.name: t} for t in dict.fromkeys(targets) if t]
     if rows:
         model.insert_many(rows).execute()
@@ -120,7 +154,8 @@ def replace_links(model: type[BaseModel], owner: Any, owner_id: int, column: Any
 
 def replace_custom_values(scope: str, owner_id: int, values: Any, ledger: Ledger) -> None:
     owner = CustomValue.task if scope == "task" else CustomValue.project
-    CustomValue.delete().where(owner == owner_id).execute()
+    if not ledger.fresh:
+        CustomValue.delete().where(owner == owner_id).execute()
     for item in values if isinstance(values, list) else []:
         field_id = ledger.local("field", to_id(item.get("id")))
         found = CustomField.get_or_none(CustomField.id == field_id) if field_id else None

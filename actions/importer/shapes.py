@@ -41,6 +41,8 @@ def is_anyone(ref: Any) -> bool:
 
 def moment(value: Any) -> dt.datetime | None:
     text = str(value or "").strip()
+    if not text[:1].isdigit():
+        return None
     for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d",
                     "%d.%m.%Y"):
         try:
@@ -125,3 +127,14 @@ def depth_of(pair: tuple[dict[str, Any], int | None], tasks: dict[int, Any]) -> 
     while parent is not None and parent in tasks and depth < 5:
         depth, parent = depth + 1, tasks[parent][1]
     return depth
+
+
+def period_since(elapsed: dt.timedelta) -> str | None:
+    """The shortest ``get_events`` period (1m..360m, 1h..72h, 1d..30d) that covers
+    ``elapsed``; None beyond 30 days, which no period covers."""
+    minutes = -(-int(elapsed.total_seconds()) // 60)
+    for unit, size, top in (("m", 1, 360), ("h", 60, 72), ("d", 1440, 30)):
+        count = max(1, -(-minutes // size))
+        if count <= top:
+            return f"{count}{unit}"
+    return None

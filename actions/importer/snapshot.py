@@ -1,14 +1,17 @@
-"""Reading the whole account from the source, list by list, into one dictionary. An action
-the source does not serve (an older generation, a user token without the right) is reported
-and read as empty; a source that goes away stops the import (it resumes from the journal)."""
+"""Reading the account from the source into one dictionary: every list (one request each),
+then the comments of each task and the files of each project, or on a delta run only those
+the source's events since the last run name. An action the source does not serve (an older
+generation, a user token without the right) is reported and read as empty; a source that goes
+away stops the import (it resumes from the journal)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from actions.importer.shapes import flatten_tasks, to_id
-from actions.importer.source import SourceClient, SourceDown, SourceError
+from actions.importer.shapes import flatten_tasks, page_ids, to_id
+from actions.importer.source import SourceClient, SourceDown, SourceError, SourceUnsafe
 
 TASK_EXTRAS = "text,files,comments,relations,subtasks,subscribers,custom_fields,archive"
 LISTS = (
@@ -29,34 +32,81 @@ LISTS = (
     ("costs", "get_costs", {}),
     ("timers", "get_timers", {}),
     ("webhooks", "get_webhooks", {}),
-    ("events", "get_events", {"period": "30d"}),
+    ("events", "get_events", {}),  # the period: 30d on a full run, else since the last run
 )
 
 Progress = Callable[[str, Iterable[Any]], Iterable[Any]]
+EVENTS_CAP = 10_000  # Worksection answers at most this many records: more may be missing
+COMMENT_KINDS = ("comment",)
+
+
+@dataclass
+class Reads:
+    """The requests after the lists: each task's comments, each project's files."""
+
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plain(_label: str, items: Iterable[Any]) -> Iterable[Any]:
     return items
 
 
-def read_account(client: SourceClient, unreadable: list[str],
-                 progress: Progress = plain) -> dict[str, Any]:
-    """Every list of the account; ``comments`` by task id and ``files`` by project id."""
+def read_lists(client: SourceClient, unreadable: list[str], period: str,
+               progress: Progress = plain) -> dict[str, Any]:
+    """Every list of the account (one request each), the events of the last ``period``."""
     account: dict[str, Any] = {}
     for name, action, params in progress("reading lists", LISTS):
+        params = {"period": period} if action == "get_events" else params
         account[name] = as_list(read(client, unreadable, action, **params), action, unreadable)
-    tasks = [task for task, _ in flatten_tasks(account["tasks"])]
-    with_comments = [t for t in tasks if str(t.get("has_comments", "1")) != "0"]
+    if len(unreadable) >= len(LISTS):
+        raise SourceUnsafe(f"the source answered no list ({unreadable[0]}): check the URL and "
+                           "the key or token")
+    return account
+
+
+def reads_needed(account: dict[str, Any], delta: bool,
+                 known: Callable[[str, Any], Any]) -> Reads:
+    """Whose comments and files to read: all of them on a full run; on a delta run only those
+    the events name and those not imported yet."""
+    tasks = [task for task, _ in flatten_tasks(account["tasks"])
+             if str(task.get("has_comments", "1")) != "0"]
+    projects = [p for p in account["projects"] if to_id(p.get("id")) is not None]
+    if not delta:
+        return Reads(tasks, projects)
+    named = touched(account["events"])
+    return Reads([t for t in tasks if to_id(t["id"]) in named["task"] or not known(
+                      "task", to_id(t["id"]))],
+                 [p for p in projects if to_id(p["id"]) in named["project"] or not known(
+                     "project", to_id(p["id"]))])
+
+
+def touched(events: list[dict[str, Any]]) -> dict[str, set[int]]:
+    """The tasks whose comments and the projects whose files an event may have changed."""
+    named: dict[str, set[int]] = {"task": set(), "project": set()}
+    for event in events:
+        target = event.get("object") if isinstance(event.get("object"), dict) else {}
+        kind, page = target.get("type"), str(target.get("page") or "")
+        project, task = page_ids(page)
+        task = task or to_id(page.removeprefix("/task/").strip("/") or None)
+        if kind in COMMENT_KINDS and task is not None:
+            named["task"].add(task)
+        elif kind == "project" and to_id(target.get("id")) is not None:
+            named["project"].add(to_id(target.get("id")))
+    return named
+
+
+def read_rest(client: SourceClient, account: dict[str, Any], reads: Reads,
+              unreadable: list[str], progress: Progress = plain) -> None:
+    """``comments`` by task id and ``files`` by project id, for what ``reads`` names."""
     account["comments"] = {
         to_id(task["id"]): as_list(read(client, unreadable, "get_comments", id_task=task["id"],
                                         extra="files"), "get_comments", unreadable)
-        for task in progress("reading comments", with_comments)}
+        for task in progress("reading comments", reads.tasks)}
     account["files"] = {
         to_id(project["id"]): as_list(read(client, unreadable, "get_files",
                                            id_project=project["id"]), "get_files", unreadable)
-        for project in progress("reading files", account["projects"])
-        if to_id(project.get("id")) is not None}
-    return account
+        for project in progress("reading files", reads.projects)}
 
 
 def read(client: SourceClient, unreadable: list[str], action: str, **params: Any) -> Any:

@@ -58,9 +58,9 @@ def task_links(obj: dict[str, Any], local_id: int, ledger: Ledger) -> None:
     if "subscribers" in obj:
         subscribers = [ledger.local("user", user_id(u)) for u in obj["subscribers"] or []]
         replace_links(TaskSubscriber, TaskSubscriber.task, local_id, TaskSubscriber.user,
-                      subscribers)
+                      subscribers, ledger.fresh)
     tags = [ledger.local("tag", t) for t in tag_ids(obj.get("tags"))]
-    replace_links(TaskTag, TaskTag.task, local_id, TaskTag.tag, tags)
+    replace_links(TaskTag, TaskTag.task, local_id, TaskTag.tag, tags, ledger.fresh)
     if "custom_fields" in obj:
         replace_custom_values("task", local_id, obj["custom_fields"], ledger)
 
@@ -100,6 +100,7 @@ def comment_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, 
 def specs(account: dict[str, Any]) -> list[Spec]:
     return [
         Spec("task", Task, task_items, task_fields, task_links),
-        Spec("relations", None, relation_items, links=relation_links, plans_ids=False),
+        Spec("relations", None, relation_items, links=relation_links, plans_ids=False,
+             empty=lambda o: not o["from"]),
         Spec("comment", Comment, comment_items, comment_fields),
     ]

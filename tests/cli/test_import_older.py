@@ -3,16 +3,19 @@ generations' shapes and names, throttling, ids that cannot be kept, a dry run.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from conftest import ok_data
 from import_kit import FakeSource
 
+import actions.importer as importer
 from actions.importer.source import NotReadOnly, SourceClient
+from models.base import now
 from models.comments import Comment
 from models.costs import Cost
-from models.imports import ImportedRow
+from models.imports import ImportedRow, record_run
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
@@ -51,7 +54,8 @@ def old_source():
 
 def run(app, url, *extra):
     return app.test_cli_runner().invoke(args=[
-        "import-from", url, "--key", "k", "--rate", "50", "--backoff", "0", *extra])
+        "import-from", url, "--key", "k", "--rate", "50", "--backoff", "0",
+        "--journal", str(app.config["FILES_DIR"]) + ".journal", *extra])
 
 
 def test_older_shapes_come_over_and_what_cannot_be_read_is_reported(app, old_source, tmp_path):
@@ -115,3 +119,34 @@ def test_the_client_never_calls_an_action_that_writes():
     client = SourceClient("http://127.0.0.1:9", key="k")
     with pytest.raises(NotReadOnly, match="post_task is not a read action"):
         client.call("post_task", id_project=1, title="x")
+
+
+def test_a_run_more_than_30_days_after_the_last_reads_everything_again(app, old_source):
+    assert run(app, old_source.url).exit_code == 0
+    result = run(app, old_source.url)
+    assert result.exit_code == 0 and "Reading what changed since" in result.output
+    with app.app_context():
+        record_run(old_source.url.rstrip("/"), now() - dt.timedelta(days=31))
+    result = run(app, old_source.url)
+    assert result.exit_code == 0, result.output
+    assert ("Note: the last run was more than 30 days ago, longer than the source keeps "
+            "events: reading everything again.") in result.output
+    assert "Reading the whole account" in result.output
+
+
+def test_a_window_with_as_many_events_as_the_source_answers_reads_every_task(app, monkeypatch):
+    monkeypatch.setattr(importer, "EVENTS_CAP", 2)  # Worksection's is 10,000
+    events = [{"action": "update", "object": {"type": "task", "id": str(i),
+                                              "page": f"/project/1/{i}/"},
+               "date_added": "2026-12-01 10:00", "user_from": ANN} for i in (11, 12)]
+    server = FakeSource({**OLD_ACCOUNT, "get_events": events})
+    try:
+        assert run(app, server.url).exit_code == 0
+        before = len(server.calls)
+        result = run(app, server.url)
+        assert result.exit_code == 0, result.output
+        assert ("Note: the source answered 2 events or more (its most): reading every task's "
+                "comments again.") in result.output
+        assert server.calls[before:].count("get_comments") == 2  # both tasks, not only named
+    finally:
+        server.close()
