@@ -13,6 +13,7 @@ from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
+    guard,
     health,
     hooks,
     landing,
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.before_request(logs.start)  # the request id and start time, before every other hook
     app.before_request(health.answer_health)
     app.before_request(open_db)
+    guard.init_app(app)  # failed passwords and client secrets, counted per account and address
     if rate_limits.configure(app):
         app.before_request(rate_limits.count_by_ip)
     app.teardown_request(close_db)
