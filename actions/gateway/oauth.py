@@ -140,8 +140,9 @@ def refresh_grant(client: OAuthClient, params: dict):
     if old.expired:
         raise OAuthError("invalid_request", "Token has expired")
     if old.revoked_at is not None or not old.use_once():
+        old.revoke_family()  # reused: whoever holds its family may not be the user
         raise OAuthError("invalid_request", "Token has been revoked")
-    return issue_tokens(old.user, old.scope_list, client, grant=old.grant_id)
+    return issue_tokens(old.user, old.scope_list, client, grant=old.family)
 
 
 def password_grant(client: OAuthClient, params: dict):
@@ -160,9 +161,9 @@ def issue_tokens(user: User, scopes: list[str], client: OAuthClient, grant=None)
     """A new access and refresh token pair, in Worksection's token answer."""
     if not user.is_active:
         raise OAuthError("access_denied", "User is disabled")
-    with db.atomic():
-        _, access = Token.issue("access", user, scopes, client=client, grant=grant)
-        _, refresh_token = Token.issue("refresh", user, scopes, client=client, grant=grant)
+    with db.atomic():  # without a grant, the refresh token starts a family
+        first, refresh_token = Token.issue("refresh", user, scopes, client=client, grant=grant)
+        _, access = Token.issue("access", user, scopes, client=client, grant=grant or first)
     return jsonify(token_type="Bearer", expires_in=int(LIFETIMES["access"].total_seconds()),
                    access_token=access, refresh_token=refresh_token,
                    account_url=public_url())
