@@ -13,6 +13,7 @@ from models.inbound_hooks import MAX_ITEMS, SIGNATURES
 from schemas.base import Choice, Flag, Id, Out, Params, StrId, Text, datetime_out
 from schemas.hook_templates import check, parse_path
 from schemas.paging import PagedIn
+from schemas.secrets import mask
 
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
 PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,99}")
@@ -177,6 +178,6 @@ class InboundHookCallOut(Out):
     delivery = fields.String()
     outcome = fields.String()
     http_status = fields.Integer()
-    params = fields.Function(lambda call: json.loads(call.params))
-    answer = fields.Function(lambda call: json.loads(call.answer) if call.answer else None)
+    params = fields.Function(lambda call: mask(json.loads(call.params)))
+    answer = fields.Function(lambda call: mask(json.loads(call.answer)) if call.answer else None)
     error = fields.String()

@@ -1,36 +1,22 @@
 """Credentials never reach the logs: a filter masks them in every record of the loggers that
-carry URLs (``hash=...`` becomes ``hash=***``).
+carry URLs (``hash=...`` becomes ``hash=***``, ``/hooks/<token>`` becomes ``/hooks/***``).
 
-A signed URL is a reusable credential: ``hash`` and ``signature`` authorise the request they
-sign (``hash`` until the key is revoked), and ``access_token`` is a user's bearer token. The
-filter sits on the Werkzeug request log (the development server), Gunicorn's access and error
-logs, and the app's own logger; the app factory installs it.
+What is secret is listed once, in :mod:`schemas.secrets` (signatures, tokens, passwords, the
+OAuth code, hook and webhook secrets, the hook path). The filter sits on the Werkzeug request
+log (the development server), Gunicorn's access and error logs, and the app's own logger; the
+JSON log also masks every field it writes (:mod:`.logs`). The app factory installs it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Flask
 
-SECRET_PARAMS = ("hash", "signature", "access_token", "refresh_token", "client_secret",
-                 "password")
+from schemas.secrets import SECRET_NAMES, mask, redact
 
-
-def spelled_any_way(name: str) -> str:
-    """A pattern for ``name`` with any of its characters percent-encoded (``h%61sh``)."""
-    return "".join(f"(?:{re.escape(c)}|%{ord(c):02x})" for c in name)
-
-
-SECRET_VALUE = re.compile(
-    rf"(?<![\w\[%])({'|'.join(spelled_any_way(name) for name in SECRET_PARAMS)})=[^&\s\"'#]*",
-    re.IGNORECASE)
+__all__ = ["REDACT", "SECRET_NAMES", "install", "mask", "redact"]
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
-
-
-def redact(text: str) -> str:
-    return SECRET_VALUE.sub(r"\1=***", text)
 
 
 class RedactSecrets(logging.Filter):
@@ -44,6 +30,8 @@ class RedactSecrets(logging.Filter):
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:  # a traceback's messages may hold one
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 
