@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
     guard,
+    headers,
     health,
     hooks,
     landing,
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
     app.after_request(logs.finish)  # one line per request, and the X-Request-Id header
     metrics.install(app)  # /metrics, and counts every request
     proxy.install(app)  # TRUSTED_PROXIES: the client's address from X-Forwarded-For
+    headers.install(app)  # nosniff everywhere; CSP and no framing on the HTML pages
 
     # URL rules.
     add_rules(app, API_PATHS, "api", views.api)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import md5_hash, ok_data, php_query
-from test_serve import KEY, gunicorn  # noqa: F401 - the real-gunicorn fixture
+from serve_kit import KEY, served  # noqa: F401 - the real-gunicorn fixture
 
 from actions.registry import ACTIONS
 from schemas.base import Flag
@@ -109,8 +109,8 @@ def test_get_inbound_hook_calls_shows_no_secret(client, api, hook_token):
 
 
 @pytest.mark.gunicorn
-def test_gunicorns_access_log_and_json_log_show_no_secret(gunicorn):  # noqa: F811
-    base, log = gunicorn
+def test_gunicorns_access_log_and_json_log_show_no_secret(served):  # noqa: F811
+    base, log = served
     for url in registry_requests():
         query = url.split("?", 1)[1]
         signed = query.replace(md5_hash(query.rsplit("&hash=", 1)[0]),
