@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from redis_kit import REDIS_URL
 
 import models.tokens
+from app import create_app
 from models import all_models
 from models.tokens import Token, UserPassword
 
@@ -131,7 +134,6 @@ def test_a_locked_oauth_door_answers_oauths_error_shape(app, client, oauth, fran
 
 def test_nothing_else_checks_a_password_or_a_client_secret():
     """The guard is the only caller of the checks (so no door can skip it)."""
-    from pathlib import Path
     root = Path(__file__).resolve().parents[2]
     callers = {str(path.relative_to(root)) for folder in ("actions", "schemas", "app.py")
                for path in ((root / folder).rglob("*.py") if folder != "app.py"
@@ -139,3 +141,25 @@ def test_nothing_else_checks_a_password_or_a_client_secret():
                if re.search(r"UserPassword\.check|OAuthClient\.authenticated|"
                             r"check_password_hash", path.read_text())}
     assert callers == {"actions/gateway/guard.py"}
+
+
+def test_two_processes_share_the_count_through_redis(app, frank, redis_prefix):
+    """Two app instances (as two workers or hosts) on one Redis: one count for both."""
+    UserPassword.set(frank, PASSWORD)
+    settings = {**app.config, "RATE_LIMIT_STORAGE": REDIS_URL, "RATE_LIMIT_PREFIX": redis_prefix,
+                "LOGIN_MAX_FAILURES": 2}
+    first, second = (create_app(dict(settings)).test_client() for _ in range(2))
+    assert login(first, None, frank.email, "a").status_code == 401
+    assert login(second, None, frank.email, "b").status_code == 401
+    assert refused_as_locked(login(first, None, frank.email, PASSWORD))
+    assert refused_as_locked(login(second, None, frank.email, PASSWORD))
+
+
+def test_an_unreachable_storage_lets_logins_through_and_says_so(app, frank, caplog):
+    pytest.importorskip("redis", reason="the redis client is not installed")
+    UserPassword.set(frank, PASSWORD)
+    client = create_app({**app.config, "RATE_LIMIT_STORAGE": "redis://127.0.0.1:1",
+                         "LOGIN_MAX_FAILURES": 1}).test_client()
+    assert login(client, None, frank.email, "a").status_code == 401
+    assert login(client, None, frank.email, PASSWORD).status_code == 200
+    assert any("rate limit storage failed" in r.getMessage() for r in caplog.records)
