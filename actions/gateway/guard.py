@@ -48,8 +48,8 @@ def init_app(app: Flask) -> None:
 
 def password_user(email: str, password: str) -> User | None:
     """The active user with this email and password, None when wrong; ``Locked`` first."""
-    return guarded("email:" + email.strip().lower(),
-                   lambda: UserPassword.check(email, password))
+    email = email.strip().lower()
+    return guarded("email:" + email, lambda: UserPassword.check(email, password))
 
 
 def secret_client(client_id: str, secret: str) -> OAuthClient | None:
