@@ -1,7 +1,8 @@
-"""Hardening headers: ``X-Content-Type-Options: nosniff`` on every answer, and on the two HTML
-pages (``/`` and ``/docs``) a strict Content-Security-Policy that allows only their own
-inline style and script, by hash, with ``frame-ancestors 'none'`` and ``X-Frame-Options:
-DENY`` (no page of this server can be framed)."""
+"""Hardening headers: ``X-Content-Type-Options: nosniff`` on every answer; no HTML answer may
+be framed (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``); and the pages of this
+server (``/``, ``/docs``, ``/docs/<resource>``) get a strict Content-Security-Policy: scripts,
+styles, images and requests from this origin only, inline code only by the hash of the
+blocks the pages are known to carry."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from flask import Flask, Response, request
 
 from actions.gateway import docs, landing
 
-POLICY = ("default-src 'none'; script-src {scripts}; style-src {styles}; img-src 'self' data:; "
-          "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+PAGES = ("landing", "openapi.docs", "docs_resource")
+STRICT = ("default-src 'none'; script-src 'self'{inline}; style-src 'self'{inline}; "
+          "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+          "frame-ancestors 'none'")
+ANY_HTML = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 
 def install(app: Flask) -> None:
@@ -23,28 +27,24 @@ def install(app: Flask) -> None:
 
 def harden(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
-    policy = page_policies().get(request.endpoint or "")
-    if policy is not None:
-        response.headers["Content-Security-Policy"] = policy
+    if response.mimetype == "text/html":
         response.headers["X-Frame-Options"] = "DENY"
+        strict = request.endpoint in PAGES
+        response.headers["Content-Security-Policy"] = strict_policy() if strict else ANY_HTML
     return response
 
 
 @functools.cache
-def page_policies() -> dict[str, str]:
-    """The policy of each HTML page: its inline script and style, by hash."""
-    inline = docs.inline_assets()
-    return {"landing": policy(styles=[landing.STYLE]),
-            "openapi.docs": policy(scripts=[inline["script"]], styles=[inline["style"]])}
+def strict_policy() -> str:
+    return STRICT.format(inline="".join(f" 'sha256-{digest(code)}'" for code in inline_code()))
 
 
-def policy(scripts: list[str] = (), styles: list[str] = ()) -> str:
-    return POLICY.format(scripts=sources(scripts), styles=sources(styles))
-
-
-def sources(inline: list[str]) -> str:
-    return " ".join(f"'sha256-{digest(text)}'" for text in inline) or "'none'"
+def inline_code() -> list[str]:
+    """The inline ``<style>`` and ``<script>`` blocks the pages carry."""
+    blocks = [landing.STYLE]
+    assets = getattr(docs, "inline_assets", None)  # the docs page's, while they are inline
+    return blocks + ([str(code) for code in assets().values()] if assets else [])
 
 
 def digest(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(str(text).encode()).digest()).decode()
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()

@@ -42,16 +42,33 @@ def directives(policy: str) -> dict[str, set[str]]:
             (part.split() for part in policy.split(";") if part.strip())}
 
 
+def html_pages(app) -> list[str]:
+    """Every GET route without arguments, and /docs/<resource> when there is one."""
+    paths = [rule.rule for rule in app.url_map.iter_rules()
+             if "GET" in rule.methods and not rule.arguments]
+    return paths + [rule.rule.replace("<resource>", "tasks") for rule in app.url_map.iter_rules()
+                    if rule.endpoint == "docs_resource"]
+
+
+def test_no_html_answer_can_be_framed(app, client):
+    answers = {path: client.get(path) for path in html_pages(app)}
+    html = {path: r for path, r in answers.items() if r.mimetype == "text/html"}
+    assert {"/", "/docs"} <= set(html)
+    for path, response in html.items():
+        policy = directives(response.headers["Content-Security-Policy"])
+        assert policy["frame-ancestors"] == {"'none'"}, path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+
+
 @pytest.mark.parametrize("path", ["/", "/docs"])
-def test_the_pages_have_a_strict_policy_that_allows_their_own_inline_code(client, path):
+def test_the_pages_have_a_strict_policy_that_allows_their_own_code(client, path):
     response = client.get(path)
     html = response.get_data(as_text=True)
     policy = directives(response.headers["Content-Security-Policy"])
     assert policy["default-src"] == {"'none'"} and policy["frame-ancestors"] == {"'none'"}
     assert policy["base-uri"] == {"'none'"} and policy["connect-src"] == {"'self'"}
-    assert response.headers["X-Frame-Options"] == "DENY"
     assert "'unsafe-inline'" not in str(policy) and "'unsafe-eval'" not in str(policy)
-    assert inline_hashes(html, "style") and inline_hashes(html, "style") == policy["style-src"]
-    assert (inline_hashes(html, "script") or {"'none'"}) == policy["script-src"]
+    assert inline_hashes(html, "style") <= policy["style-src"]
+    assert inline_hashes(html, "script") <= policy["script-src"]
     assert not re.search(r"<[^>]+\s(on\w+|style)=", html)  # no attribute the policy blocks
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", html)  # no CDN
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(\w+:)?//", html)  # no CDN
