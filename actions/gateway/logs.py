@@ -23,7 +23,7 @@ from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
-from actions.gateway.redaction import REDACT, mask, redact
+from actions.gateway.redaction import REDACT, redact
 
 HEADER = "X-Request-Id"
 SANE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -63,17 +63,10 @@ class RequestId(logging.Filter):
         return True
 
 
-class RedactedJson(JsonFormatter):
-    """Every field masked (the path of ``/hooks/<token>``, a traceback), not the message only."""
-
-    def process_log_record(self, log_data):
-        return mask(super().process_log_record(log_data))
-
-
 def json_handler() -> logging.Handler:
     handler = StderrHandler()
     renamed = {"asctime": "time", "levelname": "level", "process": "pid"}
-    handler.setFormatter(RedactedJson("{asctime}{levelname}{name}{process}{message}",
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{process}{message}",
                                        style="{", rename_fields=renamed,
                                        json_ensure_ascii=False))
     handler.addFilter(RequestId())

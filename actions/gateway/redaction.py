@@ -3,8 +3,8 @@ carry URLs (``hash=...`` becomes ``hash=***``, ``/hooks/<token>`` becomes ``/hoo
 
 What is secret is listed once, in :mod:`schemas.secrets` (signatures, tokens, passwords, the
 OAuth code, hook and webhook secrets, the hook path). The filter sits on the Werkzeug request
-log (the development server), Gunicorn's access and error logs, and the app's own logger; the
-JSON log also masks every field it writes (:mod:`.logs`). The app factory installs it.
+log (the development server), Gunicorn's access and error logs, the app's own logger and the
+JSON log's handler (its ``extra`` fields and tracebacks too). The app factory installs it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ __all__ = ["REDACT", "SECRET_NAMES", "install", "mask", "redact"]
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
+STANDARD = set(vars(logging.makeLogRecord({})))  # a record's own attributes, not ``extra``
+
+
 class RedactSecrets(logging.Filter):
-    """Rewrite a record whose message holds a credential; never drop a record."""
+    """Rewrite a record whose message, ``extra`` fields (the JSON log's ``path``) or traceback
+    holds a credential; never drop a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -30,8 +34,12 @@ class RedactSecrets(logging.Filter):
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, ()
-        if record.exc_info and not record.exc_text:  # a traceback's messages may hold one
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        for name, value in list(vars(record).items()):
+            if name not in STANDARD and isinstance(value, str):
+                setattr(record, name, redact(value))
+        if record.exc_info:  # formatters print exc_text when there is no exc_info
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, redact(text)
         return True
 
 
