@@ -41,14 +41,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
 errorlog = "-"
 
 
-def post_worker_init(_worker):
-    """Gunicorn's own refusals (a request line over the limit, a bad byte) answer the JSON
-    error envelope, not an HTML page."""
-    from actions.gateway.server_errors import answer_in_envelope
-
-    answer_in_envelope()
-
-
 def on_starting(_server):
     """Counters of an earlier run would be added to this run's."""
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):

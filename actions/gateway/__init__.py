@@ -26,6 +26,7 @@ from actions.gateway import (
     proxy,
     rate_limits,
     redaction,
+    server_errors,
     views,
 )
 from models.base import db
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     metrics.install(app)  # /metrics, and counts every request
     proxy.install(app)  # TRUSTED_PROXIES: the client's address from X-Forwarded-For
     headers.install(app)  # nosniff everywhere; CSP and no framing on the HTML pages
+    server_errors.answer_in_envelope()  # gunicorn's own 400/414 answers as the JSON envelope
 
     # URL rules.
     add_rules(app, API_PATHS, "api", views.api)

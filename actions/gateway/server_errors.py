@@ -1,8 +1,9 @@
 """Gunicorn's own refusals in the error envelope: a request line over its 8190-byte limit, a
 byte no request line may hold, a malformed header. Gunicorn answers those before the app
-runs, with an HTML page; ``./serve`` installs :func:`answer_in_envelope` in every worker
-(``post_worker_init`` in gunicorn.conf.py) so that they answer JSON like every other error.
-Gunicorn's description is left out: it quotes the request line, credentials included.
+runs, with an HTML page. The app factory installs :func:`answer_in_envelope`, so in every
+gunicorn worker (the app is loaded there) they answer JSON like every other error; in other
+servers it changes nothing. Gunicorn's description is left out: it quotes the request line,
+credentials included.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from schemas.envelope import ApiError, fail
 
 
 def answer_in_envelope() -> None:
+    """Replace the function gunicorn's workers write their own error answers with."""
     util.write_error = write_error
 
 
