@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from models.keys import ApiKey
 from models.members import User
+from models.tokens import Token
 from schemas.envelope import InvalidEmail, UserOnly
 
 
@@ -17,6 +18,7 @@ class Caller:
     key: ApiKey | None = None
     user: User | None = None  # set for user tokens; None for the admin key
     scopes: tuple[str, ...] = ()  # a user token's scopes
+    token: Token | None = None  # the access token of the request, when one authenticated it
 
 
 _caller: ContextVar[Caller | None] = ContextVar("caller", default=None)

@@ -14,7 +14,7 @@ from actions.rights import own_team
 from actions.user_teams import members_of, set_teams, teams_of
 from models.base import get_or_fail
 from models.members import Team, User
-from models.tokens import UserPassword
+from models.tokens import Token, UserPassword
 from schemas.envelope import ApiError, InvalidEmail, InvalidValue
 from schemas.filters import string_condition
 from schemas.members import (
@@ -125,6 +125,8 @@ def update_user(params):
         user.team = Team.by_title(params["group"])
     if "teams" in params:
         set_teams(user, params["teams"])
+    if params.get("role", user.role) != user.role:
+        Token.revoke_user(user)  # tokens carry the rights of the role they were issued under
     for key in (key for key in PROFILE_FIELDS if key in params):
         setattr(user, key, params[key])
     user.save()
@@ -218,6 +220,7 @@ def readdress(user: User, email: str) -> None:
 def set_active(user: User, active: bool) -> dict[str, Any]:
     user.is_active = active
     user.save()
+    Token.revoke_user(user)  # a disabled user's tokens stay revoked once re-enabled
     return profile(user)
 
 

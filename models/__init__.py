@@ -2,7 +2,7 @@
 
 from peewee import sort_models
 
-from models import logins, messages, notices, settings, task_types, usertasks  # noqa: F401 - the peers' tables
+from models import messages, notices, settings, task_types, usertasks  # noqa: F401 - the peers' tables
 from models.base import BaseModel, db
 from models.comments import Comment, CommentVisibility
 from models.costs import Cost  # noqa: F401 - registers the table

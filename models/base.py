@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
@@ -46,10 +47,22 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         # SQLite's own lower() folds ASCII only; filters compare names ignoring case in
         # every alphabet, as PostgreSQL's lower() does.
         database.register_function(unicode_lower, "lower", 1, deterministic=True)
+        create_private(database.database)
         return database
     if scheme in {"postgres", "postgresql"}:
         url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
     return db_url.connect(url)
+
+
+def create_private(path: str) -> None:
+    """Create the SQLite file readable by its owner only (0600): it holds the account's data.
+    SQLite gives its -wal and -shm files the mode of the database file."""
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:  # no such folder, no right to write: SQLite says so on first use
+        pass
 
 
 def unicode_lower(value: Any) -> Any:

@@ -3,8 +3,14 @@
 Unlike admin API keys, token secrets never need to be recovered (the server only compares
 them), so only their SHA-256 digest is stored; a password is stored as a slow salted hash.
 A token row is an authorization code (10 minutes), an access token (24 hours) or a refresh
-token (1 month); ``grant`` ties every token obtained from one authorization code together,
-so that replaying the code revokes them all.
+token (1 month); ``grant`` ties a family together: every token obtained from one
+authorization code (or from the first refresh token of a password grant) names it, so that
+replaying the code or reusing a refresh token revokes them all.
+
+Rules every token obeys, here rather than in the endpoints: a token minted by another
+(``parent``) expires no later than it and has at most its scopes; changing a user's password
+revokes every token of the user (:meth:`Token.revoke_user`, also called when a user is
+disabled or their role changes), and a revoked token stays revoked.
 """
 
 from __future__ import annotations
@@ -106,12 +112,25 @@ class Token(BaseModel):
 
     @classmethod
     def issue(cls, kind: str, user: User, scopes: list[str], lifetime: dt.timedelta | None = None,
-              **fields) -> tuple[Token, str]:
-        """Create a token; return it with its plaintext (never stored)."""
+              parent: Token | None = None, **fields) -> tuple[Token, str]:
+        """Create a token; return it with its plaintext (never stored). Minted by ``parent``:
+        expires no later than it; ValueError names a scope it does not have."""
+        expires_at = now() + (lifetime or LIFETIMES[kind])
+        if parent is not None:
+            beyond = [scope for scope in scopes if scope not in parent.scope_list]
+            if beyond or parent.user_id != user.id:
+                raise ValueError(",".join(beyond) or "user")
+            expires_at = min(expires_at, parent.expires_at)
         secret = secrets.token_urlsafe(32)
         token = cls.create(kind=kind, digest=digest(secret), user=user, scopes=" ".join(scopes),
-                           expires_at=now() + (lifetime or LIFETIMES[kind]), **fields)
+                           expires_at=expires_at, **fields)
         return token, secret
+
+    @classmethod
+    def revoke_user(cls, user: User) -> None:
+        """Revoke every token of this user (signed out everywhere)."""
+        (cls.update(revoked_at=now())
+         .where(cls.user == user, cls.revoked_at.is_null()).execute())
 
     @classmethod
     def find(cls, kind: str, secret: str) -> Token | None:
@@ -133,10 +152,16 @@ class Token(BaseModel):
         return bool(Token.update(revoked_at=now())
                     .where(Token.id == self.id, Token.revoked_at.is_null()).execute())
 
+    @property
+    def family(self) -> int:
+        """The id its family's tokens name in ``grant`` (the code, or the first refresh)."""
+        return self.grant_id or self.id
+
     def revoke_family(self) -> None:
-        """Revoke every token obtained from this authorization code."""
+        """Revoke every token of this token's family (a replayed code, a reused refresh)."""
         (Token.update(revoked_at=now())
-         .where(Token.grant == self.id, Token.revoked_at.is_null()).execute())
+         .where((Token.grant == self.family) | (Token.id == self.family),
+                Token.revoked_at.is_null()).execute())
 
 
 class UserPassword(BaseModel):
@@ -151,8 +176,10 @@ class UserPassword(BaseModel):
 
     @classmethod
     def set(cls, user: User, password: str) -> None:
+        """Set the password; the user's tokens, obtained with the old one, are revoked."""
         (cls.insert(user=user, hash=generate_password_hash(password), changed=now())
          .on_conflict(conflict_target=[cls.user], preserve=[cls.hash, cls.changed]).execute())
+        Token.revoke_user(user)
 
     @classmethod
     def check(cls, email: str, password: str) -> User | None:

@@ -15,6 +15,7 @@ from schemas.envelope import FieldRequired, InvalidValue
 from schemas.hook_rules import MAX_RULES, RuleInvalid, check_rule
 from schemas.hook_templates import check, parse_path
 from schemas.paging import PagedIn
+from schemas.secrets import mask
 
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
 PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,99}")
@@ -271,7 +272,7 @@ class InboundHookCallOut(Out):
     delivery = fields.String()
     outcome = fields.String()
     http_status = fields.Integer()
-    params = fields.Function(lambda call: json.loads(call.params))
-    answer = fields.Function(lambda call: json.loads(call.answer) if call.answer else None)
+    params = fields.Function(lambda call: mask(json.loads(call.params)))
+    answer = fields.Function(lambda call: mask(json.loads(call.answer)) if call.answer else None)
     error = fields.String()
     notes = fields.String()

@@ -47,11 +47,29 @@ def address_allowed(url: str, allow_private: bool) -> bool:
     return not isinstance(resolve(url, allow_private), Refused)
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+UNICAST = ipaddress.ip_network("2000::/3")  # the only IPv6 addresses routed on the Internet
+
+
 def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """A global unicast address. IPv6 outside 2000::/3 (compatible, translated, site-local...)
+    is refused, but for IPv4-mapped; one that carries an IPv4 address (mapped, NAT64, 6to4,
+    Teredo) only when that address is public too."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6:
+        if not (ip in UNICAST or any(ip in network for network in NAT64)):
+            return ip.ipv4_mapped is not None and is_public(str(ip.ipv4_mapped))
+        if any(not is_public(str(v4)) for v4 in embedded_ipv4(ip)):
+            return False
     return ip.is_global and not ip.is_multicast
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address routes to or stands for."""
+    found = [ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in network for network in NAT64):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [v4 for v4 in found if v4 is not None]
 
 
 class Outcome(NamedTuple):

@@ -14,7 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from actions.gateway import (
     docs_routes,
+    guard,
     guide,
+    headers,
     health,
     hooks,
     landing,
@@ -26,6 +28,7 @@ from actions.gateway import (
     proxy,
     rate_limits,
     redaction,
+    server_errors,
     views,
 )
 from models.base import db
@@ -54,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.before_request(logs.start)  # the request id and start time, before every other hook
     app.before_request(health.answer_health)
     app.before_request(open_db)
+    guard.init_app(app)  # failed passwords and client secrets, counted per account and address
     if rate_limits.configure(app):
         app.before_request(rate_limits.count_by_ip)
     app.teardown_request(close_db)
@@ -63,6 +67,8 @@ def init_app(app: Flask) -> None:
     app.after_request(logs.finish)  # one line per request, and the X-Request-Id header
     metrics.install(app)  # /metrics, and counts every request
     proxy.install(app)  # TRUSTED_PROXIES: the client's address from X-Forwarded-For
+    headers.install(app)  # nosniff everywhere; CSP and no framing on the HTML pages
+    server_errors.answer_in_envelope()  # gunicorn's own 400/414 answers as the JSON envelope
 
     # URL rules.
     add_rules(app, API_PATHS, "api", views.api)

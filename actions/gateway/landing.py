@@ -13,17 +13,19 @@ from flask import Response
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
+STYLE = """
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 42rem; margin: 3rem auto;
+       padding: 0 1rem; color: #222; }
+code { background: #f3f3f3; padding: 0 .25rem; }
+"""  # inline: the Content-Security-Policy allows it by its hash (headers.py)
+
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Taskgate {version}</title>
-<style>
-body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 42rem; margin: 3rem auto;
-       padding: 0 1rem; color: #222; }}
-code {{ background: #f3f3f3; padding: 0 .25rem; }}
-</style>
+<style>{style}</style>
 </head>
 <body>
 <h1>Taskgate</h1>
@@ -55,4 +57,4 @@ def version() -> str:
 
 def landing() -> Response:
     """What this server is, its version, and where to go next."""
-    return Response(PAGE.format(version=escape(version())), mimetype="text/html")
+    return Response(PAGE.format(version=escape(version()), style=STYLE), mimetype="text/html")

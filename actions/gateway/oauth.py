@@ -23,11 +23,12 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, jsonify, redirect, request
 
+from actions.gateway.guard import Locked, password_user, secret_client
 from actions.gateway.params import read_request
 from actions.gateway.proxy import public_url
 from models.base import db
 from models.members import User
-from models.tokens import LIFETIMES, SCOPES, OAuthClient, Token, UserPassword, parse_scopes
+from models.tokens import LIFETIMES, SCOPES, OAuthClient, Token, parse_scopes
 from schemas.envelope import BadRequest
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -38,14 +39,24 @@ bp = Blueprint("oauth2", __name__, url_prefix="/oauth2")
 class OAuthError(Exception):
     """An OAuth endpoint's error: ``{"error": error, "errorDescription": description}``."""
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str, http_status: int = 200,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(description)
         self.error, self.description = error, description
+        self.http_status, self.headers = http_status, headers or {}
 
 
 @bp.errorhandler(OAuthError)
 def oauth_error(err: OAuthError):
-    return jsonify(error=err.error, errorDescription=err.description)
+    return jsonify(error=err.error, errorDescription=err.description), err.http_status, err.headers
+
+
+@bp.errorhandler(Locked)
+def locked(err: Locked):
+    """The password guard refused: HTTP 429, as the login endpoint answers it."""
+    return oauth_error(OAuthError("temporarily_unavailable",
+                                  "Too many failed logins: try again later", 429,
+                                  {"Retry-After": str(err.retry_after)}))
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -129,12 +140,13 @@ def refresh_grant(client: OAuthClient, params: dict):
     if old.expired:
         raise OAuthError("invalid_request", "Token has expired")
     if old.revoked_at is not None or not old.use_once():
+        old.revoke_family()  # reused: whoever holds its family may not be the user
         raise OAuthError("invalid_request", "Token has been revoked")
-    return issue_tokens(old.user, old.scope_list, client, grant=old.grant_id)
+    return issue_tokens(old.user, old.scope_list, client, grant=old.family)
 
 
 def password_grant(client: OAuthClient, params: dict):
-    user = UserPassword.check(need(params, "username"), need(params, "password"))
+    user = password_user(need(params, "username"), need(params, "password"))
     if user is None:
         raise OAuthError("invalid_grant", "The user credentials were incorrect.")
     scopes = requested_scopes(need(params, "scope")) if params.get("scope") else list(SCOPES)
@@ -149,9 +161,9 @@ def issue_tokens(user: User, scopes: list[str], client: OAuthClient, grant=None)
     """A new access and refresh token pair, in Worksection's token answer."""
     if not user.is_active:
         raise OAuthError("access_denied", "User is disabled")
-    with db.atomic():
-        _, access = Token.issue("access", user, scopes, client=client, grant=grant)
-        _, refresh_token = Token.issue("refresh", user, scopes, client=client, grant=grant)
+    with db.atomic():  # without a grant, the refresh token starts a family
+        first, refresh_token = Token.issue("refresh", user, scopes, client=client, grant=grant)
+        _, access = Token.issue("access", user, scopes, client=client, grant=grant or first)
     return jsonify(token_type="Bearer", expires_in=int(LIFETIMES["access"].total_seconds()),
                    access_token=access, refresh_token=refresh_token,
                    account_url=public_url())
@@ -173,7 +185,7 @@ def need(params: dict, name: str) -> str:
 
 def client_of(params: dict) -> OAuthClient:
     client_id, secret = params.get("client_id"), params.get("client_secret")
-    client = (OAuthClient.authenticated(client_id, secret)
+    client = (secret_client(client_id, secret)
               if isinstance(client_id, str) and isinstance(secret, str) else None)
     if client is None:
         raise OAuthError("invalid_client", "Client authentication failed")
@@ -195,7 +207,7 @@ def login(params: dict) -> User:
     if request.method != "POST" or "password" in request.args:
         raise OAuthError("access_denied", "POST the user's username (email) and password in "
                          "the body: this server has no login page")
-    user = UserPassword.check(need(params, "username"), need(params, "password"))
+    user = password_user(need(params, "username"), need(params, "password"))
     if user is None:
         raise OAuthError("access_denied", "The user credentials were incorrect.")
     return user

@@ -41,12 +41,10 @@ FAILED_SIGNATURE = (BadHash, TokenInvalid)  # what counts as a guess
 REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}  # the URI may override
 
 
-class RateLimits:
-    """The configured limits of one app and the storage that counts them."""
+class Counter:
+    """Moving-window counts in the configured storage (``RATE_LIMIT_STORAGE``)."""
 
     def __init__(self, config: dict) -> None:
-        self.per_caller = limits_of(config["RATE_LIMIT"])
-        self.failed_auth = limits_of(config["RATE_LIMIT_FAILED_AUTH"])
         self.prefix = config["RATE_LIMIT_PREFIX"]
         uri = config["RATE_LIMIT_STORAGE"]
         options = REDIS_TIMEOUTS if uri.startswith("redis") else {}
@@ -69,6 +67,10 @@ class RateLimits:
                 raise TooManyRequests(f"{what}: the limit is {per(item)}",
                                       self.retry_after(item, bucket, who))
 
+    def forget(self, items: list[RateLimitItem], bucket: str, who: str) -> None:
+        for item in items:
+            self.storage_call(self.limiter.clear, item, self.prefix, bucket, who, failed=None)
+
     def retry_after(self, item: RateLimitItem, bucket: str, who: str) -> int:
         stats = self.storage_call(self.limiter.get_window_stats, item, self.prefix, bucket, who,
                                   failed=None)
@@ -89,6 +91,15 @@ class RateLimits:
             current_app.logger.warning("rate limit storage works again")
             self.failing = False
         return answer
+
+
+class RateLimits(Counter):
+    """The configured limits of one app and the storage that counts them."""
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        self.per_caller = limits_of(config["RATE_LIMIT"])
+        self.failed_auth = limits_of(config["RATE_LIMIT_FAILED_AUTH"])
 
 
 def configure(app: Flask) -> bool:

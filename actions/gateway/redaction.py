@@ -1,40 +1,30 @@
 """Credentials never reach the logs: a filter masks them in every record of the loggers that
-carry URLs (``hash=...`` becomes ``hash=***``).
+carry URLs (``hash=...`` becomes ``hash=***``, ``/hooks/<token>`` becomes ``/hooks/***``).
 
-A signed URL is a reusable credential: ``hash`` and ``signature`` authorise the request they
-sign (``hash`` until the key is revoked), and ``access_token`` is a user's bearer token. The
-filter sits on the Werkzeug request log (the development server), Gunicorn's access and error
-logs, and the app's own logger; the app factory installs it.
+What is secret is listed once, in :mod:`schemas.secrets` (signatures, tokens, passwords, the
+OAuth code, hook and webhook secrets, the hook path). The filter sits on the Werkzeug request
+log (the development server), Gunicorn's access and error logs, the app's own logger and the
+JSON log's handler (its ``extra`` fields and tracebacks too). The app factory installs it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Flask
 
-SECRET_PARAMS = ("hash", "signature", "access_token", "refresh_token", "client_secret",
-                 "password")
+from schemas.secrets import SECRET_NAMES, mask, redact
 
-
-def spelled_any_way(name: str) -> str:
-    """A pattern for ``name`` with any of its characters percent-encoded (``h%61sh``)."""
-    return "".join(f"(?:{re.escape(c)}|%{ord(c):02x})" for c in name)
-
-
-SECRET_VALUE = re.compile(
-    rf"(?<![\w\[%])({'|'.join(spelled_any_way(name) for name in SECRET_PARAMS)})=[^&\s\"'#]*",
-    re.IGNORECASE)
+__all__ = ["REDACT", "SECRET_NAMES", "install", "mask", "redact"]
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
-def redact(text: str) -> str:
-    return SECRET_VALUE.sub(r"\1=***", text)
+STANDARD = set(vars(logging.makeLogRecord({})))  # a record's own attributes, not ``extra``
 
 
 class RedactSecrets(logging.Filter):
-    """Rewrite a record whose message holds a credential; never drop a record."""
+    """Rewrite a record whose message, ``extra`` fields (the JSON log's ``path``) or traceback
+    holds a credential; never drop a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -44,6 +34,12 @@ class RedactSecrets(logging.Filter):
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, ()
+        for name, value in list(vars(record).items()):
+            if name not in STANDARD and isinstance(value, str):
+                setattr(record, name, redact(value))
+        if record.exc_info:  # formatters print exc_text when there is no exc_info
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, redact(text)
         return True
 
 

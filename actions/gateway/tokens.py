@@ -84,7 +84,7 @@ def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
         raise ScopeDenied(details=needed or spec.canonical)
     if spec is not None:
         roles.refuse_unless_allowed(token.user, spec, req.params)
-    return Caller(user=token.user, scopes=tuple(token.scope_list))
+    return Caller(user=token.user, scopes=tuple(token.scope_list), token=token)
 
 
 def bearer_token(req: SignedRequest) -> str:

@@ -467,12 +467,16 @@ def test_refresh(client, user_api, oauth_client, with_password):
     assert ok_data(user_api.call(second["access_token"], "me"))
     assert Token.find("access", second["access_token"]).scope_list == [
         "tasks_read", "users_read", "costs_write"]
-    assert grant(client, "/oauth2/refresh", oauth_client,
-                 refresh_token=first["refresh_token"]) == error(
-        "invalid_request", "Token has been revoked")
     third = grant(client, "/oauth2/token", oauth_client, grant_type="refresh_token",
                   refresh_token=second["refresh_token"])
     assert ok_data(user_api.call(third["access_token"], "me"))
+    assert grant(client, "/oauth2/refresh", oauth_client,
+                 refresh_token=first["refresh_token"]) == error(
+        "invalid_request", "Token has been revoked")  # reused: the whole family is revoked
+    assert user_api.call(third["access_token"], "me") == INVALID
+    assert grant(client, "/oauth2/refresh", oauth_client,
+                 refresh_token=third["refresh_token"]) == error(
+        "invalid_request", "Token has been revoked")
 
 
 def test_bad_refresh_tokens(client, oauth_client, with_password):
