@@ -18,7 +18,7 @@ SECRET_NAMES = (
     "access_token", "accesstoken", "refresh_token", "client_secret", "password", "code",  # OAuth
     "token", "secret", "http_pass",  # hooks (their token and secret), webhooks, create_token
 )
-SECRET_PATHS = ("/hooks/",)
+SECRET_PATHS = ("/hooks/", "/mail/unsubscribe/")  # a hook's token; a one-click unsubscribe
 MASK = "***"
 
 

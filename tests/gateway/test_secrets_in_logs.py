@@ -51,6 +51,7 @@ def route_requests(hook_token: str) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/api/admin/v2/?action=get_users&signature={value_of('signature')}", None),
         ("POST", f"/hooks/{hook_token}?secret={value_of('secret')}", {"x": "1"}),
         ("POST", "/hooks/Zqunknownhook9x7Vw", {"x": "1"}),
+        ("GET", f"/mail/unsubscribe/{UNSUBSCRIBE_TOKEN}", None),
     ]
 
 
@@ -69,8 +70,11 @@ def registry_requests() -> list[str]:
     return urls
 
 
+UNSUBSCRIBE_TOKEN = "Zqunsubscribe9x7Vw"  # a one-click unsubscribe link's signed token
+
+
 def every_secret(hook_token: str) -> list[str]:
-    return [*map(value_of, secret_params()), hook_token, *(value_of(n) for n in (
+    return [*map(value_of, secret_params()), hook_token, UNSUBSCRIBE_TOKEN, *(value_of(n) for n in (
         "access_token", "code", "refresh_token", "password", "signature", "client_secret"))]
 
 
