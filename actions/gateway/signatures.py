@@ -31,16 +31,17 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
 
-from flask import current_app
+from flask import current_app, request
 
 from actions.caller import Caller
 from actions.gateway import roles, signed_urls, strict
 from actions.gateway.key_cache import LiveKey, live_keys
-from actions.gateway.params import NO_BODY, Part, SignedRequest
+from actions.gateway.params import NO_BODY, Part, SignedRequest, strict_body
 from actions.registry import Action
 from models.keys import ApiKey
 from schemas.envelope import BadHash, Forbidden, Unsigned, UserOnly
@@ -74,13 +75,32 @@ def without_hash(raw: str) -> str:
                     if pair and unquote_plus(pair.split("=", 1)[0]) != "hash")
 
 
-def reencoded(params: Mapping[str, Any]) -> Iterable[str]:
-    """The query strings common clients build from these parameters."""
-    pairs = [(k, v) for k, v in params.items() if k != "hash" and is_scalar(v)]
-    for ordered in (pairs, sorted(pairs)):
-        yield "&".join(f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in ordered)
-        yield "&".join(f"{quote(k, safe='~')}={quote(str(v), safe='~')}" for k, v in ordered)
+def spelled(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """The pairs an md5 can sign, as text: every pair but the hash; of a JSON body, its
+    members whose value is a string or a number (see :func:`unspelled`)."""
+    return [(k, str(v)) for k, v in pairs if k != "hash" and is_scalar(v)]
+
+
+def unspelled(part: Part) -> list[str]:
+    """The members of a JSON body that no query string spells: lists, objects, booleans,
+    nulls. An md5 over the body's fields does not sign them."""
+    return sorted({k for k, v in part.pairs if k != "hash" and not is_scalar(v)})
+
+
+def spellings(pairs: Sequence[tuple[str, str]]) -> Iterable[str]:
+    """The query strings common clients build from these pairs, every pair spelled: in wire
+    order and sorted by name (Go; pairs of one name keep their wire order), encoded as PHP
+    (``+``), as RFC 3986 (``%20``) and not at all (Postman)."""
+    for ordered in (pairs, by_name(pairs)):
+        yield "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in ordered)
+        yield "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in ordered)
         yield "&".join(f"{k}={v}" for k, v in ordered)
+
+
+def by_name(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs sorted by name, pairs of one name in their order: what the parameters are
+    made of (the order of different names changes nothing, that of one name does)."""
+    return sorted(pairs, key=itemgetter(0))
 
 
 def bare_as_null(raw: str) -> str:
@@ -90,8 +110,9 @@ def bare_as_null(raw: str) -> str:
 
 
 def md5_inputs(part: Part, stripped: str | None = None) -> list[str]:
-    """Every string whose md5 with the key appended is an acceptable ``hash`` of this part,
-    the text as received first (``stripped``, when already worked out)."""
+    """Every string whose md5 with the key appended may be the ``hash`` of this part, the text
+    as received first (``stripped``, when already worked out). A decoded or unencoded one
+    counts only if it spells exactly the part's pairs (:meth:`Claim.spells`)."""
     texts = []
     if part.raw:
         stripped = without_hash(part.raw) if stripped is None else stripped
@@ -99,7 +120,7 @@ def md5_inputs(part: Part, stripped: str | None = None) -> list[str]:
             return [stripped]
         for form in dict.fromkeys((stripped, bare_as_null(stripped))):
             texts += [form, unquote(form), unquote_plus(form)]
-    texts += reencoded(part.params)
+    texts += spellings(spelled(part.pairs))
     return list(dict.fromkeys(texts))
 
 
@@ -141,17 +162,35 @@ class Claim:
         return None if self.stripped is None else md5_state(self.stripped)
 
     @functools.cached_property
-    def forms(self) -> list[hashlib._Hash]:
-        """Every accepted md5 input, the documented one first (its state reused)."""
+    def forms(self) -> list[tuple[str, hashlib._Hash]]:
+        """Every md5 input that may be accepted, the documented one first (its state reused)."""
         texts = md5_inputs(self.part, self.stripped)
-        first = [self.standard] if self.standard is not None else []
-        return first + [md5_state(text) for text in texts[len(first):]]
+        states = [self.standard] if self.standard is not None else []
+        states += [md5_state(text) for text in texts[len(states):]]
+        return list(zip(texts, states, strict=True))
 
     @functools.cached_property
-    def merged(self) -> list[hashlib._Hash]:
-        req = self.req
-        wide = self.covers == QUERY and req.body is not None and req.body.params
-        return [md5_state(text) for text in reencoded(req.params)] if wide else []
+    def pairs(self) -> tuple[list[tuple[str, str]], ...]:
+        """The signed part's pairs as an md5 spells them (and with each bare name read as
+        Postman hashes it, ``name=null``), sorted by name: see :func:`by_name`."""
+        pairs = by_name(spelled(self.part.pairs))
+        if not self.stripped:
+            return (pairs,)
+        return pairs, by_name(parse_qsl(bare_as_null(self.stripped), keep_blank_values=True))
+
+    @functools.cached_property
+    def merged_pairs(self) -> list[tuple[str, str]]:
+        """The query's pairs, then the body's (one the query has already, the path's action
+        say, once)."""
+        query, body = self.req.query.pairs, (self.req.body or NO_BODY).pairs
+        return by_name(spelled(query + tuple(pair for pair in body if pair not in query)))
+
+    @functools.cached_property
+    def merged(self) -> list[tuple[str, hashlib._Hash]]:
+        """The md5 inputs of a query hash over the body's fields too (generated clients)."""
+        wide = self.covers == QUERY and self.req.body is not None and self.req.body.pairs
+        texts = dict.fromkeys(spellings(self.merged_pairs)) if wide else {}
+        return [(text, md5_state(text)) for text in texts]
 
     @functools.cached_property
     def legacy(self) -> hashlib._Hash:
@@ -162,6 +201,16 @@ class Claim:
         digest.update(material)
         return hmac.compare_digest(self.given, digest.hexdigest())
 
+    def signs(self, forms: list[tuple[str, hashlib._Hash]], material: bytes,
+              *pairs: list[tuple[str, str]]) -> bool:
+        """Whether one of these inputs, with the key, is the hash, and spells every pair of
+        the request: read as a query string, it gives exactly them. A decoded or unencoded
+        spelling that reads otherwise (a value holding ``&``, ``=``, ``%`` or ``+``) signs
+        other pairs than the request's and counts for nothing."""
+        return any(self.matches(state, material) and (
+            text == self.stripped or by_name(parse_qsl(text, keep_blank_values=True)) in pairs)
+            for text, state in forms)
+
     def check(self, key: str, material: bytes, now: int, skew: int, legacy: bool) -> str | None:
         """What the signature with this key covers, or None when it is not signed with it."""
         if self.scheme == HMAC:
@@ -170,9 +219,9 @@ class Claim:
                 self.given, hmac_hex(key, self.req.action, self.timestamp)) else None
         if self.scheme != MD5:
             return None
-        if any(self.matches(state, material) for state in self.forms):
+        if self.signs(self.forms, material, *self.pairs):
             return self.covers
-        if any(self.matches(state, material) for state in self.merged):
+        if self.signs(self.merged, material, self.merged_pairs):
             return MERGED
         return LEGACY if legacy and self.matches(self.legacy, material) else None
 
@@ -187,28 +236,33 @@ def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = Tru
 
 
 def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
-    """The parameters that run: the signed part's, and files; ``Unsigned`` for a parameter
-    outside the signature that would change what runs."""
+    """The parameters that run: the pairs the signature spells, and files; ``Unsigned`` for a
+    parameter outside the signature that would change what runs."""
     body = req.body or NO_BODY
     if covers == ALL:
         return req.params
-    if covers in (ACTION, LEGACY):
+    if covers in (ACTION, LEGACY):  # by design: see the module's docstring
         refuse_conflicts(req.query, body)
         return req.params
-    if covers == MERGED:  # every scalar parameter was hashed: lists and objects were not
+    if covers == MERGED:  # every pair of the query and the body was hashed
         refuse_conflicts(req.query, body)
-        outside = [name for name, value in body.params.items() if not is_scalar(value)]
-        if outside:
-            raise Unsigned("Parameters outside the signature: lists and objects of the body are "
-                           "not in a query hash", details=", ".join(sorted(outside)))
+        refuse_unspelled(body, "a query hash over the body's fields")
         return req.params
     signed, other = (req.query, body) if covers == QUERY else (body, req.query)
+    refuse_unspelled(signed, "a hash of the body's fields")
     outside = [name for name, value in other.params.items() if signed.params.get(name) != value]
     if outside:
         where = "the body" if covers == QUERY else "the query string"
         raise Unsigned(f"Parameters outside the signature: {where} is not signed, sign its "
                        "parameters or leave them out", details=", ".join(sorted(outside)))
     return {**signed.params, **req.files}
+
+
+def refuse_unspelled(part: Part, signature: str) -> None:
+    outside = unspelled(part)
+    if outside:
+        raise Unsigned(f"Parameters outside the signature: lists, objects, booleans and nulls "
+                       f"of a JSON body are not in {signature}", details=", ".join(outside))
 
 
 def is_scalar(value: Any) -> bool:
@@ -223,26 +277,31 @@ def refuse_conflicts(query: Part, body: Part) -> None:
                        "the body", details=", ".join(sorted(clashing)))
 
 
-def admin_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str]:
-    """The admin key that signed the request, if it may run this action, and what it signed."""
-    key, covers = authenticate(req)
+def admin_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str, SignedRequest]:
+    """The admin key that signed the request, if it may run this action, what it signed, and
+    the request as read to check it."""
+    (key, covers), req = authenticate(req)
     if spec is not None and not key.allows(spec.canonical, spec.writes):
         raise Forbidden(details=req.action)
     if spec is not None and spec.canonical in roles.TOKEN_ONLY:
         raise UserOnly()
-    return Caller(key=key), covers
+    return Caller(key=key), covers, req
 
 
-def authenticate(req: SignedRequest) -> Signed:
-    """The active key that signed this request and what it covers, or ``BadHash``."""
+def authenticate(req: SignedRequest) -> tuple[Signed, SignedRequest]:
+    """The active key that signed this request and what it covers, or ``BadHash``; and the
+    request as read to check it (the strict scheme reads the body's bytes)."""
     config = current_app.config
-    master = config["SECRET_KEY"]
     if strict.is_strict(req):
-        return Signed(strict.signed_key(req, live_keys(), config["AUTH_CLOCK_SKEW"]).touch(),
-                      ALL)
+        key, req = strict.signed_key(req, live_keys(), config["AUTH_CLOCK_SKEW"],
+                                     lambda headed: strict_body(headed, request))
+        return Signed(key.touch(), ALL), req
     if signed_urls.PARAM in req.query.params:  # an expiring URL (``flask sign-url --expires``)
-        return Signed(signed_urls.signed_key(req, master).touch(), QUERY)
+        return Signed(signed_urls.signed_key(req, config["SECRET_KEY"]).touch(), QUERY), req
     claim, keys = Claim(req), live_keys()
+    if claim.scheme == HMAC and not config.get("ADMIN_HEADER", True):
+        raise BadHash("The Authorization: Admin header signs only the action: it is turned "
+                      "off here (ADMIN_HEADER = False)", details="Admin")
     found = standard_match(claim, keys) or any_match(claim, keys, config)
     if found is None:
         raise BadHash()
@@ -250,7 +309,7 @@ def authenticate(req: SignedRequest) -> Signed:
     if live.key.require_strict:
         raise BadHash("This key signs only with the Taskgate-HMAC-SHA256 scheme",
                       details=live.key.family)
-    return Signed(live.key.touch(), covers)  # last_used, written at most once a minute
+    return Signed(live.key.touch(), covers), req  # last_used, written at most once a minute
 
 
 def standard_match(claim: Claim, keys: Sequence[LiveKey]) -> tuple[LiveKey, str] | None:
