@@ -22,6 +22,7 @@ from models.tasks import Task
 from models.tokens import SCOPES, Token
 from schemas.base import Params
 
+
 @pytest.fixture
 def echo(monkeypatch):
     """A throwaway action that answers with the parameters it received."""
