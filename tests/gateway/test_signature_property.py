@@ -215,13 +215,13 @@ def mutations(seed: str):
 
 @pytest.mark.parametrize("entry, scheme", COMBOS)
 def test_every_action_runs_only_what_is_signed(client, runs, token, entry, scheme):
-    """Every action, two mutations each (of a request with a list, and of one without), so
-    that every op, place and shape meets every entry point and scheme over the registry."""
+    """Every action, one mutation each (of a request with a list, or of one without, in
+    turn), so that every op, place and shape meets every entry point and scheme over the
+    registry."""
     cases = mutations(f"{entry}{scheme}")
     for number, action in enumerate(sorted(ACTIONS)):
-        for lists in (False, True):
-            mutation = cases[(2 * number + lists) % len(cases)]
-            check(client, runs, action, entry, scheme, token, mutation, lists)
+        lists = bool(number // len(cases) % 2)
+        check(client, runs, action, entry, scheme, token, cases[number % len(cases)], lists)
 
 
 @pytest.mark.parametrize("entry, scheme", COMBOS)
@@ -234,7 +234,7 @@ def test_the_signed_requests_themselves_run(client, runs, token, entry, scheme, 
     assert signed["tags"] == ["a b", "c"]
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(action=st.sampled_from(sorted(ACTIONS)), combo=st.sampled_from(COMBOS),
        mutation=st.builds(Mutation, op=st.sampled_from(OPS),
