@@ -304,6 +304,18 @@ def test_a_key_can_refuse_the_legacy_hash(app, client):
     assert client.get(seen_url("get_all_tasks")).get_json()["status"] == "ok"
 
 
+def test_the_admin_header_can_be_turned_off(app, client):
+    """It signs only the action: ``ADMIN_HEADER = False`` closes it, as ``LEGACY_HASH``
+    closes the legacy hash; every other scheme still works."""
+    send = {"headers": {"Authorization": admin_header("get_users")}}
+    assert client.post("/api/admin/v2?action=get_users", **send).get_json()["status"] == "ok"
+    app.config["ADMIN_HEADER"] = False
+    answer = client.post("/api/admin/v2?action=get_users", **send).get_json()
+    assert answer == error(2, "The Authorization: Admin header signs only the action: it is "
+                              "turned off here (ADMIN_HEADER = False)", "Admin")
+    assert client.get(seen_url("get_users")).get_json()["status"] == "ok"
+
+
 def strict_call(client, action="get_users", body=b"", nonce="", key_name="admin",
                 secret=API_KEY, ts=None, query_extra=""):
     query = f"action={action}{query_extra}"
