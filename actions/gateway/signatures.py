@@ -3,9 +3,11 @@ request, and what each scheme covers.
 
 1. ``hash = md5(<query string without the hash pair> + key)`` (documented since Dec 2023).
    The exact string a client hashed is not on the wire, so every form real clients produce is
-   tried: the raw query as received, the same percent-decoded (Postman hashes unencoded values),
-   a form body as received, and the parameters re-encoded PHP-style (``+``), RFC 3986-style
-   (``%20``) and in Go's key-sorted order, and Postman's ``key=null`` for a bare ``key``.
+   tried (:mod:`.spellings`): the raw query as received, the same percent-decoded (Postman
+   hashes unencoded values), a form body as received, and every pair spelled again PHP-style
+   (``+``), RFC 3986-style (``%20``) and unencoded, in wire order and in Go's name-sorted
+   order, and Postman's ``key=null`` for a bare ``key``. A form counts only if it spells every
+   pair of the request, lists and objects included (:meth:`Claim.signs`).
 2. Legacy: ``hash = md5(page + action + key)``, or ``md5(action + key)`` without ``page``.
 3. ``Authorization: Admin <unix_ts>_<hex hmac_sha256(key, "<action>:<ts>")>`` (2026 clients);
    one client version sends the same HMAC as ``hash`` with a ``time`` parameter instead.
@@ -31,10 +33,9 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterable, Sequence
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
+from urllib.parse import parse_qsl
 
 from flask import current_app, request
 
@@ -42,6 +43,17 @@ from actions.caller import Caller
 from actions.gateway import roles, signed_urls, strict
 from actions.gateway.key_cache import LiveKey, live_keys
 from actions.gateway.params import NO_BODY, Part, SignedRequest, strict_body
+from actions.gateway.spellings import (
+    bare_as_null,
+    by_name,
+    md5_inputs,
+    md5_state,
+    spelled,
+    spellings,
+    unspelled,
+    without_hash,
+)
+from actions.gateway.spellings import md5_hex as md5_hex  # re-exported: flask keys uses it
 from actions.registry import Action
 from models.keys import ApiKey
 from schemas.envelope import BadHash, Forbidden, Unsigned, UserOnly
@@ -49,7 +61,6 @@ from schemas.envelope import BadHash, Forbidden, Unsigned, UserOnly
 HEX32 = re.compile(r"[0-9a-f]{32}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 ADMIN_HEADER = re.compile(r"Admin\s+(\d{1,12})_([0-9a-fA-F]{64})")
-MAX_FORMS_OVER = 64 * 1024  # past this many characters only the text as received is hashed
 # What a scheme covers: the whole request, the query, the body, the scalar parameters of both
 # (a query hash over every field), or only the action (and page).
 ALL, QUERY, BODY, MERGED, ACTION, LEGACY = "all", "query", "body", "merged", "action", "legacy"
@@ -61,67 +72,8 @@ class Signed(NamedTuple):
     covers: str
 
 
-def md5_hex(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - Worksection's wire format
-
-
 def hmac_hex(key: str, action: str, timestamp: str) -> str:
     return hmac.new(key.encode(), f"{action}:{timestamp}".encode(), hashlib.sha256).hexdigest()
-
-
-def without_hash(raw: str) -> str:
-    """The raw ``a=1&b=2`` string with its ``hash`` pair removed, all else byte for byte."""
-    return "&".join(pair for pair in raw.split("&")
-                    if pair and unquote_plus(pair.split("=", 1)[0]) != "hash")
-
-
-def spelled(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
-    """The pairs an md5 can sign, as text: every pair but the hash; of a JSON body, its
-    members whose value is a string or a number (see :func:`unspelled`)."""
-    return [(k, str(v)) for k, v in pairs if k != "hash" and is_scalar(v)]
-
-
-def unspelled(part: Part) -> list[str]:
-    """The members of a JSON body that no query string spells: lists, objects, booleans,
-    nulls. An md5 over the body's fields does not sign them."""
-    return sorted({k for k, v in part.pairs if k != "hash" and not is_scalar(v)})
-
-
-def spellings(pairs: Sequence[tuple[str, str]]) -> Iterable[str]:
-    """The query strings common clients build from these pairs, every pair spelled: in wire
-    order and sorted by name (Go; pairs of one name keep their wire order), encoded as PHP
-    (``+``), as RFC 3986 (``%20``) and not at all (Postman)."""
-    for ordered in (pairs, by_name(pairs)):
-        yield "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in ordered)
-        yield "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in ordered)
-        yield "&".join(f"{k}={v}" for k, v in ordered)
-
-
-def by_name(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The pairs sorted by name, pairs of one name in their order: what the parameters are
-    made of (the order of different names changes nothing, that of one name does)."""
-    return sorted(pairs, key=itemgetter(0))
-
-
-def bare_as_null(raw: str) -> str:
-    """Postman's pre-request script hashes a parameter without a value as ``key=null`` (JS
-    string concatenation) but sends it as a bare ``key``."""
-    return "&".join(pair if "=" in pair else f"{pair}=null" for pair in raw.split("&"))
-
-
-def md5_inputs(part: Part, stripped: str | None = None) -> list[str]:
-    """Every string whose md5 with the key appended may be the ``hash`` of this part, the text
-    as received first (``stripped``, when already worked out). A decoded or unencoded one
-    counts only if it spells exactly the part's pairs (:meth:`Claim.spells`)."""
-    texts = []
-    if part.raw:
-        stripped = without_hash(part.raw) if stripped is None else stripped
-        if len(stripped) > MAX_FORMS_OVER:
-            return [stripped]
-        for form in dict.fromkeys((stripped, bare_as_null(stripped))):
-            texts += [form, unquote(form), unquote_plus(form)]
-    texts += spellings(spelled(part.pairs))
-    return list(dict.fromkeys(texts))
 
 
 def legacy_input(req: SignedRequest) -> str:
@@ -226,10 +178,6 @@ class Claim:
         return LEGACY if legacy and self.matches(self.legacy, material) else None
 
 
-def md5_state(text: str) -> hashlib._Hash:
-    return hashlib.md5(text.encode("utf-8"))  # noqa: S324 - Worksection's wire format
-
-
 def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = True) -> str | None:
     """What the request's signature with ``key`` covers, or None when it is not signed with it."""
     return Claim(req).check(key, key.encode("utf-8"), now, skew, legacy)
@@ -263,10 +211,6 @@ def refuse_unspelled(part: Part, signature: str) -> None:
     if outside:
         raise Unsigned(f"Parameters outside the signature: lists, objects, booleans and nulls "
                        f"of a JSON body are not in {signature}", details=", ".join(outside))
-
-
-def is_scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 def refuse_conflicts(query: Part, body: Part) -> None:

@@ -9,7 +9,8 @@ from conftest import API_KEY, admin_header, md5_hash
 
 from actions.gateway.decoding import parse_pairs
 from actions.gateway.params import SignedRequest, part_of
-from actions.gateway.signatures import LEGACY, QUERY, md5_hex, verify
+from actions.gateway.signatures import LEGACY, QUERY, verify
+from actions.gateway.spellings import md5_hex
 
 NOW = 1_800_000_000
 
