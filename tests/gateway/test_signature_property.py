@@ -4,6 +4,8 @@ removed, in any shape (``name``, ``name[]``, ``name[0]``, ``name[key]``, a JSON 
 object) and place (query or body), is refused (code 2) or runs with exactly the signed
 parameters. The schemes that sign only the action (the legacy ``md5(action + key)``, the
 ``Authorization: Admin`` header) and user tokens run every parameter sent, as documented.
+An inbound hook whose sender signs the body (``X-Hub-Signature-256``) runs what its mapping
+renders from the signed body, whatever is added to the query.
 
 The action itself does not run: ``dispatch_once`` is replaced by a recorder of what it is
 handed, so this measures the gateway alone and stays fast.
@@ -11,6 +13,8 @@ handed, so this measures the gateway alone and stays fast.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import random
@@ -23,7 +27,7 @@ from conftest import API_KEY, SECRET_KEY, admin_header, md5_hash, php_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions.gateway import idempotency, signed_urls, strict
+from actions.gateway import hooks, idempotency, signed_urls, strict
 from actions.gateway.decoding import fold
 from actions.registry import ACTIONS
 from models.keys import ApiKey
@@ -248,3 +252,48 @@ def test_the_signed_requests_themselves_run(client, runs, token, entry, scheme, 
 def test_any_change_of_a_signed_request_runs_nothing_unsigned(client, runs, token, action,
                                                               combo, mutation, lists):
     check(client, runs, action, *combo, token, mutation, lists)
+
+
+# Inbound hooks: the sender's HMAC signs the body; the hook's mapping renders the parameters.
+
+HOOK_SECRET = "a hook's secret"
+
+
+@pytest.fixture
+def signed_hook(api, website, monkeypatch) -> tuple[str, list[tuple[str, dict]]]:
+    """A hook checking ``X-Hub-Signature-256`` whose mapping reads the body, and what its
+    target is handed."""
+    answer = api.post_json("add_inbound_hook", name="Signed", target="post_task",
+                           fixed={"id_project": website}, verify="hmac-sha256",
+                           secret=HOOK_SECRET, mapping={"title": "{title}", "text": "{text}"})
+    handed: list[tuple[str, dict]] = []
+    monkeypatch.setattr(hooks, "dispatch", lambda action, params: handed.append(
+        (action, dict(params))) or {})
+    monkeypatch.setattr(logging.getLogger("taskgate.requests"), "disabled", True)
+    return answer["url"], handed
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(mutation=st.builds(Mutation, op=st.sampled_from(OPS),
+                          place=st.sampled_from(("query", "body")),
+                          shape=st.sampled_from(SHAPES), name=st.sampled_from(NAMES),
+                          value=st.text(max_size=8).filter(lambda v: "\x00" not in v),
+                          index=st.integers(0, 5)))
+def test_a_signed_hook_runs_only_what_its_sender_signed(client, signed_hook, website, mutation):
+    url, handed = signed_hook
+    members = (("title", "Signed title"), ("text", "Signed text"), ("tags", ["a"]))
+    wire = mutation.apply(Wire(url, (), members, "json"))
+    raw = json.dumps(dict(members)).encode()
+    digest = hmac.new(HOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    _, body = wire.encoded()
+    handed.clear()
+    query = php_pairs(wire.query)
+    answer = client.post(f"{url}?{query}" if query else url, data=body,
+                         content_type="application/json",
+                         headers={"X-Hub-Signature-256": f"sha256={digest}"})
+    if handed:
+        assert handed == [("post_task", {"id_project": website, "title": "Signed title",
+                                         "text": "Signed text"})], mutation
+    else:
+        assert answer.status_code == 401 and answer.get_json()["status_code"] == 2, mutation
