@@ -92,9 +92,9 @@ class SignedRequest:
         return {**self.query.params, **(self.body or NO_BODY).params, **self.files}
 
 
-def read_request(request: Request, lazy: bool = True,
-                 path_action: str | None = None) -> SignedRequest:
-    """The query string, and the body unless ``lazy`` and authentication can do without it.
+def read_request(request: Request, path_action: str | None = None) -> SignedRequest:
+    """The query string, and the body (bounded) only if authentication needs it: when the
+    action or the credential is not in the query, the headers or the path.
 
     ``path_action`` is the action named by the path (``/api/admin/v2/<action>``): it is signed
     as if the query began with ``action=<path_action>&``."""
@@ -111,10 +111,10 @@ def read_request(request: Request, lazy: bool = True,
                         wire_query=raw_query)
     signed = any(name in query.params for name in CREDENTIALS) or req.authorization or \
         header(request, "accesstoken")
-    needed = not lazy or "action" not in query.params or not signed
+    needed = "action" not in query.params or not signed
     if not needed or is_strict(req):  # the strict scheme reads its body once its header passed
         return req
-    return with_body(req, request, current_app.config["MAX_BODY_BEFORE_AUTH"] if lazy else None)
+    return with_body(req, request, current_app.config["MAX_BODY_BEFORE_AUTH"])
 
 
 def with_small_body(req: SignedRequest, request: Request) -> SignedRequest | None:

@@ -44,12 +44,12 @@ Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str, Signe
 
 def api():
     """Check the admin signature, run one action in one transaction, answer with the envelope."""
-    return run_action(admin_caller, lazy=True)
+    return run_action(admin_caller)
 
 
 def api_v1():
     """``/api/admin/``, the v1 path: ``api``, answered in the shapes v1 clients read."""
-    return run_action(admin_caller, lazy=True, shape=v1_shaped)
+    return run_action(admin_caller, shape=v1_shaped)
 
 
 def v1_shaped(result):
@@ -69,12 +69,12 @@ def v1_shaped(result):
 
 def api_path(action: str):
     """``/api/admin/v2/<action>``: ``api`` with the action named by the path (and signed)."""
-    return run_action(admin_caller, lazy=True, path_action=action)
+    return run_action(admin_caller, path_action=action)
 
 
 def user_api():
     """Check the user's access token, then run the action as ``api`` does."""
-    return run_action(user_caller, lazy=True)
+    return run_action(user_caller)
 
 
 def user_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str, SignedRequest]:
@@ -85,10 +85,10 @@ def user_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str, S
     return token_caller(req, spec, token), ALL, req
 
 
-def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None = None,
+def run_action(authenticate: Authenticate, path_action: str | None = None,
                shape: Callable[[Any], Any] | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
-    req = read_request(request, lazy, path_action)
+    req = read_request(request, path_action=path_action)
     g.action = req.action  # for the request log and the metrics
     if not req.action:
         raise ActionRequired()
