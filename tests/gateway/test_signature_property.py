@@ -26,6 +26,8 @@ import pytest
 from conftest import API_KEY, SECRET_KEY, admin_header, md5_hash, php_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+from werkzeug.test import encode_multipart
 
 from actions.gateway import hooks, idempotency, signed_urls, strict
 from actions.gateway.decoding import fold
@@ -41,6 +43,8 @@ COMBOS = [(entry, scheme) for entry in ENTRIES for scheme in SIGNED + ACTION_ONL
 COMBOS.append(("token", "token"))
 CREDENTIALS = ("hash", "signature", "access_token")
 SHAPES = ("scalar", "list", "index", "key")
+KINDS = ("form", "multipart", "json")
+BOUNDARY = "taskgate-property-boundary"
 OPS = ("add", "change", "remove")
 NAMES = ("members", "tags", "custom_fields", "title", "email", "id_task", "extra", "x")
 
@@ -52,7 +56,7 @@ class Wire:
     path: str
     query: tuple[tuple[str, str], ...]
     body: tuple[tuple[str, Any], ...] = ()
-    kind: str = ""  # the body's: "form" or "json" ("" for none)
+    kind: str = ""  # the body's: "form", "multipart" or "json" ("" for none)
     headers: dict[str, str] = field(default_factory=dict)
     credential: tuple[str, str, str] | None = None  # (place, name, value), sent last
 
@@ -63,7 +67,14 @@ class Wire:
             (query if place == "query" else body).append((name, value))
         if self.kind == "json":
             return php_pairs(query), json.dumps(dict(body)).encode()
+        if self.kind == "multipart":
+            return php_pairs(query), encode_multipart(MultiDict(body), BOUNDARY)[1]
         return php_pairs(query), php_pairs(body).encode() if self.kind else None
+
+    @property
+    def content_type(self) -> str | None:
+        return {"form": "application/x-www-form-urlencoded", "json": "application/json",
+                "multipart": f"multipart/form-data; boundary={BOUNDARY}"}.get(self.kind)
 
     def params(self, action: str) -> dict[str, Any]:
         """What the request carries, query and body together (the body's where both have
@@ -86,7 +97,7 @@ def base_pairs(action: str) -> list[tuple[str, Any]]:
 
 
 def signed_request(action: str, entry: str, scheme: str, token: str,
-                   lists: bool = True) -> tuple[Wire, dict]:
+                   lists: bool = True, kind: str = "form") -> tuple[Wire, dict]:
     """A valid request of this action (with a list, or scalars only), and the parameters its
     signature covers."""
     path = "/api/oauth2" if entry == "token" else ENTRIES[entry].format(action=action)
@@ -97,14 +108,15 @@ def signed_request(action: str, entry: str, scheme: str, token: str,
         wire = Wire(path, tuple(named + pairs),
                     credential=("query", "hash", md5_hash(php_pairs(everything))))
     elif scheme == "body":
-        wire = Wire(path, (), tuple(everything), "form",
+        wire = Wire(path, (), tuple(everything), "multipart" if kind == "multipart" else "form",
                     credential=("body", "hash", md5_hash(php_pairs(everything))))
     elif scheme == "signed_url":
         key = ApiKey.active()[0]
         signature = signed_urls.sign(fold(everything), key, key.secret(SECRET_KEY), 3600)
         wire = Wire(path, tuple(named + pairs), credential=("query", "signature", signature))
     elif scheme == "strict":
-        wire = Wire(path, tuple(named + pairs[:1]), tuple(pairs[1:]), "form")
+        wire = Wire(path, tuple(named + pairs[:1]), tuple(pairs[1:]),
+                    "multipart" if kind == "multipart" else "form")
         query, body = wire.encoded()
         nonce = f"n{time.time_ns()}{random.random():.12f}"[:60].replace(".", "_")
         header = strict.header_for("admin", API_KEY, "POST", path, query, body, nonce=nonce)
@@ -132,11 +144,12 @@ class Mutation:
     name: str
     value: str
     index: int = 0
+    kind: str = "form"  # of a body added to a request that had none
 
     def apply(self, wire: Wire) -> Wire:
         in_body = self.place == "body"
         pairs = list(wire.body if in_body else wire.query)
-        kind = (wire.kind or "form") if in_body else ""
+        kind = (wire.kind or self.kind) if in_body else ""
         if self.op == "add":
             pairs.append(self.pair(kind))
         else:  # of the parameters, not the action (which each scheme checks apart)
@@ -185,15 +198,13 @@ def token(app) -> str:
 def send(client, wire: Wire):
     query, body = wire.encoded()
     url = f"{wire.path}?{query}" if query else wire.path
-    content_type = {"form": "application/x-www-form-urlencoded",
-                    "json": "application/json"}.get(wire.kind)
-    return client.post(url, data=body, content_type=content_type, headers=wire.headers)
+    return client.post(url, data=body, content_type=wire.content_type, headers=wire.headers)
 
 
 def check(client, runs, action: str, entry: str, scheme: str, token: str,
           mutation: Mutation, lists: bool) -> None:
     """The property, for one request: refused with code 2, or run with the signed params."""
-    wire, signed = signed_request(action, entry, scheme, token, lists)
+    wire, signed = signed_request(action, entry, scheme, token, lists, mutation.kind)
     mutated = mutation.apply(wire)
     if scheme not in SIGNED:  # it signs no parameter: every one sent runs, as documented
         signed = mutated.params(action)
@@ -211,7 +222,8 @@ def mutations(seed: str):
     """Every op, place and shape, in an order that differs from one action to the next."""
     rng = random.Random(seed)
     cases = [Mutation(op, place, shape, rng.choice(NAMES), rng.choice(("mallory@evil.test",
-                                                                       "9", "")), rng.randrange(4))
+                                                                       "9", "")), rng.randrange(4),
+                      rng.choice(KINDS))
              for op in OPS for place in ("query", "body") for shape in SHAPES]
     rng.shuffle(cases)
     return cases
@@ -229,10 +241,12 @@ def test_every_action_runs_only_what_is_signed(client, runs, token, entry, schem
 
 
 @pytest.mark.parametrize("entry, scheme", COMBOS)
-@pytest.mark.parametrize("action", ["get_users", "post_project", "update_task"])
-def test_the_signed_requests_themselves_run(client, runs, token, entry, scheme, action):
-    """The property is not vacuous: each valid request runs with its signed parameters."""
-    wire, signed = signed_request(action, entry, scheme, token)
+@pytest.mark.parametrize("action, kind", [("get_users", "form"), ("post_project", "multipart"),
+                                          ("update_task", "form")])
+def test_the_signed_requests_themselves_run(client, runs, token, entry, scheme, action, kind):
+    """The property is not vacuous: each valid request runs with its signed parameters (a
+    form or a multipart body, for the schemes that send one)."""
+    wire, signed = signed_request(action, entry, scheme, token, kind=kind)
     answer = send(client, wire).get_json()
     assert runs == [(action, signed)], answer
     assert signed["tags"] == ["a b", "c"]
@@ -247,7 +261,7 @@ def test_the_signed_requests_themselves_run(client, runs, token, entry, scheme, 
                           name=st.sampled_from(NAMES) | st.text("abcxyz_", min_size=1,
                                                                 max_size=6),
                           value=st.text(max_size=8).filter(lambda v: "\x00" not in v),
-                          index=st.integers(0, 5)),
+                          index=st.integers(0, 5), kind=st.sampled_from(KINDS)),
        lists=st.booleans())
 def test_any_change_of_a_signed_request_runs_nothing_unsigned(client, runs, token, action,
                                                               combo, mutation, lists):
