@@ -243,7 +243,7 @@ def authenticate(req: SignedRequest) -> tuple[Signed, SignedRequest]:
     if signed_urls.PARAM in req.query.params:  # an expiring URL (``flask sign-url --expires``)
         return Signed(signed_urls.signed_key(req, config["SECRET_KEY"]).touch(), QUERY), req
     claim, keys = Claim(req), live_keys()
-    if claim.scheme == HMAC and not config.get("ADMIN_HEADER", True):
+    if claim.scheme == HMAC and not config["ADMIN_HEADER"]:
         raise BadHash("The Authorization: Admin header signs only the action: it is turned "
                       "off here (ADMIN_HEADER = False)", details="Admin")
     found = standard_match(claim, keys) or any_match(claim, keys, config)
