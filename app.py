@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "API_KEY": None,  # fixes the admin key of a fresh install (automation)
     "OWNER_EMAIL": "owner@example.com",  # the account owner created by the first init-db
     "AUTH_CLOCK_SKEW": 300,  # seconds either way for timestamped signatures
+    "ADMIN_HEADER": True,  # accept Authorization: Admin <ts>_<hmac>, which signs only the action
     "LEGACY_HASH": True,  # accept md5(page + action + key), which signs no other parameter
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # bytes of the largest request body
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,  # bytes of one form field held in memory

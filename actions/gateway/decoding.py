@@ -98,8 +98,16 @@ def fold(pairs: Iterable[tuple[str, Any]], always_list: bool = False) -> dict[st
         if not by_id and all(k.startswith("\0") or k.isdigit() for k in keys):
             params[name] = [bucket[k] for k in sorted(keys, key=list_order(keys))]
         else:
-            params[name] = bucket
+            params[name] = numbered(bucket)
     return params
+
+
+def numbered(bucket: dict[str, Any]) -> dict[str, Any]:
+    """An object whose ``name[]`` entries take the next free number, as PHP numbers them
+    (``a[x]=1&a[]=2`` is ``{"x": "1", "0": "2"}``)."""
+    taken = {int(k) for k in bucket if k.isdigit()}
+    numbers = (n for n in range(len(bucket) + len(taken) + 1) if n not in taken)
+    return {(str(next(numbers)) if k.startswith("\0") else k): v for k, v in bucket.items()}
 
 
 def list_order(keys: list[str]):

@@ -1,15 +1,20 @@
-"""Reading an API request: the query string and the body, kept apart until a signature says
-which of them it covers (``signatures.covered_params``). Uploaded files are kept beside the
-parameters; the values are decoded and checked by :mod:`.decoding`.
-The body is read only when it is needed before authentication (the action or the hash is in
-it), so an unsigned request is refused without parsing what it sent.
-Anything that cannot be read (bad JSON, JSON nested too deep, a lone surrogate, bytes that are
-not UTF-8, too many parameters, a body over the limit) is a ``BadRequest`` naming the problem.
+"""Reading an API request: the query string and the body, each parsed once into the list of
+``(name, value)`` pairs it carries, in wire order, and kept apart until a signature says which
+of them it covers (``signatures.covered_params``). Every shape clients send is a pair: a
+scalar, ``name[]``, ``name[0]``, ``name[key]`` (folded into lists and objects by
+:mod:`.decoding`), a form field, a JSON member. Uploaded files are kept beside the parameters.
+
+Nothing read before authentication grows with the body: the body is read before the signature
+is checked only when it carries the hash or the action (or, for the strict scheme, when its
+bytes are signed), and then only up to ``MAX_BODY_BEFORE_AUTH`` bytes; otherwise it is read
+after authentication. Anything that cannot be read (bad JSON, JSON nested too deep, a lone
+surrogate, bytes that are not UTF-8, too many parameters, a body over the limit) is a
+``BadRequest`` naming the problem.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -25,12 +30,20 @@ from schemas.envelope import ActionMismatch, BadRequest, BodyTooLarge, UriTooLon
 class Part:
     """Parameters as one part of the request carried them: the query string or the body."""
 
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # the pairs, folded
     raw: str | None = None  # the urlencoded text as received (a query string, a form body)
     kind: str = ""  # the body's kind: "form", "multipart", "json" ("" for none or the query)
+    pairs: tuple[tuple[str, Any], ...] = ()  # as sent, in wire order (JSON: its members)
 
 
 NO_BODY = Part()
+CREDENTIALS = ("hash", "signature", "access_token")  # in the query: the body waits for them
+
+
+def part_of(pairs: Iterable[tuple[str, Any]], raw: str | None = None, kind: str = "") -> Part:
+    """A part of the request from its pairs: what it carries, folded and checked."""
+    pairs = tuple(pairs)
+    return Part(checked(fold(pairs)), raw, kind, pairs)
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ class SignedRequest:
     authorization: str = ""
     method: str = "GET"
     path: str = ""
-    body_bytes: bytes | None = None  # kept only for a request signed with the strict scheme
+    body_bytes: bytes | None = None  # the strict scheme's body, read (bounded) to check it
     path_action: str | None = None  # /api/admin/v2/<action>: signed as the query's action
     wire_query: str = ""  # the query string as sent (the strict scheme signs it so)
 
@@ -79,9 +92,9 @@ class SignedRequest:
         return {**self.query.params, **(self.body or NO_BODY).params, **self.files}
 
 
-def read_request(request: Request, lazy: bool = True,
-                 path_action: str | None = None) -> SignedRequest:
-    """The query string, and the body unless ``lazy`` and authentication can do without it.
+def read_request(request: Request, path_action: str | None = None) -> SignedRequest:
+    """The query string, and the body (bounded) only if authentication needs it: when the
+    action or the credential is not in the query, the headers or the path.
 
     ``path_action`` is the action named by the path (``/api/admin/v2/<action>``): it is signed
     as if the query began with ``action=<path_action>&``."""
@@ -90,17 +103,18 @@ def read_request(request: Request, lazy: bool = True,
         raise UriTooLong(f"The query string is longer than {limit} bytes: send the parameters "
                          "in a body signed with it", details=len(request.query_string))
     raw_query = decode(request.query_string, "the query string")
-    query = Part(checked(fold(parse_pairs(raw_query, "the query string"))), raw_query)
+    query = part_of(parse_pairs(raw_query, "the query string"), raw_query)
     if path_action is not None:
         query = with_path_action(path_action, query)
     req = SignedRequest(query=query, body=None, authorization=header(request, "Authorization"),
                         method=request.method, path=request.path, path_action=path_action,
                         wire_query=raw_query)
-    signed = "hash" in query.params or "signature" in query.params or req.authorization
-    needed = not lazy or "action" not in query.params or not signed or is_strict(req)
-    if not needed:
+    signed = any(name in query.params for name in CREDENTIALS) or req.authorization or \
+        header(request, "accesstoken")
+    needed = "action" not in query.params or not signed
+    if not needed or is_strict(req):  # the strict scheme reads its body once its header passed
         return req
-    return with_body(req, request, current_app.config["MAX_BODY_BEFORE_AUTH"] if lazy else None)
+    return with_body(req, request, current_app.config["MAX_BODY_BEFORE_AUTH"])
 
 
 def with_small_body(req: SignedRequest, request: Request) -> SignedRequest | None:
@@ -113,16 +127,27 @@ def with_small_body(req: SignedRequest, request: Request) -> SignedRequest | Non
     return None if request.content_length > limit else with_body(req, request, limit)
 
 
+def strict_body(req: SignedRequest, request: Request) -> SignedRequest:
+    """The request with the bytes of its body, unparsed, for the strict scheme to hash: at
+    most ``MAX_BODY_BEFORE_AUTH`` of them, read only once its header passed."""
+    if req.body_bytes is not None:
+        return req
+    limit = current_app.config["MAX_BODY_BEFORE_AUTH"]
+    raw = read_limited(request, limit, everything=True)
+    request._cached_data = raw  # parsed from these bytes once the signature matched
+    return SignedRequest(req.query, req.body, req.files, req.authorization, req.method,
+                         req.path, raw, req.path_action, req.wire_query)
+
+
 def with_body(req: SignedRequest, request: Request,
               before_auth: int | None = None) -> SignedRequest:
     """The request with its body read (once). Read before the signature is checked (it
     carries the hash or the action), a form or JSON body is bounded by ``before_auth``, so
     that refusing a forged one stays cheap; a bigger one goes beside a signed query, or with
-    the Admin or strict header."""
+    the Admin header (the strict scheme's body was read by ``strict_body``)."""
     if req.body is not None:
         return req
-    strict = is_strict(req)  # the body's bytes are signed: keep them (multipart too)
-    raw = request.get_data(cache=True) if strict else read_limited(request, before_auth)
+    raw = req.body_bytes if req.body_bytes is not None else read_limited(request, before_auth)
     if request.mimetype == "multipart/form-data":
         body, files = read_multipart(request)
     else:
@@ -130,7 +155,7 @@ def with_body(req: SignedRequest, request: Request,
     if req.path_action is not None and body.params:
         body = with_path_action(req.path_action, body)
     return SignedRequest(req.query, body, files, req.authorization, req.method, req.path,
-                         raw if strict else None, req.path_action, req.wire_query)
+                         req.body_bytes, req.path_action, req.wire_query)
 
 
 def with_path_action(action: str, part: Part) -> Part:
@@ -140,10 +165,13 @@ def with_path_action(action: str, part: Part) -> Part:
     named = part.params.get("action")
     if named is not None and named != action:
         raise ActionMismatch(details=f"{named} != {action}")
+    if named is not None:
+        return part
     raw = part.raw
-    if raw is not None and named is None:
+    if raw is not None:
         raw = f"action={quote(action, safe='')}" + (f"&{raw}" if raw else "")
-    return Part({"action": action, **part.params}, raw, part.kind)
+    return Part({"action": action, **part.params}, raw, part.kind,
+                (("action", action), *part.pairs))
 
 
 def is_strict(req: SignedRequest) -> bool:
@@ -155,18 +183,22 @@ def header(request: Request, name: str) -> str:
     return value if value.isascii() else ""
 
 
-def read_limited(request: Request, before_auth: int | None = None) -> bytes:
-    """The body's bytes (none for multipart, parsed as a stream), refused over the limit
-    even when it comes chunked, without a Content-Length to check first."""
-    if request.mimetype == "multipart/form-data":
+def read_limited(request: Request, before_auth: int | None = None,
+                 everything: bool = False) -> bytes:
+    """The body's bytes (none for multipart, parsed as a stream, unless ``everything``),
+    refused over the limit even when it comes chunked, without a Content-Length to check
+    first: past ``before_auth`` without reading more than one byte over it."""
+    if request.mimetype == "multipart/form-data" and not everything:
         return b""
     if before_auth is not None:
         size = request.content_length
         raw = request.stream.read(before_auth + 1) if size is None else b""
         if max(size or 0, len(raw)) > before_auth:
-            raise BodyTooLarge(f"A body that carries its own hash or action is limited to "
-                               f"{before_auth} bytes: put the hash and the action in the query "
-                               "string", details=size or len(raw))
+            raise BodyTooLarge(f"A body read before its signature is checked (it carries its "
+                               f"own hash or action, or the strict scheme signs it) is limited "
+                               f"to {before_auth} bytes: put the hash and the action in the "
+                               "query string, or raise MAX_BODY_BEFORE_AUTH",
+                               details=size or len(raw))
         if size is None:
             return raw
     raw = request.stream.read()  # stops at the limit, silently: see what is left
@@ -183,9 +215,10 @@ def read_body(request: Request, raw: bytes) -> tuple[Part, dict[str, list]]:
         return NO_BODY, {}
     if mimetype == "application/x-www-form-urlencoded":
         text = decode(raw, "the form body")
-        return Part(checked(fold(parse_pairs(text, "the form body"))), text, "form"), {}
+        return part_of(parse_pairs(text, "the form body"), text, "form"), {}
     if mimetype == "application/json" or raw.lstrip()[:1] in (b"{", b"["):
-        return Part(checked(read_json(raw)), kind="json"), {}
+        members = read_json(raw)
+        return Part(checked(members), kind="json", pairs=tuple(members.items())), {}
     raise BadRequest("Unsupported body: send JSON, a form or multipart/form-data",
                      details=mimetype or "no Content-Type")
 
@@ -196,6 +229,6 @@ def read_multipart(request: Request) -> tuple[Part, dict[str, list]]:
         if "\ufffd" in value:  # werkzeug replaced bytes that were not UTF-8
             raise BadRequest("Parameters must be UTF-8 encoded", details=name)
     files = fold(request.files.items(multi=True), always_list=True)
-    return Part(checked(fold(pairs)), kind="multipart"), files
+    return part_of(pairs, kind="multipart"), files
 
 

@@ -3,9 +3,11 @@ request, and what each scheme covers.
 
 1. ``hash = md5(<query string without the hash pair> + key)`` (documented since Dec 2023).
    The exact string a client hashed is not on the wire, so every form real clients produce is
-   tried: the raw query as received, the same percent-decoded (Postman hashes unencoded values),
-   a form body as received, and the parameters re-encoded PHP-style (``+``), RFC 3986-style
-   (``%20``) and in Go's key-sorted order, and Postman's ``key=null`` for a bare ``key``.
+   tried (:mod:`.spellings`): the raw query as received, the same percent-decoded (Postman
+   hashes unencoded values), a form body as received, and every pair spelled again PHP-style
+   (``+``), RFC 3986-style (``%20``) and unencoded, in wire order and in Go's name-sorted
+   order, and Postman's ``key=null`` for a bare ``key``. A form counts only if it spells every
+   pair of the request, lists and objects included (:meth:`Claim.signs`).
 2. Legacy: ``hash = md5(page + action + key)``, or ``md5(action + key)`` without ``page``.
 3. ``Authorization: Admin <unix_ts>_<hex hmac_sha256(key, "<action>:<ts>")>`` (2026 clients);
    one client version sends the same HMAC as ``hash`` with a ``time`` parameter instead.
@@ -31,16 +33,27 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import parse_qsl
 
-from flask import current_app
+from flask import current_app, request
 
 from actions.caller import Caller
 from actions.gateway import roles, signed_urls, strict
 from actions.gateway.key_cache import LiveKey, live_keys
-from actions.gateway.params import NO_BODY, Part, SignedRequest
+from actions.gateway.params import NO_BODY, Part, SignedRequest, strict_body
+from actions.gateway.spellings import (
+    bare_as_null,
+    by_name,
+    md5_inputs,
+    md5_state,
+    spelled,
+    spellings,
+    unspelled,
+    without_hash,
+)
+from actions.gateway.spellings import md5_hex as md5_hex  # re-exported: flask keys uses it
 from actions.registry import Action
 from models.keys import ApiKey
 from schemas.envelope import BadHash, Forbidden, Unsigned, UserOnly
@@ -48,7 +61,6 @@ from schemas.envelope import BadHash, Forbidden, Unsigned, UserOnly
 HEX32 = re.compile(r"[0-9a-f]{32}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 ADMIN_HEADER = re.compile(r"Admin\s+(\d{1,12})_([0-9a-fA-F]{64})")
-MAX_FORMS_OVER = 64 * 1024  # past this many characters only the text as received is hashed
 # What a scheme covers: the whole request, the query, the body, the scalar parameters of both
 # (a query hash over every field), or only the action (and page).
 ALL, QUERY, BODY, MERGED, ACTION, LEGACY = "all", "query", "body", "merged", "action", "legacy"
@@ -60,47 +72,8 @@ class Signed(NamedTuple):
     covers: str
 
 
-def md5_hex(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - Worksection's wire format
-
-
 def hmac_hex(key: str, action: str, timestamp: str) -> str:
     return hmac.new(key.encode(), f"{action}:{timestamp}".encode(), hashlib.sha256).hexdigest()
-
-
-def without_hash(raw: str) -> str:
-    """The raw ``a=1&b=2`` string with its ``hash`` pair removed, all else byte for byte."""
-    return "&".join(pair for pair in raw.split("&")
-                    if pair and unquote_plus(pair.split("=", 1)[0]) != "hash")
-
-
-def reencoded(params: Mapping[str, Any]) -> Iterable[str]:
-    """The query strings common clients build from these parameters."""
-    pairs = [(k, v) for k, v in params.items() if k != "hash" and is_scalar(v)]
-    for ordered in (pairs, sorted(pairs)):
-        yield "&".join(f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in ordered)
-        yield "&".join(f"{quote(k, safe='~')}={quote(str(v), safe='~')}" for k, v in ordered)
-        yield "&".join(f"{k}={v}" for k, v in ordered)
-
-
-def bare_as_null(raw: str) -> str:
-    """Postman's pre-request script hashes a parameter without a value as ``key=null`` (JS
-    string concatenation) but sends it as a bare ``key``."""
-    return "&".join(pair if "=" in pair else f"{pair}=null" for pair in raw.split("&"))
-
-
-def md5_inputs(part: Part, stripped: str | None = None) -> list[str]:
-    """Every string whose md5 with the key appended is an acceptable ``hash`` of this part,
-    the text as received first (``stripped``, when already worked out)."""
-    texts = []
-    if part.raw:
-        stripped = without_hash(part.raw) if stripped is None else stripped
-        if len(stripped) > MAX_FORMS_OVER:
-            return [stripped]
-        for form in dict.fromkeys((stripped, bare_as_null(stripped))):
-            texts += [form, unquote(form), unquote_plus(form)]
-    texts += reencoded(part.params)
-    return list(dict.fromkeys(texts))
 
 
 def legacy_input(req: SignedRequest) -> str:
@@ -141,17 +114,35 @@ class Claim:
         return None if self.stripped is None else md5_state(self.stripped)
 
     @functools.cached_property
-    def forms(self) -> list[hashlib._Hash]:
-        """Every accepted md5 input, the documented one first (its state reused)."""
+    def forms(self) -> list[tuple[str, hashlib._Hash]]:
+        """Every md5 input that may be accepted, the documented one first (its state reused)."""
         texts = md5_inputs(self.part, self.stripped)
-        first = [self.standard] if self.standard is not None else []
-        return first + [md5_state(text) for text in texts[len(first):]]
+        states = [self.standard] if self.standard is not None else []
+        states += [md5_state(text) for text in texts[len(states):]]
+        return list(zip(texts, states, strict=True))
 
     @functools.cached_property
-    def merged(self) -> list[hashlib._Hash]:
-        req = self.req
-        wide = self.covers == QUERY and req.body is not None and req.body.params
-        return [md5_state(text) for text in reencoded(req.params)] if wide else []
+    def pairs(self) -> tuple[list[tuple[str, str]], ...]:
+        """The signed part's pairs as an md5 spells them (and with each bare name read as
+        Postman hashes it, ``name=null``), sorted by name: see :func:`by_name`."""
+        pairs = by_name(spelled(self.part.pairs))
+        if not self.stripped:
+            return (pairs,)
+        return pairs, by_name(parse_qsl(bare_as_null(self.stripped), keep_blank_values=True))
+
+    @functools.cached_property
+    def merged_pairs(self) -> list[tuple[str, str]]:
+        """The query's pairs, then the body's (one the query has already, the path's action
+        say, once)."""
+        query, body = self.req.query.pairs, (self.req.body or NO_BODY).pairs
+        return by_name(spelled(query + tuple(pair for pair in body if pair not in query)))
+
+    @functools.cached_property
+    def merged(self) -> list[tuple[str, hashlib._Hash]]:
+        """The md5 inputs of a query hash over the body's fields too (generated clients)."""
+        wide = self.covers == QUERY and self.req.body is not None and self.req.body.pairs
+        texts = dict.fromkeys(spellings(self.merged_pairs)) if wide else {}
+        return [(text, md5_state(text)) for text in texts]
 
     @functools.cached_property
     def legacy(self) -> hashlib._Hash:
@@ -162,6 +153,16 @@ class Claim:
         digest.update(material)
         return hmac.compare_digest(self.given, digest.hexdigest())
 
+    def signs(self, forms: list[tuple[str, hashlib._Hash]], material: bytes,
+              *pairs: list[tuple[str, str]]) -> bool:
+        """Whether one of these inputs, with the key, is the hash, and spells every pair of
+        the request: read as a query string, it gives exactly them. A decoded or unencoded
+        spelling that reads otherwise (a value holding ``&``, ``=``, ``%`` or ``+``) signs
+        other pairs than the request's and counts for nothing."""
+        return any(self.matches(state, material) and (
+            text == self.stripped or by_name(parse_qsl(text, keep_blank_values=True)) in pairs)
+            for text, state in forms)
+
     def check(self, key: str, material: bytes, now: int, skew: int, legacy: bool) -> str | None:
         """What the signature with this key covers, or None when it is not signed with it."""
         if self.scheme == HMAC:
@@ -170,15 +171,11 @@ class Claim:
                 self.given, hmac_hex(key, self.req.action, self.timestamp)) else None
         if self.scheme != MD5:
             return None
-        if any(self.matches(state, material) for state in self.forms):
+        if self.signs(self.forms, material, *self.pairs):
             return self.covers
-        if any(self.matches(state, material) for state in self.merged):
+        if self.signs(self.merged, material, self.merged_pairs):
             return MERGED
         return LEGACY if legacy and self.matches(self.legacy, material) else None
-
-
-def md5_state(text: str) -> hashlib._Hash:
-    return hashlib.md5(text.encode("utf-8"))  # noqa: S324 - Worksection's wire format
 
 
 def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = True) -> str | None:
@@ -187,22 +184,20 @@ def verify(req: SignedRequest, key: str, now: int, skew: int, legacy: bool = Tru
 
 
 def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
-    """The parameters that run: the signed part's, and files; ``Unsigned`` for a parameter
-    outside the signature that would change what runs."""
+    """The parameters that run: the pairs the signature spells, and files; ``Unsigned`` for a
+    parameter outside the signature that would change what runs."""
     body = req.body or NO_BODY
     if covers == ALL:
         return req.params
-    if covers in (ACTION, LEGACY):
+    if covers in (ACTION, LEGACY):  # by design: see the module's docstring
         refuse_conflicts(req.query, body)
         return req.params
-    if covers == MERGED:  # every scalar parameter was hashed: lists and objects were not
+    if covers == MERGED:  # every pair of the query and the body was hashed
         refuse_conflicts(req.query, body)
-        outside = [name for name, value in body.params.items() if not is_scalar(value)]
-        if outside:
-            raise Unsigned("Parameters outside the signature: lists and objects of the body are "
-                           "not in a query hash", details=", ".join(sorted(outside)))
+        refuse_unspelled(body, "a query hash over the body's fields")
         return req.params
     signed, other = (req.query, body) if covers == QUERY else (body, req.query)
+    refuse_unspelled(signed, "a hash of the body's fields")
     outside = [name for name, value in other.params.items() if signed.params.get(name) != value]
     if outside:
         where = "the body" if covers == QUERY else "the query string"
@@ -211,8 +206,11 @@ def covered_params(req: SignedRequest, covers: str) -> dict[str, Any]:
     return {**signed.params, **req.files}
 
 
-def is_scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+def refuse_unspelled(part: Part, signature: str) -> None:
+    outside = unspelled(part)
+    if outside:
+        raise Unsigned(f"Parameters outside the signature: lists, objects, booleans and nulls "
+                       f"of a JSON body are not in {signature}", details=", ".join(outside))
 
 
 def refuse_conflicts(query: Part, body: Part) -> None:
@@ -223,26 +221,31 @@ def refuse_conflicts(query: Part, body: Part) -> None:
                        "the body", details=", ".join(sorted(clashing)))
 
 
-def admin_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str]:
-    """The admin key that signed the request, if it may run this action, and what it signed."""
-    key, covers = authenticate(req)
+def admin_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str, SignedRequest]:
+    """The admin key that signed the request, if it may run this action, what it signed, and
+    the request as read to check it."""
+    (key, covers), req = authenticate(req)
     if spec is not None and not key.allows(spec.canonical, spec.writes):
         raise Forbidden(details=req.action)
     if spec is not None and spec.canonical in roles.TOKEN_ONLY:
         raise UserOnly()
-    return Caller(key=key), covers
+    return Caller(key=key), covers, req
 
 
-def authenticate(req: SignedRequest) -> Signed:
-    """The active key that signed this request and what it covers, or ``BadHash``."""
+def authenticate(req: SignedRequest) -> tuple[Signed, SignedRequest]:
+    """The active key that signed this request and what it covers, or ``BadHash``; and the
+    request as read to check it (the strict scheme reads the body's bytes)."""
     config = current_app.config
-    master = config["SECRET_KEY"]
     if strict.is_strict(req):
-        return Signed(strict.signed_key(req, live_keys(), config["AUTH_CLOCK_SKEW"]).touch(),
-                      ALL)
+        key, req = strict.signed_key(req, live_keys(), config["AUTH_CLOCK_SKEW"],
+                                     lambda headed: strict_body(headed, request))
+        return Signed(key.touch(), ALL), req
     if signed_urls.PARAM in req.query.params:  # an expiring URL (``flask sign-url --expires``)
-        return Signed(signed_urls.signed_key(req, master).touch(), QUERY)
+        return Signed(signed_urls.signed_key(req, config["SECRET_KEY"]).touch(), QUERY), req
     claim, keys = Claim(req), live_keys()
+    if claim.scheme == HMAC and not config["ADMIN_HEADER"]:
+        raise BadHash("The Authorization: Admin header signs only the action: it is turned "
+                      "off here (ADMIN_HEADER = False)", details="Admin")
     found = standard_match(claim, keys) or any_match(claim, keys, config)
     if found is None:
         raise BadHash()
@@ -250,7 +253,7 @@ def authenticate(req: SignedRequest) -> Signed:
     if live.key.require_strict:
         raise BadHash("This key signs only with the Taskgate-HMAC-SHA256 scheme",
                       details=live.key.family)
-    return Signed(live.key.touch(), covers)  # last_used, written at most once a minute
+    return Signed(live.key.touch(), covers), req  # last_used, written at most once a minute
 
 
 def standard_match(claim: Claim, keys: Sequence[LiveKey]) -> tuple[LiveKey, str] | None:

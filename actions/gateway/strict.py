@@ -14,10 +14,15 @@ sig=<hex>`` where ``sig`` is HMAC-SHA256, keyed with the API key's secret, of::
 (seven lines joined by "\\n", no newline at the end).
 
 The canonical query is every ``name=value`` pair of the query string, decoded, encoded again
-as RFC 3986 (``quote(s, safe="-_.~")``), sorted, joined by ``&``. The timestamp must be within
-``AUTH_CLOCK_SKEW`` of the server's clock and the nonce (16 to 64 of ``A-Za-z0-9_-``) is kept
-as long: a request replayed, to any process or host sharing the database, is refused. Modelled
-on AWS Signature V4 and Standard Webhooks.
+as RFC 3986 (``quote(s, safe="-_.~")``), sorted by name, joined by ``&``; pairs of one name
+keep their wire order (``title=A&title=B`` is not ``title=B&title=A``: the last one wins). The
+timestamp must be within ``AUTH_CLOCK_SKEW`` of the server's clock and the nonce (16 to 64 of
+``A-Za-z0-9_-``) is kept as long: a request replayed, to any process or host sharing the
+database, is refused. Modelled on AWS Signature V4 and Standard Webhooks.
+
+The header is read, and its key, time and nonce checked, before any byte of the body is read;
+then at most ``MAX_BODY_BEFORE_AUTH`` bytes of it are hashed, and they are parsed only once the
+signature matched.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from urllib.parse import parse_qsl, quote
 
 from actions.gateway.key_cache import LiveKey
 from actions.gateway.params import SignedRequest
+from models.base import now
 from models.keys import ApiKey, RequestNonce
 from schemas.envelope import BadHash
 
@@ -45,7 +52,7 @@ def is_strict(req: SignedRequest) -> bool:
 
 
 def canonical_query(raw: str) -> str:
-    pairs = sorted(parse_qsl(raw, keep_blank_values=True))
+    pairs = sorted(parse_qsl(raw, keep_blank_values=True), key=itemgetter(0))
     return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
 
 
@@ -68,9 +75,12 @@ def header_for(name: str, secret: str, method: str, path: str, raw_query: str = 
     return f"{SCHEME} key={name}, ts={stamp}, nonce={nonce}, sig={sign(secret, text)}"
 
 
-def signed_key(req: SignedRequest, keys: Sequence[LiveKey], skew: int) -> ApiKey:
-    """The active key (of ``keys``) that signed this request, once; else ``BadHash`` saying
-    why."""
+def signed_key(req: SignedRequest, keys: Sequence[LiveKey], skew: int,
+               read_body: Callable[[SignedRequest], SignedRequest]
+               ) -> tuple[ApiKey, SignedRequest]:
+    """The active key (of ``keys``) that signed this request, once, and the request with the
+    bytes of its body (``read_body``, called only once the header passed); else ``BadHash``
+    saying why."""
     match = HEADER.fullmatch(req.authorization.strip())
     if match is None:
         raise BadHash(details=f"{SCHEME}: expected key=, ts=, nonce=, sig=")
@@ -78,10 +88,21 @@ def signed_key(req: SignedRequest, keys: Sequence[LiveKey], skew: int) -> ApiKey
     if abs(time.time() - int(ts)) > skew:
         raise BadHash(details=f"{SCHEME}: ts is more than {skew} s from the server's clock")
     live = next((live for live in keys if live.key.name == name), None)
+    if live is None:
+        raise BadHash(details=SCHEME)
+    if used(live.key.id, nonce):
+        raise BadHash(details=f"{SCHEME}: this nonce was used already (a replay)")
+    req = read_body(req)
     text = string_to_sign(req.method, req.path, req.wire_query, req.body_bytes or b"",
                           ts, nonce)
-    if live is None or not hmac.compare_digest(given.lower(), sign(live.secret, text)):
+    if not hmac.compare_digest(given.lower(), sign(live.secret, text)):
         raise BadHash(details=SCHEME)
     if not RequestNonce.use(live.key.id, nonce, dt.timedelta(seconds=2 * skew)):
         raise BadHash(details=f"{SCHEME}: this nonce was used already (a replay)")
-    return live.key
+    return live.key, req
+
+
+def used(key_id: int, nonce: str) -> bool:
+    """Whether this nonce was seen already (checked again as it is recorded)."""
+    return RequestNonce.select().where((RequestNonce.id == f"{key_id}:{nonce}")
+                                       & (RequestNonce.expires >= now())).exists()

@@ -67,10 +67,8 @@ def scope_for(spec: Action) -> str | None:
     return f"{resource}_{'write' if spec.writes else 'read'}"
 
 
-def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
-    """The caller of a ``/api/oauth2`` request: the user of a live access token that has the
-    scope of the action and whose role allows it (an unknown action is left to the
-    dispatcher: code 0)."""
+def live_token(req: SignedRequest) -> Token:
+    """The live access token the request carries, of an active user."""
     secret = bearer_token(req)
     token = Token.find("access", secret) if secret else None
     if token is None or token.revoked_at is not None:
@@ -79,6 +77,14 @@ def token_caller(req: SignedRequest, spec: Action | None) -> Caller:
         raise TokenExpired()
     if not token.user.is_active:
         raise UserDisabled()
+    return token
+
+
+def token_caller(req: SignedRequest, spec: Action | None, token: Token | None = None) -> Caller:
+    """The caller of a ``/api/oauth2`` request: the user of a live access token (``token``,
+    when already found) that has the scope of the action and whose role allows it (an
+    unknown action is left to the dispatcher: code 0)."""
+    token = token or live_token(req)
     needed = scope_for(spec) if spec is not None else None
     if spec is not None and needed not in token.scope_list and spec.canonical not in EVERY_TOKEN:
         raise ScopeDenied(details=needed or spec.canonical)

@@ -1,8 +1,9 @@
 """The API views: one request, read top to bottom, from its bytes to its answer.
 
-read the query (and the body only if authentication needs it) → authenticate the caller
-(the signature or the access token) → admit it (rate limits) → keep what the signature
-covers → run the action once (idempotency) in one transaction → answer with the envelope.
+read the query (and the body only if it carries the credential, bounded) → authenticate the
+caller (the signature or the access token; nothing read before it grows with the body) →
+admit it (rate limits) → read the body, keep the pairs the signature covers → run the action
+once (idempotency) in one transaction → answer with the envelope.
 Every failure raises an ``ApiError`` that :func:`api_error` turns into the error envelope;
 nothing else answers.
 """
@@ -22,7 +23,7 @@ from actions.caller import Caller, calling_as
 from actions.gateway import idempotency, rate_limits, streaming
 from actions.gateway.params import SignedRequest, read_request, with_body, with_small_body
 from actions.gateway.signatures import ALL, admin_caller, covered_params
-from actions.gateway.tokens import token_caller
+from actions.gateway.tokens import live_token, token_caller
 from actions.registry import ACTIONS, Action
 from models.base import transaction
 from schemas.envelope import (
@@ -36,18 +37,19 @@ from schemas.envelope import (
     ok,
 )
 
-# The caller, and what of the request its credentials cover (see signatures.covered_params).
-Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str]]
+# The caller, what of the request its credentials cover (see signatures.covered_params), and
+# the request as read to check them.
+Authenticate = Callable[[SignedRequest, Action | None], tuple[Caller, str, SignedRequest]]
 
 
 def api():
     """Check the admin signature, run one action in one transaction, answer with the envelope."""
-    return run_action(admin_caller, lazy=True)
+    return run_action(admin_caller)
 
 
 def api_v1():
     """``/api/admin/``, the v1 path: ``api``, answered in the shapes v1 clients read."""
-    return run_action(admin_caller, lazy=True, shape=v1_shaped)
+    return run_action(admin_caller, shape=v1_shaped)
 
 
 def v1_shaped(result):
@@ -67,23 +69,31 @@ def v1_shaped(result):
 
 def api_path(action: str):
     """``/api/admin/v2/<action>``: ``api`` with the action named by the path (and signed)."""
-    return run_action(admin_caller, lazy=True, path_action=action)
+    return run_action(admin_caller, path_action=action)
 
 
 def user_api():
     """Check the user's access token, then run the action as ``api`` does."""
-    return run_action(lambda req, spec: (token_caller(req, spec), ALL), lazy=False)
+    return run_action(user_caller)
 
 
-def run_action(authenticate: Authenticate, lazy: bool, path_action: str | None = None,
+def user_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str, SignedRequest]:
+    """The user of a live access token (read before the body, unless the body carries it),
+    whose scopes and role allow this action with every parameter sent."""
+    token = live_token(req)
+    req = with_body(req, request)
+    return token_caller(req, spec, token), ALL, req
+
+
+def run_action(authenticate: Authenticate, path_action: str | None = None,
                shape: Callable[[Any], Any] | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
-    req = read_request(request, lazy, path_action)
+    req = read_request(request, path_action=path_action)
     g.action = req.action  # for the request log and the metrics
     if not req.action:
         raise ActionRequired()
     spec = ACTIONS.get(req.action)
-    who, covers, req = authenticated(authenticate, req, spec)
+    who, covers, req = authenticated(authenticate, req, spec)  # no body parsed yet, or bounded
     g.caller = who
     rate_limits.admit(who)
     params = covered_params(with_body(req, request), covers)
@@ -108,12 +118,12 @@ def authenticated(authenticate: Authenticate, req: SignedRequest,
     rate_limits.refuse_guessing()
     try:
         try:
-            return *authenticate(req, spec), req
+            return authenticate(req, spec)
         except BadHash:
             wider = with_small_body(req, request)  # a query hash may sign the body's fields too
             if wider is None:
                 raise
-            return *authenticate(wider, spec), wider
+            return authenticate(wider, spec)
     except rate_limits.FAILED_SIGNATURE:
         rate_limits.count_failed_signature()
         raise

@@ -8,17 +8,32 @@ from __future__ import annotations
 import io
 import json
 import time
+from urllib.parse import unquote
 
 import pytest
 from conftest import API_KEY, SECRET_KEY, admin_header, error, md5_hash, ok_data, php_query
 
 from actions.gateway import strict
-from actions.registry import ACTIONS
+from actions.registry import ACTIONS, Action
 from models.keys import ApiKey
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
 from models.tokens import SCOPES, Token
+from schemas.base import Params
+
+
+@pytest.fixture
+def echo(monkeypatch):
+    """A throwaway action that answers with the parameters it received."""
+    monkeypatch.setitem(ACTIONS, "echo", Action("echo", lambda params: dict(params),
+                                                RawParams(), "Echo.", False, "echo"))
+
+
+class RawParams(Params):
+    class Meta:
+        unknown = "include"
+
 
 UNSIGNED_BODY = "Parameters outside the signature: the body is not signed, sign its parameters " \
                 "or leave them out"
@@ -59,6 +74,84 @@ def test_a_seen_url_cannot_become_another_action(api, client, action, params):
     response = client.post(seen_url("get_users"), json={"action": action, **params})
     assert response.get_json()["status_code"] == 2
     assert (Task.select().count(), Project.select().count()) == (1, 1)
+
+
+UNSIGNED_QUERY = "Action hash is missed or invalid"
+SEEN_PATHS = {
+    "v2": lambda query: f"/api/admin/v2/?{query}&hash={md5_hash(query)}",
+    "v1": lambda query: f"/api/admin/?{query}&hash={md5_hash(query)}",
+    "path": lambda query: "/api/admin/v2/{}?{}&hash={}".format(
+        query.split("&", 1)[0].removeprefix("action="), query.split("&", 1)[1],
+        md5_hash(query)),
+}
+
+
+@pytest.mark.parametrize("path", sorted(SEEN_PATHS))
+@pytest.mark.parametrize("extra", ["members%5B%5D=mallory%40evil.test",
+                                   "members[]=mallory@evil.test",
+                                   "members%5B0%5D=mallory%40evil.test",
+                                   "members%5Bx%5D=mallory%40evil.test"])
+def test_finding_1_a_list_appended_to_a_seen_url_does_not_run(client, path, extra):
+    """Finding 1: the re-encoded forms of the query dropped every list and object, so a
+    signed URL with ``members[]=`` appended re-encoded to the signed one and ran it."""
+    url = SEEN_PATHS[path](php_query({"action": "post_project", "title": "Launch"}))
+    answer = client.get(f"{url}&{extra}").get_json()
+    assert answer == error(2, UNSIGNED_QUERY)
+    assert Project.select().count() == 0
+    assert ok_data(client.get(url).get_json())["name"] == "Launch"
+    assert "mallory@evil.test" not in [m.user.email for m in Project.get().memberships]
+
+
+@pytest.mark.parametrize("action, params, extra", [
+    ("update_task", {"id_task": "1"}, "tags%5B%5D=X&custom_fields%5B79%5D=Y"),
+    ("update_user", {"email": "kate.greenway@ws.com"}, "teams%5B%5D=2"),
+    ("post_comment", {"id_task": "1", "text": "hi"}, "hidden%5B%5D=a%40b.c"),
+    ("post_comment", {"id_task": "1", "text": "hi"}, "mention%5B%5D=a%40b.c"),
+    ("get_task", {"id_task": "1"}, "extra%5B%5D=files"),
+])
+def test_finding_1_no_list_or_object_rides_on_a_signed_query(client, action, params, extra):
+    for make in SEEN_PATHS.values():
+        url = make(php_query({"action": action, **params}))
+        assert client.get(f"{url}&{extra}").get_json() == error(2, UNSIGNED_QUERY)
+
+
+@pytest.mark.parametrize("body", ["members%5B%5D=mallory%40evil.test",
+                                  '{"members": ["mallory@evil.test"]}'])
+def test_finding_1_no_list_rides_on_a_query_hash_over_the_body(client, body):
+    """A query hash over the body's fields (generated clients): a list of a form body is
+    spelled and so refused unless signed; one of a JSON body is never signed."""
+    signed_fields = "action=post_project&title=Launch"
+    form = body[0] != "{"
+    response = client.post(f"/api/admin/v2/post_project?hash={md5_hash(signed_fields)}",
+                           data=f"title=Launch&{body}" if form else
+                           '{"title": "Launch", "members": ["mallory@evil.test"]}',
+                           content_type="application/x-www-form-urlencoded" if form
+                           else "application/json")
+    assert response.get_json()["status_code"] == 2
+    assert Project.select().count() == 0
+
+
+def test_a_json_body_hash_does_not_sign_its_lists(client):
+    """A hash in a JSON body spells its string and number members: a list beside them is
+    refused, named."""
+    signed_fields = "action=post_project&title=Launch"
+    response = client.post("/api/admin/v2/", json={
+        "action": "post_project", "title": "Launch", "members": ["mallory@evil.test"],
+        "hash": md5_hash(signed_fields)})
+    answer = response.get_json()
+    assert (answer["status_code"], answer["message_details"]) == (2, "members")
+    assert Project.select().count() == 0
+
+
+@pytest.mark.parametrize("wire", ["title=a%26b%3Dc", "title=a%2541", "title=a%2Bb"])
+def test_an_unencoded_spelling_that_reads_otherwise_signs_nothing(client, wire):
+    """Postman hashes values unencoded; a value holding ``&``, ``=``, ``%`` or ``+`` then
+    spells other pairs than the request's, and the hash of that text is not accepted for it
+    (else ``title=a&b=c`` signed would pass for ``title=a%26b%3Dc``, and back)."""
+    unencoded = "action=add_user_group&" + unquote(wire)
+    answer = client.get(f"/api/admin/v2/?action=add_user_group&{wire}"
+                        f"&hash={md5_hash(unencoded)}").get_json()
+    assert answer == error(2, UNSIGNED_QUERY)
 
 
 def test_a_signed_form_body_stores_no_unsigned_query_parameter(client):
@@ -194,7 +287,8 @@ def test_a_form_of_a_million_pairs_is_refused_at_once(client):
     response = client.post("/api/admin/v2/", data=f"{pairs}&action=get_users&hash={'0' * 32}",
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413 and response.get_json()["message"].startswith(
-        "A body that carries its own hash or action is limited to 262144 bytes")
+        "A body read before its signature is checked (it carries its own hash or action, or the "
+        "strict scheme signs it) is limited to 262144 bytes")
     assert time.process_time() - started < 5  # a bound, not a benchmark: 30 s killed a worker
 
 
@@ -208,6 +302,18 @@ def test_a_key_can_refuse_the_legacy_hash(app, client):
     assert result.exit_code == 0, result.output
     assert client.get(url).get_json() == error(2, "Action hash is missed or invalid")
     assert client.get(seen_url("get_all_tasks")).get_json()["status"] == "ok"
+
+
+def test_the_admin_header_can_be_turned_off(app, client):
+    """It signs only the action: ``ADMIN_HEADER = False`` closes it, as ``LEGACY_HASH``
+    closes the legacy hash; every other scheme still works."""
+    send = {"headers": {"Authorization": admin_header("get_users")}}
+    assert client.post("/api/admin/v2?action=get_users", **send).get_json()["status"] == "ok"
+    app.config["ADMIN_HEADER"] = False
+    answer = client.post("/api/admin/v2?action=get_users", **send).get_json()
+    assert answer == error(2, "The Authorization: Admin header signs only the action: it is "
+                              "turned off here (ADMIN_HEADER = False)", "Admin")
+    assert client.get(seen_url("get_users")).get_json()["status"] == "ok"
 
 
 def strict_call(client, action="get_users", body=b"", nonce="", key_name="admin",
@@ -249,6 +355,78 @@ def test_the_strict_scheme_refuses_what_it_did_not_sign(client, change):
         ts = {"stale": now - 301, "future": now + 301}.get(change, now)
         response = strict_call(client, ts=ts, secret="f" * 32 if change == "key" else API_KEY)
     assert response.get_json()["status_code"] == 2
+
+
+def test_the_strict_scheme_signs_duplicate_names_in_wire_order(client, echo):
+    """Finding 10: the canonical query sorted duplicate names with their values, so
+    ``title=B&title=A`` passed for a signature of ``title=A&title=B`` and ran another title."""
+    header = strict.header_for("admin", API_KEY, "GET", "/api/admin/v2/",
+                               "action=echo&title=A&title=B", nonce="d" * 20)
+    swapped = client.get("/api/admin/v2/?action=echo&title=B&title=A",
+                         headers={"Authorization": header}).get_json()
+    assert swapped == error(2, "Action hash is missed or invalid", "Taskgate-HMAC-SHA256")
+    header = strict.header_for("admin", API_KEY, "GET", "/api/admin/v2/",
+                               "title=A&action=echo&title=B", nonce="e" * 20)
+    as_sent = client.get("/api/admin/v2/?title=A&action=echo&title=B",
+                         headers={"Authorization": header}).get_json()
+    assert ok_data(as_sent)["title"] == "B"
+
+
+@pytest.mark.parametrize("change", ["stale", "key", "replay"])
+def test_the_strict_header_is_checked_before_any_body_byte(client, change):
+    """Finding 2: the whole body was read and parsed before the header was even parsed.
+    Here the body is not JSON: reading it would answer that, not the header's fault."""
+    if change == "replay":
+        assert strict_call(client, nonce="r" * 20).get_json()["status"] == "ok"
+    header = strict.header_for("ghost" if change == "key" else "admin", API_KEY, "POST",
+                               "/api/admin/v2/", "action=get_users", b"{not json",
+                               ts=int(time.time()) - 1000 if change == "stale" else None,
+                               nonce="r" * 20)
+    stream = Counted(b"{not json" * 300_000)
+    answer = client.post("/api/admin/v2/?action=get_users", input_stream=stream,
+                         content_type="application/json", headers={"Authorization": header})
+    assert answer.get_json()["status_code"] == 2 and stream.read_bytes == 0
+
+
+class Counted(io.BytesIO):
+    """A body that counts the bytes read of it."""
+
+    read_bytes = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.read_bytes += len(data)
+        return data
+
+    def readline(self, size=-1):
+        data = super().readline(size)
+        self.read_bytes += len(data)
+        return data
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        self.read_bytes += count
+        return count
+
+
+def test_a_strict_body_is_parsed_only_once_its_signature_matched(client):
+    body = b'{"title": ' * 10_000
+    header = strict.header_for("admin", "0" * 32, "POST", "/api/admin/v2/",
+                               "action=add_user_group", body, nonce="p" * 20)
+    answer = client.post("/api/admin/v2/?action=add_user_group", data=body,
+                         content_type="application/json", headers={"Authorization": header})
+    assert answer.get_json() == error(2, "Action hash is missed or invalid",
+                                      "Taskgate-HMAC-SHA256")
+
+
+def test_a_strict_body_over_the_pre_authentication_bound_is_refused_unhashed(app, client):
+    app.config["MAX_BODY_BEFORE_AUTH"] = 1000
+    body = json.dumps({"title": "x" * 2000}).encode()
+    answer = strict_call(client, action="add_user_group", body=body)
+    assert answer.status_code == 413 and answer.get_json()["message"].startswith(
+        "A body read before its signature is checked")
+    assert strict_call(client, action="add_user_group",
+                       body=json.dumps({"title": "Small"}).encode()).get_json()["status"] == "ok"
 
 
 def test_a_key_that_requires_the_strict_scheme_refuses_md5(app, client):

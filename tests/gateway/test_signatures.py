@@ -7,16 +7,17 @@ import time
 import pytest
 from conftest import API_KEY, admin_header, md5_hash
 
-from actions.gateway.decoding import fold, parse_pairs
-from actions.gateway.params import Part, SignedRequest
-from actions.gateway.signatures import LEGACY, QUERY, md5_hex, verify
+from actions.gateway.decoding import parse_pairs
+from actions.gateway.params import SignedRequest, part_of
+from actions.gateway.signatures import LEGACY, QUERY, verify
+from actions.gateway.spellings import md5_hex
 
 NOW = 1_800_000_000
 
 
 def from_query(raw: str, authorization: str = "") -> SignedRequest:
     """A request as the gateway reads one with this query string."""
-    return SignedRequest(query=Part(fold(parse_pairs(raw, "the query")), raw),
+    return SignedRequest(query=part_of(parse_pairs(raw, "the query"), raw),
                          authorization=authorization)
 
 
