@@ -109,7 +109,7 @@ def run(hook: InboundHook, call: Call):
     admit(hook)
     raw = read_raw()
     verify_sender(hook, raw)
-    payload = read_payload(raw)
+    payload = read_payload(raw, query_signed=hook.verify not in BODY_SIGNATURES)
     delivery_id, steps = hook.delivery_key(payload), hook.plan(payload)
     params = [step.params for step in steps if step is not None]
     refuse_unstorable([delivery_id, params])
@@ -185,9 +185,15 @@ def verify_sender(hook: InboundHook, raw: bytes) -> None:
         raise SenderSignatureInvalid()
 
 
-def read_payload(raw: bytes) -> Payload:
+# Senders' signatures over the body: the query beside it is not theirs, and is never read.
+BODY_SIGNATURES = frozenset({HMAC_SHA256, STANDARD_WEBHOOKS, HMAC})
+
+
+def read_payload(raw: bytes, query_signed: bool) -> Payload:
+    """The body, the query (unless a signature over the body alone vouches for the call) and
+    the headers."""
     query = fold(parse_pairs(decode(request.query_string, "the query string"),
-                             "the query string"))
+                             "the query string")) if query_signed else {}
     return Payload.of(read_body(raw), query, dict(request.headers))
 
 

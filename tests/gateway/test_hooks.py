@@ -286,3 +286,16 @@ def test_what_postgresql_cannot_store_is_refused(client, alert_hook, bad):
                                         "the payload")
     assert Task.select().count() == 0
     assert InboundHookCall.get().params == "[]"
+
+
+def test_a_body_signature_vouches_for_the_body_alone(client, api, website):
+    """A seen signature of an empty body never changes: the query beside it is not read."""
+    hook = define(api, name="Signed pings", target="post_task", fixed={"id_project": website},
+                  verify="hmac-sha256", secret=GITHUB_SECRET,
+                  mapping={"title": "Ping {host|from nowhere}", "text": "{$query.host|-}"})
+    signed = github_headers(b"", delivery="empty-1")
+    response = client.post(hook["url"] + "?host=mallory&title=Pwned", headers=signed)
+    task = response.get_json()["data"]
+    assert task["name"] == "Ping from nowhere"
+    full = ok_data(api.call("get_task", id_task=task["id"], extra="text"))
+    assert "mallory" not in full["text"]
