@@ -225,6 +225,8 @@ def read_body(request: Request, raw: bytes) -> tuple[Part, dict[str, list]]:
 
 def read_multipart(request: Request) -> tuple[Part, dict[str, list]]:
     pairs = list(request.form.items(multi=True))
+    if None in request.form or None in request.files:
+        raise BadRequest("A multipart part has no name", details="Content-Disposition")
     for name, value in pairs:
         if "\ufffd" in value:  # werkzeug replaced bytes that were not UTF-8
             raise BadRequest("Parameters must be UTF-8 encoded", details=name)

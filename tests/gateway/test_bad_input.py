@@ -49,3 +49,13 @@ def test_hostile_values_never_give_a_500(app, api, world, name):
             body = api.post_json(name, **{"id_task": 1, "id_project": 1, key: value})
             assert body["status"] in ("ok", "error") and body.get("status_code") != 500, \
                 (key, value, body)
+
+
+def test_a_multipart_part_without_a_name_is_refused(client):
+    """Found by Schemathesis: a part whose Content-Disposition names nothing gave a 500."""
+    body = (b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nhello\r\n"
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhi\r\n--XyZ--\r\n")
+    answer = client.post("/api/admin/v2/?action=post_comment&id_task=1&hash=x", data=body,
+                         content_type="multipart/form-data; boundary=XyZ")
+    assert answer.status_code in (200, 400) and answer.json["status"] == "error"
+    assert answer.json["status_code"] != 500
