@@ -32,9 +32,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from actions.gateway.landing import version
 from actions.gateway.logs import outcome
 from actions.registry import ACTIONS
+from models.version import version
 from models.webhooks import PENDING, WebhookAttempt, WebhookDelivery
 
 REQUESTS = Counter("taskgate_requests", "Requests by endpoint, action and envelope code",
