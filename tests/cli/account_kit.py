@@ -14,6 +14,7 @@ from conftest import OWNER_EMAIL, SECRET_KEY, as_user, md5_hash, ok_data, php_qu
 from models import all_models
 from models.backup import bound_to
 from models.base import connect_database, db
+from models.counters import WEBHOOK_FAILURES, bump
 from models.events import Event
 from models.imports import ImportedRow
 from models.keys import RequestNonce, seal
@@ -22,7 +23,7 @@ from models.members import User
 from models.tasks import Task
 from models.tokens import OAuthClient, Token, UserPassword
 from models.transfer import rows_of
-from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
+from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, failed_attempts
 
 KATE = "kate.greenway@ws.com"
 TASK_UID = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
@@ -108,6 +109,7 @@ def add_outside_the_api(kate: User) -> None:
     delivery = WebhookDelivery.create(webhook=webhook, message_id="msg_1", body="[]",
                                       event_count=0)
     WebhookAttempt.create(delivery=delivery, response_code=500, error="Server error")
+    bump(WEBHOOK_FAILURES, failed_attempts)  # as the sender counts it
     ImportedRow.create(source="https://old.example.com", kind="user", source_id="7",
                        local_id=kate.id, digest="0" * 64)
     RequestNonce.use(1, "nonce-1", dt.timedelta(days=1))
