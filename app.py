@@ -59,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,  # failed logins for one email that lock it for the window
     "LOGIN_FAILURE_WINDOW": 900,  # seconds failed logins are counted over
     "HOOK_MAX_PAYLOAD": 1024 * 1024,  # bytes an inbound hook's sender may POST
+    "HOOK_CALL_DAYS": 30,  # days the inbound hooks' call log (and its delivery ids) is kept
 }
 
 

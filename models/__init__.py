@@ -6,6 +6,7 @@ from models import messages, notices, settings, task_types, usertasks  # noqa: F
 from models.base import BaseModel, db
 from models.comments import Comment, CommentVisibility
 from models.costs import Cost  # noqa: F401 - registers the table
+from models.counters import Counter  # noqa: F401 - registers the table
 from models.custom_fields import CustomField  # noqa: F401 - registers the definitions and values
 from models.events import Event
 from models.files import File

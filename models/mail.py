@@ -163,3 +163,8 @@ class MailIn(BaseModel):
 
 def preference(user_id: int | None) -> MailPreference | None:
     return MailPreference.get_or_none(MailPreference.user == user_id) if user_id else None
+
+
+def mails(status: str) -> int:
+    """The mails stored with ``status`` (what the sent and failed counters start from)."""
+    return MailOut.select().where(MailOut.status == status).count()

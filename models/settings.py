@@ -10,8 +10,7 @@ from typing import Any, NamedTuple
 from peewee import CharField, TextField
 
 from models.base import BaseModel
-
-VERSION = "0.1.0"
+from models.version import version
 
 
 class Definition(NamedTuple):
@@ -35,7 +34,7 @@ SETTINGS = {
     "webhook_pause_after": Definition("int", None, "failed attempts in a row that pause a "
                                       "webhook (unset: the WEBHOOK_PAUSE_AFTER config)",
                                       low=1, high=1000),
-    "version": Definition("string", VERSION, "the server's version", read_only=True),
+    "version": Definition("string", version(), "the server's version", read_only=True),
 }
 
 

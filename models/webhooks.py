@@ -28,6 +28,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, db
+from models.counters import WEBHOOK_FAILURES, bump
 from models.events import Event
 from models.ids import IdField
 
@@ -167,7 +168,9 @@ def lease(delivery: WebhookDelivery, now: dt.datetime, seconds: float) -> bool:
 
 
 def count_failure(webhook_id: int, pause_after: int) -> None:
-    """One more consecutive failure; pause the webhook when there are ``pause_after``."""
+    """One more consecutive failure (and one more for the metrics); pause the webhook when
+    there are ``pause_after``."""
+    bump(WEBHOOK_FAILURES, failed_attempts)
     Webhook.update(failures=Webhook.failures + 1).where(Webhook.id == webhook_id).execute()
     (Webhook.update(status=PAUSED)
      .where(Webhook.id == webhook_id, Webhook.failures >= pause_after).execute())
@@ -175,3 +178,10 @@ def count_failure(webhook_id: int, pause_after: int) -> None:
 
 def count_success(webhook_id: int) -> None:
     Webhook.update(failures=0).where(Webhook.id == webhook_id, Webhook.failures > 0).execute()
+
+
+def failed_attempts() -> int:
+    """The failed attempts stored (what the failures counter starts from)."""
+    return WebhookAttempt.select().where(
+        WebhookAttempt.response_code.is_null()
+        | ~WebhookAttempt.response_code.between(200, 299)).count()

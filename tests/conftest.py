@@ -66,6 +66,15 @@ def one_database_per_worker() -> None:
 one_database_per_worker()
 
 
+@pytest.fixture(autouse=True)
+def no_sender_left_running():
+    """A webhook sender started in this process (by an app made without TESTING) delivers
+    the pending webhooks of whatever database the next tests bind, with its own settings:
+    it never outlives the test that started it."""
+    yield
+    delivery.stop_sender()
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str | None:
     """The PostgreSQL URL under test, reachable and emptied once; None for SQLite."""

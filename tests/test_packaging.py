@@ -117,6 +117,18 @@ def test_init_env_writes_the_secrets_once_at_0600(tmp_path):
     assert env.read_text() == first and "kept" in done.stdout
 
 
+@pytest.fixture
+def gunicorn_settings(tmp_path, monkeypatch):
+    """gunicorn.conf.py read in this process, its metrics folder in tmp_path: left to itself it
+    sets PROMETHEUS_MULTIPROC_DIR for the rest of the run (every later /metrics then reads an
+    empty folder instead of this process's counters) and leaves a temporary folder behind."""
+    import runpy
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    monkeypatch.delenv("TASKGATE_OWN_METRICS_DIR", raising=False)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
 @pytest.mark.parametrize(("cpu_max", "affinity", "cap", "workers"), [
     ("max 100000", 4, 8, 8),  # 2 x 4 + 1, capped
     ("200000 100000", 32, 8, 5),  # a 2-CPU quota on a 32-CPU host
@@ -124,11 +136,9 @@ def test_init_env_writes_the_secrets_once_at_0600(tmp_path):
     (None, 1, 8, 3),
     ("max 100000", 32, 4, 4),
 ])
-def test_workers_follow_the_cpus_the_process_may_use(tmp_path, monkeypatch, cpu_max, affinity,
-                                                     cap, workers):
-    import runpy
-
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+def test_workers_follow_the_cpus_the_process_may_use(tmp_path, gunicorn_settings, cpu_max,
+                                                     affinity, cap, workers):
+    settings = gunicorn_settings
     own = tmp_path / "cgroup"
     own.write_text("0::/system.slice/taskgate.service\n")
     if cpu_max:

@@ -99,7 +99,8 @@ def gunicorn(tmp_path):
     its log file."""
     env = environment(tmp_path, WEB_CONCURRENCY="2", TASKGATE_API_KEY=KEY,
                       PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
-    app = create_app({"DATABASE_URL": env["TASKGATE_DATABASE_URL"], "SECRET_KEY": "serve-test"})
+    app = create_app({"DATABASE_URL": env["TASKGATE_DATABASE_URL"], "SECRET_KEY": "serve-test",
+                      "WEBHOOK_WORKER": False})  # it only installs: no sender in this process
     with app.app_context():
         ensure_install("serve-test", "owner@example.com", KEY)
     db.obj.close_all()

@@ -6,11 +6,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from actions.gateway.landing import version
 from actions.registry import ACTIONS
 from models.base import db
 from models.install import ADMIN_KEY_NAME, ensure_install, secret_problem
 from models.keys import ApiKey
+from models.version import version
 
 
 @click.command("init-db")

@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from peewee import PeeweeException
 
-from actions.gateway.landing import version
 from models import all_models
 from models.base import db
 from models.install import secret_problem
+from models.version import version
 from schemas.envelope import NotReady, fail, ok
 
 ENDPOINTS = ("healthz", "readyz", "metrics")  # probes and scrapes: never limited

@@ -50,8 +50,7 @@ from schemas.hook_templates import MappingError, Payload
 from schemas.inbound_hooks import MAX_DEPTH, too_deep
 
 bp = Blueprint("hooks", __name__)
-MAX_PAYLOAD = 1024 * 1024  # bytes; HOOK_MAX_PAYLOAD overrides
-PRUNE_EVERY = 50  # calls recorded between two prunings of the log (HOOK_CALL_DAYS, 30 days)
+PRUNE_EVERY = 50  # calls recorded between two prunings of the log (HOOK_CALL_DAYS)
 
 
 class HookTokenInvalid(ApiError):
@@ -161,7 +160,7 @@ def admit(hook: InboundHook) -> None:
 
 
 def read_raw() -> bytes:
-    limit = int(current_app.config.get("HOOK_MAX_PAYLOAD", MAX_PAYLOAD))
+    limit = int(current_app.config["HOOK_MAX_PAYLOAD"])
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(details=f"at most {limit} bytes")
     raw = request.get_data(cache=True)
@@ -268,4 +267,4 @@ def record(hook: InboundHook, call: Call, outcome: str, status: int, answer: dic
                                answer=as_json(answer), error=error,
                                notes="; ".join(call.notes))
         if made.id % PRUNE_EVERY == 0:
-            InboundHookCall.prune(hook, int(current_app.config.get("HOOK_CALL_DAYS", 30)))
+            InboundHookCall.prune(hook, int(current_app.config["HOOK_CALL_DAYS"]))

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
 from html import escape
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as installed_version
-from pathlib import Path
 
 from flask import Response
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+from models.version import version
 
 STYLE = """
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 42rem; margin: 3rem auto;
@@ -43,16 +38,6 @@ Worksection work, unchanged, against this server.</p>
 </body>
 </html>
 """
-
-
-@cache
-def version() -> str:
-    """The version in pyproject.toml (installed metadata first, the source file otherwise)."""
-    try:
-        return installed_version("taskgate")
-    except PackageNotFoundError:
-        with PYPROJECT.open("rb") as handle:
-            return tomllib.load(handle)["project"]["version"]
 
 
 def landing() -> Response:

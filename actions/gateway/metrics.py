@@ -2,7 +2,7 @@
 ``ok``, or the HTTP status of any other answer), latency, rate-limit refusals, the process
 (CPU, memory, open files, garbage collections: summed over the workers), the version
 (``taskgate_build_info``), and, read from the database at each scrape, the webhook queue and
-its attempts. docs/metrics.md lists them.
+its attempts, the mail outbox and the mails sent and failed. docs/metrics.md lists them.
 
 Under gunicorn each worker writes its counters to ``PROMETHEUS_MULTIPROC_DIR`` (set up by
 ``gunicorn.conf.py``) and a scrape adds them up, whichever worker answers. With
@@ -32,10 +32,13 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from actions.gateway.landing import version
 from actions.gateway.logs import outcome
 from actions.registry import ACTIONS
-from models.webhooks import PENDING, WebhookAttempt, WebhookDelivery
+from models.counters import MAILS_FAILED, MAILS_SENT, WEBHOOK_FAILURES, read
+from models.mail import FAILED, SENT, mails
+from models.mail import PENDING as MAIL_PENDING
+from models.version import version
+from models.webhooks import PENDING, WebhookAttempt, WebhookDelivery, failed_attempts
 
 REQUESTS = Counter("taskgate_requests", "Requests by endpoint, action and envelope code",
                    ["endpoint", "action", "code"])
@@ -94,33 +97,41 @@ class BuildInfo:
         yield info
 
 
-class WebhookCollector:
-    """The delivery queue as the database holds it: right whichever process sends."""
+class OutboxCollector:
+    """The webhook and mail queues as the database holds them: right whichever process sends.
+    Every counter here only grows: the attempts are the highest attempt id (ids are never
+    handed out twice), the failures and the mails are counters kept in the database
+    (models/counters.py), not counts of rows that a deletion or a restore could lower."""
 
     def collect(self):
         try:
-            pending, failed, attempts = self.counts()
+            found = self.counts()
         except PeeweeException as err:  # the request metrics are still worth a scrape
             current_app.logger.warning("metrics: the database cannot be read: %s", err)
             return
-        yield GaugeMetricFamily("taskgate_webhook_queue_depth",
-                                "Webhook deliveries waiting to be sent", value=pending)
-        yield CounterMetricFamily("taskgate_webhook_delivery_failures",
-                                  "Failed webhook delivery attempts", value=failed)
-        yield CounterMetricFamily("taskgate_webhook_delivery_attempts",
-                                  "Webhook delivery attempts", value=attempts)
+        for name, (kind, text, value) in found.items():
+            yield kind(name, text, value=value)
 
     @staticmethod
-    def counts() -> tuple[int, int, int]:
-        """Deliveries pending, attempts failed, attempts made. The attempts are the highest
-        attempt id, not a count of rows: ids are never handed out twice (a restore moves the
-        sequences past the highest id), so the counter never goes down."""
-        pending = WebhookDelivery.select().where(WebhookDelivery.status == PENDING).count()
-        failed = WebhookAttempt.select().where(
-            WebhookAttempt.response_code.is_null()
-            | ~WebhookAttempt.response_code.between(200, 299)).count()
+    def counts() -> dict[str, tuple[type, str, int]]:
+        failed = read(WEBHOOK_FAILURES, failed_attempts)
         attempts = WebhookAttempt.select(fn.COALESCE(fn.MAX(WebhookAttempt.id), 0)).scalar()
-        return pending, failed, max(attempts, failed)
+        return {
+            "taskgate_webhook_queue_depth": (
+                GaugeMetricFamily, "Webhook deliveries waiting to be sent",
+                WebhookDelivery.select().where(WebhookDelivery.status == PENDING).count()),
+            "taskgate_webhook_delivery_failures": (
+                CounterMetricFamily, "Failed webhook delivery attempts", failed),
+            "taskgate_webhook_delivery_attempts": (
+                CounterMetricFamily, "Webhook delivery attempts", max(attempts, failed)),
+            "taskgate_mail_queue_depth": (
+                GaugeMetricFamily, "Mails waiting to be sent", mails(MAIL_PENDING)),
+            "taskgate_mails_sent": (
+                CounterMetricFamily, "Mails sent", read(MAILS_SENT, lambda: mails(SENT))),
+            "taskgate_mails_failed": (
+                CounterMetricFamily, "Mails given up as failed",
+                read(MAILS_FAILED, lambda: mails(FAILED))),
+        }
 
 
 def record(response: Response) -> Response:
@@ -151,7 +162,7 @@ def scrape() -> Response:
     sample_process(force=True)
     database = CollectorRegistry()
     database.register(BuildInfo())
-    database.register(WebhookCollector())
+    database.register(OutboxCollector())
     body = generate_latest(process_registry()) + generate_latest(database)
     return Response(body, content_type=CONTENT_TYPE_LATEST)
 

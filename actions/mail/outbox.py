@@ -20,13 +20,15 @@ from actions.mail.compose import Change, message
 from actions.mail.recipients import recipients, worth_mailing
 from actions.mail.settings import config, from_address, mail_on
 from models.base import db
+from models.counters import MAILS_FAILED, MAILS_SENT, bump
 from models.events import QUIET, Event
-from models.mail import FAILED, PENDING, SENT, MailChange, MailDue, MailOut, utcnow
+from models.mail import FAILED, PENDING, SENT, MailChange, MailDue, MailOut, mails, utcnow
 from models.members import User
 from models.projects import Project
 from models.tasks import Task
 
 BATCH = 200
+COUNTERS = {SENT: MAILS_SENT, FAILED: MAILS_FAILED}  # for the metrics (never going down)
 log = logging.getLogger("taskgate.mail")
 
 
@@ -197,4 +199,8 @@ def settle(mail: MailOut, result: smtp.Result, now: dt.datetime) -> None:
         schedule = cfg["MAIL_BACKOFF"]
         delay = schedule[min(mail.attempts, len(schedule)) - 1] if schedule else 0
         changes["next_attempt"] = now + dt.timedelta(seconds=delay)
-    MailOut.update(**changes).where(MailOut.id == mail.id).execute()
+    with db.atomic():
+        MailOut.update(**changes).where(MailOut.id == mail.id).execute()
+        status = changes.get("status")
+        if status in COUNTERS:
+            bump(COUNTERS[status], lambda: mails(status))

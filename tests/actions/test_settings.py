@@ -3,6 +3,9 @@ naming the setting), and the settings the server reads taking effect at once."""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 from conftest import error, ok_data, post_task
 
@@ -19,6 +22,13 @@ def test_get_settings_lists_the_allow_list_with_defaults(api):
     assert settings["show_overdue"]["value"] == 1 and settings["version"]["read_only"] == 1
     assert settings["default_page_limit"]["min"] == 1
     assert ok_data(api.call("get_settings", name="site_title"))[0]["value"] == "Taskgate"
+
+
+def test_the_version_setting_is_the_installs_version(api):
+    """One source: pyproject.toml's version, the one /healthz and `flask version` show."""
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    answer = ok_data(api.call("get_settings", name="version"))[0]
+    assert answer["value"] == answer["default"] == pyproject["project"]["version"]
 
 
 @pytest.mark.parametrize(("name", "value", "stored"), [

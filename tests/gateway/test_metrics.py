@@ -1,12 +1,16 @@
 """/metrics: Prometheus' text format, parsed with prometheus-client's own parser; requests by
-action and envelope code, rate-limit refusals, the webhook queue; an optional bearer token."""
+action and envelope code, rate-limit refusals, the webhook and mail queues and their counters;
+an optional bearer token."""
 
 from __future__ import annotations
 
 from conftest import ok_data
+from mail_kit import comment, drain
 from prometheus_client.parser import text_string_to_metric_families
+from webhook_kit import add, deliver
 
 from app import create_app
+from models.mail import MailOut
 
 
 def samples(client, headers=None) -> dict[tuple[str, frozenset], float]:
@@ -75,3 +79,36 @@ def test_the_version_the_process_and_every_outcome_are_exported(client):
     assert requests(found, "", "404", endpoint="not_found") >= 1  # not an envelope: HTTP code
     for name in ("cpu_seconds", "resident_memory_bytes", "open_fds", "gc_collections"):
         assert found[(f"taskgate_process_{name}", frozenset())] > 0, name
+
+
+def test_webhook_and_mail_counters_never_go_down(hooks_app, mail_app, api, client, receiver,
+                                                 clock, mail_task, smtp_server):
+    """Counted as the senders record them, kept in the database: deleting the rows (a webhook
+    removed, a restore of fewer rows) lowers no counter."""
+    async def refuse(server, session, envelope, address, rcpt_options):
+        if address == "kate@ws.com":
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    hook = add(api, receiver, events="post_comment")["id"]
+    receiver.default = (500, "")
+    smtp_server.inbox.handle_RCPT = refuse
+    comment(api, mail_task)
+    deliver(hooks_app, clock)
+    counted = {"taskgate_webhook_delivery_failures_total": 1, "taskgate_mails_sent_total": 2,
+               "taskgate_mails_failed_total": 1}
+    found = samples(client)
+    assert found[("taskgate_webhook_delivery_failures_total", frozenset())] == 1
+    assert found[("taskgate_mails_sent_total", frozenset())] == 0
+    drain(mail_app)
+    assert counters(samples(client), counted) == {**counted, "taskgate_mail_queue_depth": 0}
+    ok_data(api.call("delete_webhook", id=hook))
+    with mail_app.app_context():
+        MailOut.delete().execute()
+    assert counters(samples(client), counted) == {**counted, "taskgate_mail_queue_depth": 0}
+
+
+def counters(found, counted) -> dict[str, float]:
+    names = [*counted, "taskgate_mail_queue_depth"]
+    return {name: found[(name, frozenset())] for name in names}
