@@ -18,6 +18,9 @@ from models.storage import Storage
 from models.transfer import FORMAT, VERSION, Progress, TransferError, decoder
 
 SQLITE_VARIABLES = 30_000  # under SQLite's 32,766 bound parameters per statement
+# Tables a migration dropped: an older export's rows of them are passed over, as an upgrade
+# drops them (models/migrations/m0003_drop_login_failures.py).
+DROPPED_TABLES = frozenset({"login_failures"})
 
 
 def import_account(lines: Iterable[str], files: Storage, force: bool = False,
@@ -72,6 +75,7 @@ class Loader:
         self.tables = {model._meta.table_name: model for model in all_models()}
         self.counts: dict[str, int] = {}
         self.model: type[BaseModel] | None = None
+        self.passing_over = False  # the rows of a dropped table
         self.blob: Blob | None = None
         self.batch: list[list[Any]] = []
         self.blobs = 0
@@ -103,6 +107,9 @@ class Loader:
         return False
 
     def start_table(self, name: str, columns: list[str]) -> None:
+        self.passing_over = name in DROPPED_TABLES
+        if self.passing_over:
+            return
         model = self.tables.get(name)
         if model is None:
             raise TransferError(f"Unknown table {name!r}: is the export from a newer Taskgate?")
@@ -121,6 +128,8 @@ class Loader:
         self.per_batch = max(1, SQLITE_VARIABLES // max(1, len(self.fields)) // 2)
 
     def add_row(self, values: list[Any]) -> None:
+        if self.passing_over:
+            return
         if self.model is None or len(values) != len(self.decoders):
             raise TransferError("A row outside a table, or with the wrong number of values")
         row = [decode(value) for decode, value in zip(self.decoders, values, strict=True)]

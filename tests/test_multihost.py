@@ -113,7 +113,7 @@ def test_two_hosts_share_files_data_keys_idempotency_rate_limits_and_webhooks(cl
     token = flask(envs["a"], "create-token", "kate@example.com").strip()
     assert data(b.as_user(token, "me"))["email"] == "kate@example.com"
     data(a.call(API_KEY, "disable_user", email="kate@example.com"))
-    assert b.as_user(token, "me").json()["message"] == "User is disabled"
+    assert b.as_user(token, "me").json()["message"] == "Access token is missed or invalid"
 
     counted = new_key(envs["a"], "counted")
     for host in (a, b):  # each counts one: a refused signature is not counted for the key

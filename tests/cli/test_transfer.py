@@ -180,6 +180,19 @@ def test_an_export_made_before_a_column_existed_loads_with_its_default(app, api,
     assert [u["department"] for u in ok_data(api.call("get_users"))] == ["", ""]
 
 
+def test_an_export_with_a_table_dropped_since_loads_without_it(app, api, tmp_path):
+    """0.1.0 exported its failed logins; 0.2.0 counts them outside the database."""
+    ok_data(api.call("add_user", email=KATE))
+    run(app, "export", str(tmp_path / "account.jsonl"))
+    lines = (tmp_path / "account.jsonl").read_text().splitlines()
+    older = [*lines[:-1], json.dumps({"table": "login_failures", "columns": ["id", "email"]}),
+             json.dumps([1, KATE]), lines[-1]]
+    (tmp_path / "older.jsonl").write_text("\n".join(older) + "\n")
+    result = run(app, "import", "--force", str(tmp_path / "older.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert KATE in [u["email"] for u in ok_data(api.call("get_users"))]
+
+
 def test_rows_are_read_a_page_at_a_time_without_a_gap(app, api, monkeypatch):
     populate(app, api)
     monkeypatch.setattr(transfer, "PAGE", 2)

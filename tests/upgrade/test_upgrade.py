@@ -17,6 +17,7 @@ import pytest
 
 from app import create_app
 from models import all_models
+from models.base import db as app_db_proxy
 from models.files import File
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -58,6 +59,10 @@ def postgres_copy(server_url: str):
     return url, drop
 
 
+# Tables a migration drops since the previous release, with why.
+DROPPED = {"login_failures"}  # m0003: failed logins are counted in the rate-limit storage
+
+
 def contains(new, old, where="answer"):
     """``new`` says all ``old`` said (a field added since is fine)."""
     if isinstance(old, dict):
@@ -82,7 +87,10 @@ def test_the_previous_release_upgrades_in_place_with_every_row_file_and_answer(p
     assert upgraded.exit_code == 0, upgraded.output
     with app.app_context():
         rows = {m._meta.table_name: m.select().count() for m in all_models()}
-    assert {table: rows.get(table) for table in recorded["rows"]} == recorded["rows"]
+        tables = set(app_db_proxy.get_tables())
+    kept = {table: count for table, count in recorded["rows"].items() if table not in DROPPED}
+    assert {table: rows.get(table) for table in kept} == kept
+    assert not DROPPED & tables
 
     client = app.test_client()
 
