@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -21,39 +19,17 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-
-from app import create_app
-from models.base import db
-from models.install import ensure_install
-
-ROOT = Path(__file__).resolve().parents[1]
-KEY = "0123456789abcdef0123456789abcdef"
-START_LIMIT = 60  # seconds a process may take to come up before the test is skipped
+from serve_kit import (  # noqa: F401 - served: the real-gunicorn fixture
+    KEY,
+    ROOT,
+    START_LIMIT,
+    environment,
+    served,
+    stop,
+    wait_until_up,
+)
 
 pytestmark = pytest.mark.gunicorn
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKGATE_", "PROMETHEUS"))}
-    return {**env, "TASKGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite'}",
-            "TASKGATE_SECRET_KEY": "serve-test", "HOST": "127.0.0.1",
-            "PORT": str(free_port()), **extra}
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def serve_until_serving(env: dict[str, str]) -> str:
@@ -93,43 +69,6 @@ def test_serve_prints_the_key_on_the_first_start_only(tmp_path):
     assert "creating the database" not in second and "Serving on" in second
 
 
-@pytest.fixture
-def gunicorn(tmp_path):
-    """gunicorn -w 2 with gunicorn.conf.py on an installed SQLite database; its base URL and
-    its log file."""
-    env = environment(tmp_path, WEB_CONCURRENCY="2", TASKGATE_API_KEY=KEY,
-                      PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
-    app = create_app({"DATABASE_URL": env["TASKGATE_DATABASE_URL"], "SECRET_KEY": "serve-test",
-                      "WEBHOOK_WORKER": False})  # it only installs: no sender in this process
-    with app.app_context():
-        ensure_install("serve-test", "owner@example.com", KEY)
-    db.obj.close_all()
-    log = tmp_path / "gunicorn.log"
-    gunicorn_bin = ROOT / ".venv" / "bin" / "gunicorn"
-    command = [str(gunicorn_bin) if gunicorn_bin.exists() else "gunicorn", "-c",
-               str(ROOT / "gunicorn.conf.py")]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output,
-                                   start_new_session=True)
-    base = f"http://127.0.0.1:{env['PORT']}"
-    try:
-        wait_until_up(base, process, log)
-        yield base, log
-    finally:
-        stop(process)
-
-
-def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_LIMIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.skip(f"gunicorn could not start: {log.read_text()[-500:]}")
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    pytest.skip(f"gunicorn did not answer within {START_LIMIT}s: {log.read_text()[-500:]}")
 
 
 def get_users(base: str) -> dict:
@@ -154,8 +93,8 @@ def scraped_count(base: str) -> float:
                and sample.labels == {"endpoint": "api", "action": "get_users", "code": "ok"})
 
 
-def test_metrics_add_up_every_gunicorn_worker(gunicorn):
-    base, log = gunicorn
+def test_metrics_add_up_every_gunicorn_worker(served):  # noqa: F811 - the fixture
+    base, log = served
     sent = 0
     with ThreadPoolExecutor(6) as pool:
         for _ in range(10):  # concurrent batches until both workers have answered some
@@ -197,9 +136,9 @@ def test_a_wrong_secret_stops_serve_and_gunicorn_with_one_line(tmp_path):
                            capture_output=True, text=True, env=env, timeout=START_LIMIT)
     assert "Database ready" in first.stdout, first.stdout + first.stderr
     wrong = {**env, "TASKGATE_SECRET_KEY": "another", "WEB_CONCURRENCY": "1"}
-    served = subprocess.run([str(ROOT / "serve")], cwd=ROOT, env=wrong, capture_output=True,
-                            text=True, timeout=START_LIMIT)
-    assert served.returncode == 1 and served.stderr == f"Error: {WRONG_SECRET}\n"
+    started = subprocess.run([str(ROOT / "serve")], cwd=ROOT, env=wrong, capture_output=True,
+                             text=True, timeout=START_LIMIT)
+    assert started.returncode == 1 and started.stderr == f"Error: {WRONG_SECRET}\n"
     gunicorn = subprocess.run([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"],
                               cwd=ROOT, env=wrong, capture_output=True, text=True,
                               timeout=START_LIMIT)
