@@ -8,6 +8,7 @@ reason.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -25,6 +26,7 @@ from peewee import AutoField
 from webhook_kit import BACKOFF, Clock, Receiver
 from werkzeug.serving import make_server
 
+import models.tokens
 from actions import delivery
 from actions.caller import Caller, calling_as
 from actions.registry import dispatch
@@ -334,3 +336,13 @@ class UserRef(dict):
         return not self == other
 
     __hash__ = None  # type: ignore[assignment]
+
+
+@pytest.fixture
+def cheap_password_hashes(monkeypatch):
+    """Passwords hashed with one PBKDF2 round, for tests that count checks, not their cost."""
+    cheap = functools.partial(models.tokens.generate_password_hash, method="pbkdf2:sha256:1")
+    monkeypatch.setattr(models.tokens, "generate_password_hash", cheap)
+    models.tokens.dummy_hash.cache_clear()
+    yield
+    models.tokens.dummy_hash.cache_clear()

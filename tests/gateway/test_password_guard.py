@@ -4,7 +4,6 @@ address limit is tested before any password hash is computed; nothing is written
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from pathlib import Path
@@ -24,14 +23,7 @@ REDIRECT = "https://reports.example.com/callback"
 LOCKED = 429
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """Passwords hashed with one PBKDF2 round: these tests count checks, not their cost."""
-    cheap = functools.partial(models.tokens.generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(models.tokens, "generate_password_hash", cheap)
-    models.tokens.dummy_hash.cache_clear()
-    yield
-    models.tokens.dummy_hash.cache_clear()
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ tokens for good; a reused refresh token revokes its whole family."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from types import SimpleNamespace
 
@@ -13,7 +12,6 @@ import pytest
 from conftest import ok_data
 from peer_kit import UserCalls, as_token
 
-import models.tokens
 from models.base import now
 from models.tokens import SCOPES, Token, UserPassword
 
@@ -22,14 +20,7 @@ REDIRECT = "https://reports.example.com/callback"
 INVALID = {"status": "error", "status_code": 2, "message": "Access token is missed or invalid"}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """Passwords hashed with one PBKDF2 round: these tests count checks, not their cost."""
-    cheap = functools.partial(models.tokens.generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(models.tokens, "generate_password_hash", cheap)
-    models.tokens.dummy_hash.cache_clear()
-    yield
-    models.tokens.dummy_hash.cache_clear()
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 def me(client, secret: str) -> dict:
