@@ -1,5 +1,5 @@
 """The anchor of the list measurements: the same rows and columns as the action's answer, read
-with the bare driver (``sqlite3`` or ``psycopg2``), turned into Worksection's dicts by hand
+with the bare driver (``sqlite3`` or ``psycopg``), turned into Worksection's dicts by hand
 and encoded with ``json.dumps``. What a list costs per row with no framework in the way."""
 
 from __future__ import annotations
@@ -36,9 +36,16 @@ def connect(database_url: str):
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         return sqlite3.connect(url.path), "?"
-    import psycopg2
+    return postgres_driver().connect(database_url), "%s"
 
-    return psycopg2.connect(database_url), "%s"
+
+def postgres_driver():
+    """The driver the app runs on: psycopg 3, or psycopg2 on code from before it."""
+    try:
+        import psycopg
+    except ImportError:
+        import psycopg2 as psycopg
+    return psycopg
 
 
 def minute(value) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 db = DatabaseProxy()
 
 M = TypeVar("M", bound="BaseModel")
+PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
 
 
 class BaseModel(Model):
@@ -49,6 +50,9 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         return database
     if scheme in {"postgres", "postgresql"}:
         url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
+        # psycopg 3 prepares a statement its connection has run twice: the compiled reads
+        # (models.compiled) are then planned once per pooled connection, not at every call.
+        return db_url.connect(url, prefer_psycopg3=True, prepare_threshold=PREPARE_AFTER)
     return db_url.connect(url)
 
 

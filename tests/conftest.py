@@ -56,7 +56,7 @@ def database_url() -> str | None:
     db.initialize(database)
     db.drop_tables(all_models(), safe=True, cascade=True)
     create_tables()
-    db.close()
+    database.close_all()  # psycopg 3 warns of a connection dropped open
     return url
 
 
