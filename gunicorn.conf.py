@@ -23,7 +23,9 @@ wsgi_app = "app:create_app()"
 bind = [os.environ.get("TASKGATE_BIND")
         or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-timeout = int(os.environ.get("TASKGATE_TIMEOUT") or 30)  # a worker silent this long restarts
+# A worker silent this long restarts; a streamed list that is still writing is not silent
+# (post_worker_init).
+timeout = int(os.environ.get("TASKGATE_TIMEOUT") or 30)
 graceful_timeout = 30  # seconds a stopping worker has to finish its requests
 keepalive = 5
 # A GET with a long text= fails at gunicorn's 4094-byte default; above 8 KB, use POST.
@@ -45,6 +47,20 @@ def on_starting(_server):
     """Counters of an earlier run would be added to this run's."""
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         stale.unlink()
+
+
+def post_worker_init(worker):
+    """Each chunk of a streamed answer tells the arbiter the worker is alive."""
+    from actions.gateway import streaming
+
+    streaming.HEARTBEAT = worker.notify
+
+
+def worker_abort(worker):
+    """Timed out: a stream being written is cut short, and logged so."""
+    from actions.gateway import streaming
+
+    streaming.worker_stopped(f"worker timeout ({worker.timeout} s without a write)")
 
 
 def child_exit(_server, worker):

@@ -116,9 +116,10 @@ def task_rows(sel: Selection, text: bool, mode: str) -> Statement:
         query = rows_select(text, mode == "all").order_by(Task.id)
         if mode == "after":
             return query.where(sel.where(), Task.id > slot("after")).limit(slot("size"))
-        if mode == "page":  # rows skipped in the id index, not joined
-            return query.where(Task.id.in_(selected_ids(sel).order_by(Task.id).limit(
-                slot("size")).offset(slot("offset"))))
+        if mode == "page":  # the page's ids first (skipped in the id index), then joined
+            page = (selected_ids(sel).order_by(Task.id).limit(slot("size"))
+                    .offset(slot("offset")).alias("page"))
+            return query.switch(Task).join(page, on=(page.c.id == Task.id))
         return query.where(sel.where())
     return statement(sel, ("rows", text, mode), build)
 

@@ -19,8 +19,8 @@ import gc
 import json
 import os
 import resource
-import statistics
 import sqlite3
+import statistics
 import sys
 import time
 from collections import Counter
