@@ -14,6 +14,7 @@ from peewee import (
     SqliteDatabase,
 )
 from playhouse import db_url
+from playhouse.pool import PooledPostgresqlDatabase
 
 if TYPE_CHECKING:
     from schemas.envelope import ApiError
@@ -49,11 +50,21 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         database.register_function(unicode_lower, "lower", 1, deterministic=True)
         return database
     if scheme in {"postgres", "postgresql"}:
-        url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
         # psycopg 3 prepares a statement its connection has run twice: the compiled reads
         # (models.compiled) are then planned once per pooled connection, not at every call.
-        return db_url.connect(url, prefer_psycopg3=True, prepare_threshold=PREPARE_AFTER)
+        settings = db_url.parse(url)
+        return PooledPostgres(settings.pop("database"), prefer_psycopg3=True,
+                              prepare_threshold=PREPARE_AFTER, **settings)
     return db_url.connect(url)
+
+
+class PooledPostgres(PooledPostgresqlDatabase):
+    """PostgreSQL through psycopg 3, connections pooled per process."""
+
+    def _connect(self):
+        connection = super()._connect()
+        connection._pool = None  # psycopg: pooled (dropped unclosed with its pool, unwarned)
+        return connection
 
 
 def unicode_lower(value: Any) -> Any:
