@@ -114,3 +114,38 @@ def anchor(database_url: str, listing: str) -> tuple[bytes, int]:
     body = json.dumps({"status": "ok", "data": data}, ensure_ascii=False, separators=(",", ":"))
     connection.close()
     return body.encode(), rows
+
+
+def post_task_anchor(database_url: str, project: int):
+    """``post_task``'s writes with the bare driver, one transaction per call: read the project
+    and the owner, insert the task, its author's subscription and its event (the event's
+    ``new`` encoded by ``json.dumps``), commit. Returns the call."""
+    connection, mark = connect(database_url)
+    returning = "" if mark == "?" else " RETURNING id"
+
+    def call() -> None:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT id, name, status, default_user_to_id, default_to_any "
+                       f"FROM projects WHERE id = {mark}", (project,))
+        project_row = cursor.fetchone()
+        cursor.execute("SELECT id, email FROM members WHERE role = 'owner' LIMIT 1")
+        owner = cursor.fetchone()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        values = (project_row[0], 0, "Bench", "", "active", 1, owner[0], None, False, now, False)
+        cursor.execute(
+            "INSERT INTO tasks (project_id, depth, name, text, status, priority, author_id, "
+            "user_to_id, user_to_any, date_added, hidden) VALUES "
+            f"({', '.join([mark] * len(values))}){returning}", values)
+        task = cursor.fetchone()[0] if returning else cursor.lastrowid
+        cursor.execute(f"INSERT INTO task_subscribers (task_id, user_id) VALUES ({mark}, {mark})",
+                       (task, owner[0]))
+        new = json.dumps({"title": "Bench", "user_to": "NOONE"}, ensure_ascii=False)
+        cursor.execute(
+            "INSERT INTO events (date_added, user_id, action, object_type, object_id, page, "
+            f"project_id, task_id, new) VALUES ({', '.join([mark] * 9)})",
+            (now, owner[0], "post", "task", task, f"/project/{project}/{task}/", project, task,
+             new))
+        connection.commit()
+        json.dumps({"status": "ok", "data": {"id": str(task), "name": "Bench"}})
+
+    return call

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import REFUSED, cpu_per_call, hello_app, installed_app, signed  # noqa: E402
-from bench.scale_anchor import anchor  # noqa: E402
+from bench.scale_anchor import anchor, post_task_anchor  # noqa: E402
 
 DATA_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 LISTS = {  # name → (the list over everything, a small call of the same code to warm up)
@@ -98,6 +98,8 @@ def measure_calls(args) -> dict:
             expect(status)(call())
     cpu = {name: round(cpu_per_call(call, args.seconds, expect(status)) * 1e6)
            for name, (call, status) in calls.items()}
+    bare = post_task_anchor(args.url, args.post_project)
+    cpu["post_task bare SQL"] = round(cpu_per_call(bare, args.seconds) * 1e6)
     wall = {name: round(wall_per_call(call) * 1e6) for name, (call, _) in calls.items()}
     answer: dict = {"cpu_us": cpu, "wall_us": wall}
     if args.count:
