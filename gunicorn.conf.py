@@ -65,7 +65,9 @@ def default_workers(cpus: float, cap: int) -> int:
 
 workers = int(os.environ.get("WEB_CONCURRENCY")
               or default_workers(usable_cpus(), int(os.environ.get("TASKGATE_MAX_WORKERS") or 8)))
-timeout = int(os.environ.get("TASKGATE_TIMEOUT") or 30)  # a worker silent this long restarts
+# A worker silent this long restarts; a streamed list that is still writing is not silent
+# (post_worker_init).
+timeout = int(os.environ.get("TASKGATE_TIMEOUT") or 30)
 # seconds a stopping worker has to finish its requests
 graceful_timeout = int(os.environ.get("TASKGATE_GRACEFUL_TIMEOUT") or 30)
 keepalive = 5
@@ -113,6 +115,13 @@ def on_starting(_server):
         stale.unlink()
 
 
+def worker_abort(worker):
+    """Timed out: a stream being written is cut short, and logged so."""
+    from actions.gateway import streaming
+
+    streaming.worker_stopped(f"worker timeout ({worker.timeout} s without a write)")
+
+
 def child_exit(_server, worker):
     from prometheus_client import multiprocess
 
@@ -126,8 +135,12 @@ def on_exit(_server):
 
 
 def post_worker_init(worker):
-    """A secret that cannot decrypt the stored keys stops the server (exit code 3 halts the
-    arbiter) with one line, instead of a server answering 500 to every signed call."""
+    """Each chunk of a streamed answer tells the arbiter the worker is alive. And a secret
+    that cannot decrypt the stored keys stops the server (exit code 3 halts the arbiter) with
+    one line, instead of a server answering 500 to every signed call."""
+    from actions.gateway import streaming
+
+    streaming.HEARTBEAT = worker.notify
     app = worker.wsgi
     flask_app = getattr(app, "app_context", None) and app
     if flask_app is None:

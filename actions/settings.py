@@ -2,7 +2,8 @@
 An unknown or read-only name, or a value of the wrong kind, is code 11 naming the setting.
 The server reads the settings per request: ``default_task_priority`` (post_task),
 ``default_page_limit`` (the paged lists), ``default_task_type`` (post_task), ``show_overdue``
-(the ``overdue`` flag), ``webhook_pause_after`` (webhook delivery) take effect at once."""
+(the ``overdue`` flag), ``webhook_pause_after`` (webhook delivery) take effect at once in the
+process that changed them, within a quarter second in the others (``models.settings``)."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from models.projects import Project
 from models.settings import setting
 from models.tasks import Task
 from schemas.envelope import Reply
+from schemas.keyset import START, Keys, packed
 from schemas.paging import BATCH, is_paged
 from schemas.task_out import (
     Around,
@@ -45,19 +46,42 @@ from schemas.task_out import (
 )
 
 ID_BATCH = 500  # tasks in hand read back per statement (their ids are parameters)
+ID_KEYS = Keys([Task.id])  # a task list's cursor: the last id seen
 
 
 def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False) -> Any:
-    """A list answer: with ``page`` or ``limit`` that page and the ``total``, else every task
-    of the selection, streamed. Statements are rendered before the first row is read."""
+    """A list answer: with ``page``, ``limit`` or ``cursor`` that page (and its ``total`` on
+    the first page or with ``total=1``), else every task of the selection, streamed.
+    Statements are rendered before the first row is read."""
     shape = Shape(frozenset(params["extra"]))
-    if is_paged(params):
-        limit = params.get("limit") or setting("default_page_limit")
-        rows = task_rows(sel, shape.text, "page").rows(
-            **sel.values, size=limit, offset=(params.get("page", 1) - 1) * limit)
-        total = task_count(sel).one(**sel.values)[0]
-        return Reply(dump_rows(rows, sel, shape, active_only), total=total)
-    return streamed(sel, shape, active_only, task_rows(sel, shape.text, "after"))
+    if not is_paged(params):
+        return streamed(sel, shape, active_only, task_rows(sel, shape.text, "after"))
+    limit = params.get("limit") or setting("default_page_limit")
+    if "cursor" in params:
+        rows, more = cursor_page(sel, shape, params["cursor"], limit)
+    else:
+        rows, more = task_rows(sel, shape.text, "page").rows(
+            **sel.values, size=limit, offset=(params.get("page", 1) - 1) * limit), None
+    top = {"total": task_count(sel).one(**sel.values)[0]} if counted(params) else {}
+    if more:
+        top["next_cursor"] = more
+    return Reply(dump_rows(rows, sel, shape, active_only), **top)
+
+
+def cursor_page(sel: Selection, shape: Shape, cursor: tuple, limit: int):
+    """The ``limit`` tasks after a cursor (ids ascending), and the next cursor if any remain."""
+    ID_KEYS.check(cursor)
+    rows = task_rows(sel, shape.text, "after").rows(
+        **sel.values, after=cursor[0] if cursor else 0, size=limit + 1)
+    return rows[:limit], packed((rows[limit - 1][0],)) if len(rows) > limit else None
+
+
+def counted(params: dict[str, Any]) -> bool:
+    """``total``: asked for (``total=1``), or by default on a first page only — later pages
+    do not count the whole selection again."""
+    if params.get("total") is not None:
+        return params["total"]
+    return params.get("cursor") == START if "cursor" in params else params.get("page", 1) == 1
 
 
 def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iterator[dict]:

@@ -90,14 +90,19 @@ def statement(sel: Selection, shape: tuple, build: Callable[[], Any]) -> Stateme
     return sel.own[shape]
 
 
-def rows_select(text: bool, always_touched: bool = False):
+def rows_select(text: bool, always_touched: bool = False, page=None):
     """Task rows; their last column but the text is the time of the task's last event (only
-    for a task with a priority, unless ``always_touched``: the overdue clock)."""
+    for a task with a priority, unless ``always_touched``: the overdue clock). ``page``: a
+    subquery of the ids to read, joined first (PostgreSQL keeps the order of this many joins:
+    the page's ids then drive the rest by index)."""
     touched = Event.select(fn.MAX(Event.date_added)).where(Event.task_id == Task.id)
     if not always_touched:
         touched = Case(None, [(TaskTicket.priority.is_null(False), touched)], None)
     columns = [*ROW, touched] + ([Task.text] if text else [])
-    return (Task.select(*columns)
+    query = Task.select(*columns)
+    if page is not None:
+        query = query.join(page, on=(page.c.id == Task.id)).switch(Task)
+    return (query
             .join(Author, on=(Author.id == Task.author))
             .switch(Task).join(Executive, JOIN.LEFT_OUTER, on=(Executive.id == Task.user_to))
             .switch(Task).join(Project, on=(Project.id == Task.project))
@@ -113,12 +118,13 @@ def task_rows(sel: Selection, text: bool, mode: str) -> Statement:
     """The selection's task rows by id: ``all`` of them, a batch ``after`` an id (``size``),
     or a ``page`` (``size`` rows from ``offset``)."""
     def build():
+        if mode == "page":  # the page's ids first (skipped in the id index), then joined
+            page = (selected_ids(sel).order_by(Task.id).limit(slot("size"))
+                    .offset(slot("offset")).alias("page"))
+            return rows_select(text, page=page).order_by(Task.id)
         query = rows_select(text, mode == "all").order_by(Task.id)
         if mode == "after":
             return query.where(sel.where(), Task.id > slot("after")).limit(slot("size"))
-        if mode == "page":  # rows skipped in the id index, not joined
-            return query.where(Task.id.in_(selected_ids(sel).order_by(Task.id).limit(
-                slot("size")).offset(slot("offset"))))
         return query.where(sel.where())
     return statement(sel, ("rows", text, mode), build)
 

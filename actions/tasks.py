@@ -31,7 +31,7 @@ from actions.task_extras import Written, link_extras, retried_post
 from actions.task_query import all_of, selection
 from actions.task_written import answer, posted, read_task, wrote
 from models.base import now
-from models.compiled import slot
+from models.compiled import Statement, compiled, inserted, slot
 from models.events import Event, record
 from models.members import User
 from models.projects import Project
@@ -112,7 +112,7 @@ def post_task(params):
         return dump_tasks([retried], params["extra"])[0]
     project = project_or_fail(params["id_project"])
     task = new_task(project, params)
-    task.save()
+    inserted(task)
     add_people(task, params)
     written = link_extras(task, params)
     attach_uploaded(params.get("files", []), task)
@@ -251,11 +251,17 @@ def add_people(task: Task, params: dict[str, Any]) -> None:
 
 
 def add_subscribers(task: Task, users: Iterable[User]) -> None:
-    rows = {user.id: (task.id, user.id) for user in users}
-    if rows:
-        (TaskSubscriber.insert_many(list(rows.values()), fields=[TaskSubscriber.task,
-                                                                  TaskSubscriber.user])
-         .on_conflict_ignore().execute())
+    """Subscribe the users (once each; the ones subscribed already stay)."""
+    ids = list(dict.fromkeys(user.id for user in users))
+    if ids:
+        subscribing(len(ids)).run(task=task.id, **{f"user{n}": pk for n, pk in enumerate(ids)})
+
+
+def subscribing(count: int) -> Statement:
+    """The insert of ``count`` subscribers of one task, rendered once per count."""
+    return compiled(("subscribe", count), lambda: TaskSubscriber.insert_many(
+        [(slot("task"), slot(f"user{n}")) for n in range(count)],
+        fields=[TaskSubscriber.task, TaskSubscriber.user]).on_conflict_ignore())
 
 
 def post_values(task: Task) -> dict[str, Any]:

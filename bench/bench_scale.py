@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import http_bench  # noqa: E402
 from bench.common import REFUSED, ROOT, machine, signed  # noqa: E402
+from bench.scale_anchor import postgres_driver  # noqa: E402
 from bench.scale_measure import LISTS  # noqa: E402
 from bench.scale_report import into_readme, report  # noqa: E402
 
@@ -61,9 +62,7 @@ def arguments() -> argparse.Namespace:
 def temporary_postgres(admin_url: str):
     """A fresh database's URL, dropped on the way out; None when PostgreSQL does not answer."""
     try:
-        import psycopg2
-
-        admin = psycopg2.connect(admin_url, connect_timeout=3)
+        admin = postgres_driver().connect(admin_url, connect_timeout=3)
     except Exception as error:  # any failure means "no PostgreSQL here"
         print(f"PostgreSQL skipped: {str(error).strip()}", file=sys.stderr)
         yield None
@@ -139,10 +138,15 @@ def measure_calls(databases: dict[str, str], seeds: dict, args, tmp: Path) -> di
                                                       calls[db_name].get("statements"))
             for action, micros in answer["cpu_us"].items():
                 calls[db_name]["rounds"].setdefault(action, []).append(micros)
+            for action, micros in answer.get("wall_us", {}).items():
+                calls[db_name].setdefault("wall_rounds", {}).setdefault(action, []).append(
+                    micros)
         print(f"in-process round {round_number + 1}/{args.rounds} done", flush=True)
     for result in calls.values():
         result["cpu_us"] = {action: statistics.median(values)
                             for action, values in result["rounds"].items()}
+        result["wall_us"] = {action: statistics.median(values)
+                             for action, values in result.get("wall_rounds", {}).items()}
     return calls
 
 

@@ -1,5 +1,5 @@
 """The anchor of the list measurements: the same rows and columns as the action's answer, read
-with the bare driver (``sqlite3`` or ``psycopg2``), turned into Worksection's dicts by hand
+with the bare driver (``sqlite3`` or ``psycopg``), turned into Worksection's dicts by hand
 and encoded with ``json.dumps``. What a list costs per row with no framework in the way."""
 
 from __future__ import annotations
@@ -36,9 +36,16 @@ def connect(database_url: str):
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         return sqlite3.connect(url.path), "?"
-    import psycopg2
+    return postgres_driver().connect(database_url), "%s"
 
-    return psycopg2.connect(database_url), "%s"
+
+def postgres_driver():
+    """The driver the app runs on: psycopg 3, or psycopg2 on code from before it."""
+    try:
+        import psycopg
+    except ImportError:
+        import psycopg2 as psycopg
+    return psycopg
 
 
 def minute(value) -> str:
@@ -107,3 +114,38 @@ def anchor(database_url: str, listing: str) -> tuple[bytes, int]:
     body = json.dumps({"status": "ok", "data": data}, ensure_ascii=False, separators=(",", ":"))
     connection.close()
     return body.encode(), rows
+
+
+def post_task_anchor(database_url: str, project: int):
+    """``post_task``'s writes with the bare driver, one transaction per call: read the project
+    and the owner, insert the task, its author's subscription and its event (the event's
+    ``new`` encoded by ``json.dumps``), commit. Returns the call."""
+    connection, mark = connect(database_url)
+    returning = "" if mark == "?" else " RETURNING id"
+
+    def call() -> None:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT id, name, status, default_user_to_id, default_to_any "
+                       f"FROM projects WHERE id = {mark}", (project,))
+        project_row = cursor.fetchone()
+        cursor.execute("SELECT id, email FROM members WHERE role = 'owner' LIMIT 1")
+        owner = cursor.fetchone()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        values = (project_row[0], 0, "Bench", "", "active", 1, owner[0], None, False, now, False)
+        cursor.execute(
+            "INSERT INTO tasks (project_id, depth, name, text, status, priority, author_id, "
+            "user_to_id, user_to_any, date_added, hidden) VALUES "
+            f"({', '.join([mark] * len(values))}){returning}", values)
+        task = cursor.fetchone()[0] if returning else cursor.lastrowid
+        cursor.execute(f"INSERT INTO task_subscribers (task_id, user_id) VALUES ({mark}, {mark})",
+                       (task, owner[0]))
+        new = json.dumps({"title": "Bench", "user_to": "NOONE"}, ensure_ascii=False)
+        cursor.execute(
+            "INSERT INTO events (date_added, user_id, action, object_type, object_id, page, "
+            f"project_id, task_id, new) VALUES ({', '.join([mark] * 9)})",
+            (now, owner[0], "post", "task", task, f"/project/{project}/{task}/", project, task,
+             new))
+        connection.commit()
+        json.dumps({"status": "ok", "data": {"id": str(task), "name": "Bench"}})
+
+    return call

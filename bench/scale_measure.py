@@ -7,7 +7,7 @@ subprocess, so that no process holds two databases or another measurement's memo
 
 ``calls``: CPU µs per request through ``app.test_client()`` for Flask hello and each action,
 and (``--count``) the SQL statements one warm call runs, counted by the driver (SQLite's
-trace callback, a psycopg2 cursor factory), whatever builds them. ``list``: one list over
+trace callback, a psycopg cursor factory), whatever builds them. ``list``: one list over
 everything, read chunk by chunk and never kept, with its wall and CPU time, peak RSS above the
 RSS just before the call, and answer size. ``anchor``: the same for ``scale_anchor``.
 """
@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import sqlite3
+import statistics
 import sys
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from contextlib import contextmanager
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import REFUSED, cpu_per_call, hello_app, installed_app, signed  # noqa: E402
-from bench.scale_anchor import anchor  # noqa: E402
+from bench.scale_anchor import anchor, post_task_anchor  # noqa: E402
 
 DATA_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 LISTS = {  # name → (the list over everything, a small call of the same code to warm up)
@@ -55,7 +56,24 @@ def action_calls(client, args) -> dict[str, tuple]:
         "get_task": (get(action="get_task", id_task=args.task), "ok"),
         "post_task": (get(action="post_task", id_project=args.post_project, title="Bench"), "ok"),
         "get_tasks (1,000)": (get(action="get_tasks", id_project=args.project), "ok"),
+        "get_tasks limit=100": (get(action="get_tasks", id_project=args.project, limit=100),
+                                "ok"),
+        "get_tasks page=5": (get(action="get_tasks", id_project=args.project, limit=100,
+                                 page=5), "ok"),
+        "search_tasks name": (get(action="search_tasks", id_project=args.project, limit=100,
+                                  filter="name has 'Task'"), "ok"),
+        "get_events limit=100": (get(action="get_events", limit=100), "ok"),
     }
+
+
+def wall_per_call(call, calls: int = 15) -> float:
+    """The median wall time of a call (the database server's work included)."""
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def whole(response):
@@ -80,7 +98,10 @@ def measure_calls(args) -> dict:
             expect(status)(call())
     cpu = {name: round(cpu_per_call(call, args.seconds, expect(status)) * 1e6)
            for name, (call, status) in calls.items()}
-    answer: dict = {"cpu_us": cpu}
+    bare = post_task_anchor(args.url, args.post_project)
+    cpu["post_task bare SQL"] = round(cpu_per_call(bare, args.seconds) * 1e6)
+    wall = {name: round(wall_per_call(call) * 1e6) for name, (call, _) in calls.items()}
+    answer: dict = {"cpu_us": cpu, "wall_us": wall}
     if args.count:
         from models.base import db
 
@@ -126,18 +147,24 @@ def hook(connection, count) -> None:
     if isinstance(connection, sqlite3.Connection):
         connection.set_trace_callback(count)
         return
-    import psycopg2.extensions
+    base = type(connection.cursor())
+    if count is None:
+        connection.cursor_factory = None if base.__module__.startswith("psycopg2") else \
+            getattr(base, "__counted_base__", base)
+        return
 
-    class Counting(psycopg2.extensions.cursor):
-        def execute(self, sql, args=None):
+    class Counting(base):
+        __counted_base__ = base
+
+        def execute(self, sql, *args, **kwargs):
             count(sql.decode() if isinstance(sql, bytes) else str(sql))
-            return super().execute(sql, args)
+            return super().execute(sql, *args, **kwargs)
 
-        def executemany(self, sql, args_list):
-            for args in args_list:
-                self.execute(sql, args)
+        def executemany(self, sql, args_list, *args, **kwargs):
+            for values in args_list:
+                self.execute(sql, values)
 
-    connection.cursor_factory = Counting if count else None
+    connection.cursor_factory = Counting
 
 
 def rss_kib() -> int:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ACTIONS = ("flask hello", "refused signature", "get_task", "post_task", "get_tasks (1,000)")
+ACTIONS = ("flask hello", "refused signature", "get_task", "post_task", "get_tasks (1,000)",
+           "get_tasks limit=100", "get_tasks page=5", "search_tasks name",
+           "get_events limit=100", "post_task bare SQL")
+PG_WALL_GOALS = ("get_task", "get_tasks limit=100", "post_task")  # issue #22: PG ÷ SQLite wall
 LIST_NAMES = {"get_all_tasks": "get_all_tasks", "get_all_tasks_comments": "… extra=comments",
               "get_events": "get_events period=30d"}
 HTTP_GOALS = {"get_task": 0.5, "post_task": 0.3, "refused signature": 0.6}
 ANCHOR_GOAL, MEMORY_GOAL_MB, PG_GOAL = 1.5, 64, 1.5
+WRITE_GOAL = 4  # issue #22: post_task CPU ÷ the same writes in bare SQL
 
 
 def ratio(part: float | None, whole: float | None) -> float | None:
@@ -32,6 +36,10 @@ def derive(results: dict) -> None:
     if "postgresql" in calls:
         sqlite, pg = calls["sqlite"]["cpu_us"], calls["postgresql"]["cpu_us"]
         results["pg_vs_sqlite"] = {name: ratio(pg.get(name), sqlite.get(name)) for name in sqlite}
+        sqlite_wall, pg_wall = calls["sqlite"].get("wall_us", {}), calls["postgresql"].get(
+            "wall_us", {})
+        results["pg_vs_sqlite_wall"] = {name: ratio(pg_wall.get(name), sqlite_wall.get(name))
+                                        for name in sqlite_wall}
         for name, figures in lists.get("postgresql", {}).items():
             results["pg_vs_sqlite"][name] = ratio(figures["app"].get("cpu_s"),
                                                   lists["sqlite"][name]["app"].get("cpu_s"))
@@ -58,8 +66,17 @@ def targets(results: dict) -> list[dict]:
         comments = lists["get_all_tasks_comments"]["app"]
         check(f"get_all_tasks extra=comments ({db_name}) peak MB", comments.get("peak_mb"),
               MEMORY_GOAL_MB, True)
+    for db_name, figures in results.get("calls", {}).items():
+        cpu = figures.get("cpu_us", {})
+        if "post_task bare SQL" in cpu:
+            check(f"post_task ({db_name}) CPU ÷ the same writes in bare SQL",
+                  ratio(cpu.get("post_task"), cpu["post_task bare SQL"]), WRITE_GOAL, True)
+    for name in PG_WALL_GOALS:
+        if name in results.get("pg_vs_sqlite_wall", {}):
+            check(f"{name} PostgreSQL ÷ SQLite wall", results["pg_vs_sqlite_wall"][name],
+                  PG_GOAL, True)
     for name, value in results.get("pg_vs_sqlite", {}).items():
-        if name != "flask hello":
+        if name not in ("flask hello", "post_task bare SQL"):
             check(f"{LIST_NAMES.get(name, name)} PostgreSQL ÷ SQLite CPU", value, PG_GOAL, True)
     return found
 
@@ -81,21 +98,26 @@ def calls_table(results: dict) -> list[str]:
     hello = sqlite["cpu_us"].get("flask hello")
     http = results.get("http", {}).get("medians") or {}
     raw = http.get("raw WSGI", {}).get("rps")
-    lines = ["| action | CPU µs | ÷ hello | SQL statements | HTTP req/s | p99 ms | ÷ raw WSGI "
-             "| PG CPU µs | PG ÷ SQLite | PG statements |", "|---|" + "---:|" * 9]
+    lines = ["| action | CPU µs | wall µs | ÷ hello | SQL statements | HTTP req/s | p99 ms "
+             "| ÷ raw WSGI | PG CPU µs | PG ÷ SQLite | PG wall µs | PG ÷ SQLite wall "
+             "| PG statements |", "|---|" + "---:|" * 12]
     for name in ACTIONS:
         cpu, pg_cpu = sqlite["cpu_us"].get(name), pg.get("cpu_us", {}).get(name)
+        if cpu is None:
+            continue
+        wall, pg_wall = sqlite.get("wall_us", {}).get(name), pg.get("wall_us", {}).get(name)
         over_http = http.get(name, {})
         lines.append(
-            f"| {name} | {figure(cpu)} | {figure(ratio(cpu, hello), 2)} "
+            f"| {name} | {figure(cpu)} | {figure(wall)} | {figure(ratio(cpu, hello), 2)} "
             f"| {statements((sqlite.get('statements') or {}).get(name))} "
             f"| {figure(over_http.get('rps'))} | {figure(over_http.get('p99_ms'), 1)} "
             f"| {figure(ratio(over_http.get('rps'), raw), 3)} | {figure(pg_cpu)} "
-            f"| {figure(ratio(pg_cpu, cpu), 2)} "
+            f"| {figure(ratio(pg_cpu, cpu), 2)} | {figure(pg_wall)} "
+            f"| {figure(ratio(pg_wall, wall), 2)} "
             f"| {statements((pg.get('statements') or {}).get(name))} |")
     if raw:
-        lines.append(f"| raw WSGI | – | – | – | {figure(raw)} "
-                     f"| {figure(http['raw WSGI']['p99_ms'], 1)} | 1 | – | – | – |")
+        lines.append(f"| raw WSGI | – | – | – | – | {figure(raw)} "
+                     f"| {figure(http['raw WSGI']['p99_ms'], 1)} | 1 | – | – | – | – | – |")
     return lines
 
 

@@ -156,8 +156,12 @@ def write(cursor, table: str, columns: list[str], values: list[tuple]) -> None:
         cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', values)
     else:  # COPY: several times faster than multi-row INSERTs on PostgreSQL
         lines = ("\t".join(copy_text(value) for value in row) for row in values)
-        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN',
-                           io.StringIO("\n".join(lines) + "\n"))
+        text, sql = "\n".join(lines) + "\n", f'COPY "{table}" ({names}) FROM STDIN'
+        if hasattr(cursor, "copy_expert"):  # psycopg2
+            cursor.copy_expert(sql, io.StringIO(text))
+        else:  # psycopg 3
+            with cursor.copy(sql) as copy:
+                copy.write(text)
 
 
 def copy_text(value) -> str:

@@ -15,6 +15,7 @@ from peewee import (
     SqliteDatabase,
 )
 from playhouse import db_url
+from playhouse.pool import PooledPostgresqlDatabase
 
 if TYPE_CHECKING:
     from schemas.envelope import ApiError
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 db = DatabaseProxy()
 
 M = TypeVar("M", bound="BaseModel")
+PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
 
 
 class BaseModel(Model):
@@ -50,7 +52,11 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         create_private(database.database)
         return database
     if scheme in {"postgres", "postgresql"}:
-        url = url.replace(f"{scheme}://", "postgresql+pool://", 1)
+        # psycopg 3 prepares a statement its connection has run twice: the compiled reads
+        # (models.compiled) are then planned once per pooled connection, not at every call.
+        settings = db_url.parse(url)
+        return PooledPostgres(settings.pop("database"), prefer_psycopg3=True,
+                              prepare_threshold=PREPARE_AFTER, **settings)
     return db_url.connect(url)
 
 
@@ -63,6 +69,15 @@ def create_private(path: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     except OSError:  # no such folder, no right to write: SQLite says so on first use
         pass
+
+
+class PooledPostgres(PooledPostgresqlDatabase):
+    """PostgreSQL through psycopg 3, connections pooled per process."""
+
+    def _connect(self):
+        connection = super()._connect()
+        connection._pool = None  # psycopg: pooled (dropped unclosed with its pool, unwarned)
+        return connection
 
 
 def unicode_lower(value: Any) -> Any:

@@ -21,6 +21,7 @@ class Comment(BaseModel):
 
     class Meta:
         table_name = "comments"
+        indexes = ((("task", "date_added", "id"), False),)  # a task's comments by keyset
 
     @property
     def page(self) -> str:

@@ -48,6 +48,9 @@ class Statement:
             params[index] = given[name]
         return params
 
+    def run(self, **given: Any) -> None:
+        db.execute_sql(self.sql, self.values(given))
+
     def rows(self, **given: Any) -> list[tuple]:
         return db.execute_sql(self.sql, self.values(given)).fetchall()
 
@@ -72,3 +75,19 @@ def compiled(key: Hashable | None, build: Callable[[], Any]) -> Statement:
     if statement is None:
         statement = CACHE[key] = Statement(build())
     return statement
+
+
+def inserted(row: Any) -> Any:
+    """Insert a new model instance, as ``row.save()`` would, by a statement rendered once per
+    model and set of columns; sets and returns its primary key."""
+    model, data = type(row), row.__data__
+    fields = model._meta.fields
+    names = tuple(name for name in data if name != model._meta.primary_key.name)
+    statement = compiled(("insert", model, names), lambda: model.insert(
+        {fields[name]: slot(name) for name in names}))
+    cursor = db.execute_sql(statement.sql, statement.values(
+        {name: fields[name].db_value(data[name]) for name in names}))
+    found = cursor.fetchone() if "RETURNING" in statement.sql else None
+    row._pk = found[0] if found else cursor.lastrowid
+    row._dirty.clear()
+    return row._pk

@@ -34,3 +34,4 @@ class Cost(BaseModel):
 
     class Meta:
         table_name = "costs"
+        indexes = ((("date", "id"), False),)  # get_costs' keyset order

@@ -47,6 +47,7 @@ class Event(BaseModel):
 
     class Meta:
         table_name = "events"
+        indexes = ((("date_added", "id"), False),)  # get_events' keyset order
 
     @property
     def new_values(self) -> dict[str, Any] | None:

@@ -22,7 +22,8 @@ class Conversation(BaseModel):
 
     class Meta:
         table_name = "conversations"
-        indexes = ((("low", "high"), True),)
+        indexes = ((("low", "high"), True),
+                   (("date_updated", "id"), False))  # get_conversations' keyset order
 
     def partner_id(self, user_id: int) -> int:
         return self.high_id if user_id == self.low_id else self.low_id

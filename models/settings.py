@@ -1,16 +1,24 @@
 """Account settings: a documented allow-list of names, each with a kind and a default; only
-values changed through ``update_setting`` are stored. The server reads them per request, so a
-change takes effect at once, in every process."""
+values changed through ``update_setting`` are stored.
+
+Each process keeps the stored values of its database (one statement reads them all) and reads
+them again when a quarter second has passed since, as the key cache reads its version: a
+change takes effect at once in the process that made it, and within ``CHECK_EVERY`` in every
+other process and host."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, NamedTuple
 
 from peewee import CharField, TextField
 
-from models.base import BaseModel
+from models.base import BaseModel, db
 from models.version import version
+
+CHECK_EVERY = 0.25  # seconds a process trusts the values it read
+SNAPSHOT = 'SELECT "name", "value" FROM "settings"'  # every stored value, in one statement
 
 
 class Definition(NamedTuple):
@@ -48,10 +56,33 @@ class Setting(BaseModel):
 
 def setting(name: str) -> Any:
     """The value of a setting: the stored one, else its default."""
-    row = Setting.get_or_none(Setting.name == name)
-    return SETTINGS[name].default if row is None else json.loads(row.value)
+    stored = stored_values()
+    return stored[name] if name in stored else SETTINGS[name].default
+
+
+class Snapshot(NamedTuple):
+    values: dict[str, Any]
+    read: float  # the clock when read
+
+
+def stored_values() -> dict[str, Any]:
+    """The stored values of this database, read again every ``CHECK_EVERY`` seconds."""
+    database = db.obj
+    snapshot = getattr(database, "taskgate_settings", None)
+    if snapshot is None or time.monotonic() - snapshot.read > CHECK_EVERY:
+        rows = db.execute_sql(SNAPSHOT).fetchall()
+        snapshot = Snapshot({name: json.loads(value) for name, value in rows}, time.monotonic())
+        database.taskgate_settings = snapshot
+    return snapshot.values
+
+
+def forget_values() -> None:
+    """This process changed a setting: read them again at the next use."""
+    if db.obj is not None:
+        db.obj.taskgate_settings = None
 
 
 def store_setting(name: str, value: Any) -> None:
     (Setting.insert(name=name, value=json.dumps(value))
      .on_conflict(conflict_target=[Setting.name], preserve=[Setting.value]).execute())
+    forget_values()

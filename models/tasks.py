@@ -52,6 +52,7 @@ class Task(BaseModel):
 
     class Meta:
         table_name = "tasks"
+        indexes = ((("project", "id"), False),)  # a project's tasks by id: get_tasks' pages
 
     @property
     def page(self) -> str:

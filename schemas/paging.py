@@ -25,7 +25,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 from peewee import SQL, fn
 
 from models.settings import setting
-from schemas.base import Params
+from schemas.base import Flag, Params
 from schemas.envelope import InvalidValue, Reply
 from schemas.keyset import START, Keys, packed, storable, unpacked
 
@@ -84,6 +84,13 @@ class PagedIn(Params):
     def page_or_cursor(self, data: dict[str, Any], **_: Any) -> None:
         if "cursor" in data and data.get("page") is not None:
             raise ValidationError("give page or cursor, not both", "cursor")
+
+
+class CountedIn(PagedIn):
+    """A list whose ``total`` counts a large selection: on the first page only, unless
+    ``total=1`` asks for it on every page (``total=0``: never)."""
+
+    total = Flag()
 
 
 class Page(NamedTuple):

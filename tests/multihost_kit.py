@@ -28,11 +28,11 @@ def postgres_server() -> str:
 
 def create_database(server: str) -> tuple[str, object]:
     """A new empty database; returns its URL and a function that drops it."""
-    psycopg2 = pytest.importorskip("psycopg2", reason="psycopg2 is not installed")
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
     name = f"taskgate_multihost_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg2.connect(server, connect_timeout=5)
-    except psycopg2.Error as err:
+        admin = psycopg.connect(server, connect_timeout=5)
+    except psycopg.Error as err:
         pytest.skip(f"the multi-host test needs PostgreSQL at {server}: {err}".strip())
     admin.autocommit = True
     admin.cursor().execute(f'CREATE DATABASE "{name}"')

@@ -52,7 +52,7 @@ def unreachable(err: Exception) -> bool:
 
 def first_line(err: Exception) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return lines[0] if lines else type(err).__name__
+    return lines[0].removeprefix("connection failed: ") if lines else type(err).__name__
 
 
 def location(ctx: click.Context) -> str:

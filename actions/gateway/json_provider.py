@@ -10,8 +10,9 @@ infinities (``json``: ``NaN``, ``Infinity``); and it refuses what ``json`` write
 So a value is written by orjson; DEL and the characters of U+0100..U+FFFF (Cyrillic, CJK, ...)
 are then escaped as ``json`` escapes them (Python's ``backslashreplace`` writes the same
 ``\\uXXXX``); and it is written by ``json.dumps`` instead, as before, when orjson refuses it,
-when it holds characters of U+0080..U+00FF or past U+FFFF (``backslashreplace`` writes those
-otherwise), or when its bytes may hold one of those numbers.
+or when its bytes may hold one of those numbers. Characters of U+0080..U+00FF and past U+FFFF,
+which ``backslashreplace`` writes otherwise (``\\xe9``, ``\\U0001f600``), are rewritten as
+``json`` writes them.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ COMPACT = (",", ":")
 COMPACT_ONLY = {"separators": COMPACT}  # as ``response`` asks (out of debug mode)
 # Dates, times and dataclasses go to ``default`` as they did (``http_date``, ``asdict``).
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-# UTF-8 lead bytes of U+0080..U+00FF and of U+10000 and beyond.
-NOT_ESCAPED_ALIKE = (b"\xc2", b"\xc3", b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+# What ``backslashreplace`` writes otherwise than ``json``: ``\xe9`` (U+0080..U+00FF) and
+# ``\U0001f600`` (past U+FFFF); an escaped backslash (``\\``) is matched first, and kept.
+PYTHON_ESCAPE = re.compile(rb"\\\\|\\x([0-9a-f]{2})|\\U([0-9a-f]{8})")
 EXPONENT = re.compile(rb"e-[0-9]")  # of a float if a digit comes before
 
 
@@ -56,10 +58,21 @@ class OrjsonProvider(DefaultJSONProvider):
         if numbers_may_differ(written):
             return None
         if not written.isascii():
-            if any(lead in written for lead in NOT_ESCAPED_ALIKE):
-                return None
             written = written.decode().encode("ascii", "backslashreplace")
+            if b"\\x" in written or b"\\U" in written:
+                written = PYTHON_ESCAPE.sub(json_escape, written)
         return written.replace(b"\x7f", b"\\u007f").decode("ascii")
+
+
+def json_escape(found: re.Match) -> bytes:
+    """``json``'s escape of one ``backslashreplace`` escape (a surrogate pair past U+FFFF)."""
+    latin, astral = found.group(1), found.group(2)
+    if latin is not None:
+        return b"\\u00" + latin
+    if astral is None:
+        return found.group(0)
+    code = int(astral, 16) - 0x10000
+    return b"\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
 
 
 def numbers_may_differ(written: bytes) -> bool:

@@ -155,8 +155,25 @@ def finish(response: Response) -> Response:
         "duration_ms": round((time.perf_counter() - g.started) * 1000, 2),
         "sql_statements": g.get("sql_statements", 0),
     }
+    if g.get("stream_open"):  # written when the stream ends (stream_ended)
+        g.request_fields = fields
+        return response
     if done.status == "error" or response.status_code >= 500:
         REQUESTS.warning("request failed: %s", done.reason or response.status, extra=fields)
     else:
         REQUESTS.info("request", extra=fields)
     return response
+
+
+def stream_ended(rows: int, ending: str) -> None:
+    """The request line of a streamed answer, written when it ends (``ending``: ``complete``,
+    ``client_left`` or ``cut_short``): its real duration and statements, and its rows."""
+    fields = g.pop("request_fields", None)
+    if fields is None:
+        return
+    fields.update(duration_ms=round((time.perf_counter() - g.started) * 1000, 2),
+                  sql_statements=g.get("sql_statements", 0), rows=rows, stream=ending)
+    if ending == "cut_short":
+        REQUESTS.error("request failed: stream cut short", extra=fields)
+    else:
+        REQUESTS.info("request", extra=fields)

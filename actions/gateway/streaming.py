@@ -6,22 +6,42 @@ chunk of rows at a time, while the action's transaction and caller stay open unt
 row is out. The status is sent with the first byte, so a handler validates and authorises
 everything before it returns its iterator; a failure after that cuts the answer short
 (unparseable JSON, and the error in the log), never a half-right answer.
+
+A stream that is writing is alive: each chunk calls :data:`HEARTBEAT` (gunicorn.conf.py sets it
+to the worker's ``notify``), so gunicorn's worker timeout stops only a stream that has written
+nothing for that long. Such a stop (gunicorn's ``worker_abort``, then ``SystemExit``) is a cut
+like any other. When the stream ends, the request log gets a line with its real duration, rows and
+statements (``logs.stream_ended``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from itertools import islice
 from typing import Any
 
 from flask import current_app, g, stream_with_context
 
+from actions.gateway.logs import stream_ended
 from models.base import db
 from schemas.envelope import Reply
 
 CHUNK = 200  # rows per write
 COMPACT = {"separators": (",", ":")}
+
+
+def no_heartbeat() -> None:
+    """Outside gunicorn nothing watches a worker."""
+
+
+HEARTBEAT: Callable[[], None] = no_heartbeat
+STOPPED: list[str] = []  # why gunicorn stopped this worker (gunicorn.conf.py's worker_abort)
+
+
+def worker_stopped(reason: str) -> None:
+    """The worker is stopping in the middle of its request: a stream it writes is cut."""
+    STOPPED.append(reason)
 
 
 def is_stream(result: Any) -> bool:
@@ -53,22 +73,32 @@ def finish(contexts: ExitStack) -> None:
 
 
 def envelope(rows: Iterator[Any], top: dict[str, Any], contexts: ExitStack) -> Iterator[str]:
-    dumps = current_app.json.dumps
+    dumps, written, ending = current_app.json.dumps, 0, "cut_short"
     try:
         with contexts:
             yield '{"status":"ok","data":['
             separator = ""
             for chunk in chunks(rows):
+                written += len(chunk)
                 yield separator + ",".join(dumps(row, **COMPACT) for row in chunk)
                 separator = ","
+                HEARTBEAT()
             tail = "".join(f",{dumps(key)}:{dumps(value, **COMPACT)}"
                            for key, value in top.items())
             yield f"]{tail}}}\n"
-    except Exception:
-        current_app.logger.exception("a streamed answer was cut short")
+            ending = "complete"
+    except GeneratorExit:  # the server closed the answer: the client left, or a stop
+        if STOPPED:
+            current_app.logger.error("a streamed answer was cut short after %d rows: %s",
+                                     written, STOPPED[0])
+        ending = "cut_short" if STOPPED else "client_left"
+        raise
+    except BaseException:  # SystemExit too: the worker stopped (timeout, shutdown)
+        current_app.logger.exception("a streamed answer was cut short after %d rows", written)
         raise
     finally:
         g.stream_open = False
+        stream_ended(written, ending)
 
 
 def chunks(rows: Iterable[Any]) -> Iterator[list[Any]]:

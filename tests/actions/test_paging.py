@@ -27,8 +27,8 @@ from schemas import paging
 from schemas.keyset import packed
 from schemas.paging import PagedIn
 
-TASK_LISTS = {"get_all_tasks", "get_tasks", "search_tasks", "get_task"}  # actions/tasks.py's
 NOT_LISTS = {  # read actions whose answer is not a list of rows
+    "get_task": "one task (with its subtasks)",
     "get_user": "one user", "get_user_group": "one team with its members",
     "get_project": "one project", "get_costs_total": "sums", "get_my_timer": "one timer",
     "get_tasks_by_uids": "the tasks asked for, in the order asked (bounded by the request)",
@@ -140,6 +140,20 @@ def chat_setup(api) -> dict[str, Any]:
     return {"email_user_from": "frank@ws.com"}
 
 
+def task_list(**fixed: Any) -> Callable[[Any], dict[str, Any]]:
+    """A project to list the tasks of; ``total=1``: every page counts its total (by default
+    only the first page does, ``test_task_lists_count_the_first_page_only``)."""
+    def setup(api) -> dict[str, Any]:
+        project = project_of(api)
+        return {"total": 1, "@project": project,
+                **{k: v.format(project=project) for k, v in fixed.items()}}
+    return setup
+
+
+def a_project_task(api, params, n) -> None:
+    post_task(api, params["@project"], title=f"Task {n}")
+
+
 def overdue_setup(api) -> dict[str, Any]:
     urgent = ok_data(api.call("add_task_priority", name="Urgent", overdue_in=60))
     ok_data(api.call("add_task_type", name="Issue", priorities=urgent["id"]))
@@ -212,6 +226,10 @@ LISTS: dict[str, Lister] = {
                                 email_user_to="kate@ws.com", text="m{n}"),
                            appends=False, streams=False),
     "get_overdue_tasks": Lister(overdue_setup, an_overdue_task, streams=False),
+    "get_all_tasks": Lister(task_list(), a_project_task),
+    "get_tasks": Lister(task_list(id_project="{project}"), a_project_task),
+    "search_tasks": Lister(task_list(id_project="{project}", filter="name has 'task'"),
+                           a_project_task),
 }
 
 
@@ -242,10 +260,10 @@ def list_names() -> list[str]:
 
 def test_every_list_action_is_checked_here():
     paged = {spec.canonical for spec in ACTIONS.values() if isinstance(spec.schema, PagedIn)}
-    assert paged - TASK_LISTS == set(LISTS)
+    assert paged == set(LISTS)
     reads = {spec.canonical for spec in ACTIONS.values()
              if spec.canonical.startswith(("get_", "search_")) and spec.canonical != "get_"}
-    assert reads == set(LISTS) | TASK_LISTS | set(NOT_LISTS)
+    assert reads == set(LISTS) | set(NOT_LISTS)
 
 
 @pytest.mark.parametrize("name", list_names())
@@ -359,3 +377,18 @@ def test_a_cursor_walk_answers_next_cursor_until_the_last_page(api):
     assert list(first) == ["status", "data", "total", "next_cursor"]
     last = api.call("get_users", **params, limit=2, cursor=first["next_cursor"])
     assert (len(last["data"]), last["total"], "next_cursor" in last) == (1, 3, False)
+
+
+@pytest.mark.parametrize("name", ["get_all_tasks", "get_tasks", "search_tasks"])
+def test_task_lists_count_the_first_page_only(api, name, count_queries):
+    params = {k: v for k, v in sent(prepared(api, name, rows=3)).items() if k != "total"}
+    first = api.call(name, **params, limit=2)
+    walked = api.call(name, **params, limit=2, cursor="")
+    assert first["total"] == walked["total"] == 3 and "next_cursor" not in first
+    count_queries.clear()
+    later = api.call(name, **params, limit=2, cursor=walked["next_cursor"])
+    assert "total" not in later and len(later["data"]) == 1
+    assert not any("COUNT" in sql for sql in count_queries)
+    assert "total" not in api.call(name, **params, limit=2, page=2)
+    assert api.call(name, **params, limit=2, page=2, total=1)["total"] == 3
+    assert "total" not in api.call(name, **params, limit=2, total=0)

@@ -1,5 +1,6 @@
 """Account settings: the allow-list with kinds and defaults, update_setting's checks (code 11
-naming the setting), and the settings the server reads taking effect at once."""
+naming the setting), and the settings the server reads taking effect at once (in another
+process: within a quarter second)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import error, ok_data, post_task
 
 from actions.delivery.passes import pause_after
+from models import settings as settings_model
 from models.settings import SETTINGS, Setting
 
 
@@ -82,3 +84,14 @@ def test_settings_the_server_reads_take_effect_at_once(app, api, website):
     ok_data(api.call("update_setting", name="webhook_pause_after", value="null"))
     with app.app_context():
         assert pause_after(app.config) == app.config["WEBHOOK_PAUSE_AFTER"]
+
+
+def test_a_change_by_another_process_is_seen_within_a_quarter_second(api, website,
+                                                                      monkeypatch):
+    monkeypatch.setattr(settings_model, "CHECK_EVERY", 3600)  # however slow this machine is
+    post_task(api, website)  # the settings are read, and kept
+    Setting.insert(name="default_task_priority", value="9").execute()  # another process's write
+    kept = api.call("get_task", id_task=post_task(api, website))["data"]["priority"]
+    monkeypatch.setattr(settings_model, "CHECK_EVERY", 0)  # a quarter second later
+    seen = api.call("get_task", id_task=post_task(api, website))["data"]["priority"]
+    assert (kept, seen) == ("1", "9")
