@@ -16,7 +16,7 @@ from flask.cli import ScriptInfo
 from peewee import ImproperlyConfigured, InterfaceError, OperationalError
 
 SUPPORTED = "sqlite:///path/to/file.sqlite or postgresql://user:password@host:5432/name"
-DRIVERS = {"postgres": "psycopg2 (pip install psycopg2-binary)"}
+DRIVERS = {"postgres": "psycopg 3 (pip install 'psycopg[binary]')"}
 
 
 class Problem(Exception):
@@ -63,6 +63,7 @@ def load_app():
 
 
 def check_app(app) -> None:
+    from actions.cli.databases import first_line
     from actions.cli.install import db_location
     from models.base import db
     from models.storage import open_storage
@@ -77,9 +78,8 @@ def check_app(app) -> None:
         except ImproperlyConfigured as err:
             raise Problem(f"the database driver is not installed: {err}") from None
         except (OperationalError, InterfaceError) as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             where = db_location(app.config["DATABASE_URL"])
-            raise Problem(f"cannot reach the database at {where}: {first}") from None
+            raise Problem(f"cannot reach the database at {where}: {first_line(err)}") from None
         try:
             storage = open_storage(app.config["FILES_URL"], app.config["FILES_DIR"])
         except (ValueError, RuntimeError) as err:

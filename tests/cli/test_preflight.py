@@ -51,6 +51,7 @@ def test_a_wrong_database_url_is_one_line(start, url, line):
 
 
 def test_a_missing_driver_is_one_line(start, monkeypatch):
+    monkeypatch.setattr("peewee.psycopg", None)
     monkeypatch.setattr("peewee.psycopg2", None)
     monkeypatch.setattr("playhouse.pool.psycopg2", None, raising=False)
     status, err = start(TASKGATE_DATABASE_URL="postgresql://postgres@127.0.0.1:1/x")

@@ -40,20 +40,19 @@ def previous(tmp_path, database_url):
 
 
 def postgres_copy(server_url: str):
-    psycopg2 = pytest.importorskip("psycopg2")
+    psycopg = pytest.importorskip("psycopg", reason="the PostgreSQL driver is not installed")
     name = f"taskgate_upgrade_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(urlunsplit(urlsplit(server_url)._replace(path="/postgres")))
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    admin = psycopg.connect(urlunsplit(urlsplit(server_url)._replace(path="/postgres")),
+                            autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
     url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
     dump = "\n".join(line for line in (FIXTURES / "dump.postgresql.sql").read_text().splitlines()
                      if not line.startswith("\\"))  # psql's own commands (\restrict)
-    with psycopg2.connect(url) as connection:
-        connection.cursor().execute(dump)
-    connection.close()
+    with psycopg.connect(url) as connection:
+        connection.execute(dump)
 
     def drop():
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
     return url, drop
