@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -44,3 +53,37 @@ def page(client, path: str) -> bytes:
     with client.get(path) as answer:
         assert answer.status_code == 200
         return answer.data
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """The real guide, built once for this module (mkdocs, strict)."""
+    site = tmp_path_factory.mktemp("guide-site")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+                           str(site / "guide")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=180, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stderr
+    return site
+
+
+def test_every_link_of_the_served_guide_answers(app, client, built_site, monkeypatch):
+    """Every page of /guide/ as served, every local link and asset it names: none is broken."""
+    monkeypatch.setattr(app, "instance_path", str(built_site))
+    seen, queue = set(), ["/guide/"]
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        with client.get(url) as answer:
+            assert answer.status_code == 200, f"{url}: {answer.status_code}"
+            if answer.mimetype != "text/html":
+                continue
+            page = answer.get_data(as_text=True)
+        for link in re.findall(r'(?:href|src)="([^"#?]+)', page):
+            target = urljoin(url, link)
+            if urlsplit(target).scheme or not target.startswith("/guide/"):
+                continue  # another site, or the API reference (/docs) beside the guide
+            queue.append(target)
+    assert {"/guide/moving-from-worksection/", "/guide/security/"} <= seen
+    assert len([u for u in seen if u.endswith("/")]) >= 20
