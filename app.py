@@ -11,7 +11,7 @@ from flask import Flask
 
 from actions import cli, delivery, gateway, mail
 from actions.gateway.json_provider import OrjsonProvider
-from models.base import bind, connect_database
+from models.base import UnsupportedDatabase, bind, connect_database
 
 DEFAULTS: dict[str, Any] = {
     "API_KEY": None,  # fixes the admin key of a fresh install (automation)
@@ -85,7 +85,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["API_KEY"] = str(app.config["API_KEY"])
     app.json = OrjsonProvider(app)  # the same bytes as Flask's own, faster; keeps field order
 
-    bind(connect_database(app.config["DATABASE_URL"]))
+    try:
+        bind(connect_database(app.config["DATABASE_URL"]))
+    except UnsupportedDatabase as err:  # every command and worker: one line, no traceback
+        raise SystemExit(f"Error: {err}") from None
     gateway.init_app(app)
     delivery.init_app(app)
     mail.init_app(app)

@@ -32,6 +32,13 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+SUPPORTED_URLS = "sqlite:///path/to/file.sqlite or postgresql://user:password@host:5432/name"
+
+
+class UnsupportedDatabase(RuntimeError):
+    """A database URL with no scheme, or one Taskgate does not run on."""
+
+
 def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
     """Open a database from a URL: ``sqlite:///path`` or ``postgresql://...``.
 
@@ -40,6 +47,9 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
     locked" as soon as another process has written in between.
     """
     scheme = urlparse(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql"} or "://" not in url:
+        what = f"scheme {scheme}://, which is not supported" if scheme else "no scheme"
+        raise UnsupportedDatabase(f"the database URL {url!r} has {what}: use {SUPPORTED_URLS}")
     if scheme == "sqlite":  # pooled: a connection (and its PRAGMAs) outlives the request
         url = url.replace("sqlite://", "sqlite+pool://", 1)
         pragmas = {"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1}

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from flask.cli import ScriptInfo
 from peewee import ImproperlyConfigured, InterfaceError, OperationalError
 
-SUPPORTED = "sqlite:///path/to/file.sqlite or postgresql://user:password@host:5432/name"
+from models.base import SUPPORTED_URLS as SUPPORTED
+
 DRIVERS = {"postgres": "psycopg 3 (pip install 'psycopg[binary]')"}
 
 
@@ -52,11 +53,9 @@ def load_app():
     except PermissionError as err:
         raise Problem(f"{err.filename} cannot be read or written: {err.strerror} "
                       f"(uid {os.getuid()})") from None
-    except RuntimeError as err:
-        if "scheme" not in str(err):
-            raise
+    except SystemExit as err:  # the app factory's one line (an unsupported database URL)
         url = os.environ.get("TASKGATE_DATABASE_URL", "?")
-        raise Problem(url_problem(url) or str(err)) from None
+        raise Problem(url_problem(url) or str(err).removeprefix("Error: ")) from None
     except ImproperlyConfigured as err:
         driver = next((d for k, d in DRIVERS.items() if k in str(err).lower()), "its driver")
         raise Problem(f"the database driver is not installed: {driver}") from None

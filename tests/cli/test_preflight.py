@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from actions.cli import preflight
 from actions.cli.preflight import SUPPORTED
 from models.s3_storage import shared_client
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -98,3 +103,15 @@ def test_an_unreachable_object_store_is_one_line(start):
 def test_a_files_url_of_another_kind_is_one_line(start):
     assert start(TASKGATE_FILES_URL="ftp://files") == (
         1, "Error: FILES_URL must start with s3:// or file://, not 'ftp://files'\n")
+
+
+@pytest.mark.parametrize("url", ["taskgate.sqlite", "mysql://x@127.0.0.1/taskgate"])
+def test_every_flask_command_says_a_wrong_database_url_in_one_line(tmp_path, url):
+    """Not only ./serve's preflight: `flask --app app init-db` run by hand too."""
+    env = {**os.environ, "TASKGATE_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
+           "TASKGATE_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("Error: the database URL")
+    assert "postgresql://" in done.stderr
