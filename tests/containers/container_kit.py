@@ -110,6 +110,15 @@ class Stack:
     def exec(self, service: str, *command: str, n: int = 1) -> str:
         return podman("exec", self.container(service, n), *command).stdout
 
+    def api_key(self, service: str = "taskgate") -> str:
+        """The admin key, read in the container (an exec right after the start can fail
+        without a word under podman: tried again for a while)."""
+        keys: list[str] = []
+        wait_for(lambda: keys.append(self.exec(service, "flask", "--app", "app",
+                                                "api-key").strip()) or keys[-1], 30,
+                 "flask api-key in the container", lambda: self.logs(service))
+        return keys[-1]
+
     def healthy(self, service: str) -> None:
         wait_for(lambda: podman("healthcheck", "run", self.container(service),
                                 check=False).returncode == 0, 90, f"{service} to be healthy")

@@ -95,7 +95,7 @@ def test_compose_reaches_postgres_and_redis_and_the_worker_delivers(image, env_f
         wait_for(lambda: requests.get(f"{stack.base}/readyz", timeout=5).ok, 120, "/readyz",
                  lambda: stack.logs("taskgate"))
         stack.up("webhooks")
-        key = stack.exec("taskgate", "flask", "--app", "app", "api-key").strip()
+        key = stack.api_key()
         receiver = f"{stack.name}_receiver"
         podman("run", "-d", "--name", receiver, "--network", f"{stack.name}_default",
                "-v", f"{ROOT / 'tests/containers/receiver.py'}:/receiver.py:ro",
@@ -134,7 +134,7 @@ def test_scaled_replicas_share_files_and_the_proxy_spreads_requests(image, env_f
                      120, f"replica {n}")
         stack.up("proxy")
         wait_for(lambda: requests.get(f"{stack.base}/readyz", timeout=5).ok, 60, "the proxy")
-        key = stack.exec("taskgate", "flask", "--app", "app", "api-key").strip()
+        key = stack.api_key()
 
         answered = [requests.get(signed(stack.base, key, "get_projects"), timeout=10)
                     for _ in range(20)]
