@@ -7,8 +7,9 @@ from typing import Any
 from actions.importer.ledger import Ledger
 from actions.importer.rows import Spec, need
 from actions.importer.shapes import SENTINEL_IDS, amount, day, moment, role, to_id
+from actions.rights import imported_role
 from models import all_models
-from models.members import CONTACT_PRESETS, ROLES, Contact, ContactFolder, Team, User
+from models.members import CONTACT_PRESETS, Contact, ContactFolder, Team, User
 from models.schedule import DAY_KINDS, ScheduleDay
 
 
@@ -92,16 +93,17 @@ def user_fields(obj: dict[str, Any], ledger: Ledger, new: bool) -> dict[str, Any
 
 
 def role_here(obj: dict[str, Any], ledger: Ledger) -> str:
-    """The source's role, except that this install keeps exactly one owner: the user who
-    stands for the source's owner stays the owner; another "Owner" becomes an account admin."""
+    """The source's role as the rights table maps an imported one (``imported_role``: what
+    the admin key may give), except that the user who stands for the source's owner stays
+    the owner; another "Owner" becomes an account admin, and the run says so."""
     found = role(obj.get("role"))
     if ledger.local("user", to_id(obj.get("id"))) == User.owner().id:
         return "owner"
+    here = imported_role(found)
     if found == "owner":
         ledger.notes.append(f"user {obj.get('id')} ({obj.get('email')}) is an owner on the "
-                            "source: an account admin here (an install has one owner)")
-        return "account admin"
-    return found if found in ROLES else "user"
+                            f"source: an {here} here (an install has one owner)")
+    return here
 
 
 def folder_natural(obj: dict[str, Any], ledger: Ledger) -> ContactFolder | None:
