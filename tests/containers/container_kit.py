@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -61,16 +62,16 @@ def free_port() -> int:
 
 
 def wait_for(condition, seconds: float, what: str, logs=None) -> None:
-    deadline = time.monotonic() + seconds
+    deadline, last = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         try:
             if condition():
                 return
-        except (requests.RequestException, AssertionError, ValueError):
-            pass
+        except (requests.RequestException, AssertionError, ValueError) as err:
+            last = err
         time.sleep(0.5)
     tail = f":\n{logs()[-3000:]}" if logs else ""
-    raise AssertionError(f"gave up after {seconds} s waiting for {what}{tail}")
+    raise AssertionError(f"gave up after {seconds} s waiting for {what} (last: {last!r}){tail}")
 
 
 def signed(base: str, key: str, action: str, **params: object) -> str:
@@ -111,13 +112,18 @@ class Stack:
         return podman("exec", self.container(service, n), *command).stdout
 
     def api_key(self, service: str = "taskgate") -> str:
-        """The admin key, read in the container (an exec right after the start can fail
-        without a word under podman: tried again for a while)."""
-        keys: list[str] = []
-        wait_for(lambda: keys.append(self.exec(service, "flask", "--app", "app",
-                                                "api-key").strip()) or keys[-1], 30,
-                 "flask api-key in the container", lambda: self.logs(service))
-        return keys[-1]
+        """The admin key, as an operator reads it: printed once in the service's log by its
+        first start (`podman exec ... flask api-key` right after a start can fail without a
+        word under podman)."""
+        found: list[str] = []
+
+        def printed() -> bool:
+            logs = self.logs(service, 1) + self.logs(service, 2)  # whichever replica made it
+            found[:] = re.findall(r"Admin API key \(shown once\): (\w+)", logs)
+            return bool(found)
+
+        wait_for(printed, 60, "the admin key in the log", lambda: self.logs(service))
+        return found[0]
 
     def healthy(self, service: str) -> None:
         wait_for(lambda: podman("healthcheck", "run", self.container(service),

@@ -100,8 +100,9 @@ def test_compose_reaches_postgres_and_redis_and_the_worker_delivers(image, env_f
         podman("run", "-d", "--name", receiver, "--network", f"{stack.name}_default",
                "-v", f"{ROOT / 'tests/containers/receiver.py'}:/receiver.py:ro",
                "python:3.11-slim", "python3", "/receiver.py")
-        wait_for(lambda: "OK" in stack.exec("taskgate", "python", "-c", POST % receiver), 30,
-                 "the receiver")  # add_webhook calls it at once
+        wait_for(lambda: "OK" in stack.exec("taskgate", "python", "-c", POST % receiver), 120,
+                 "the receiver", lambda: podman("logs", receiver, check=False).stderr)
+        # (add_webhook calls it at once; the network's DNS may take a while to know its name)
         call = lambda action, **params: ok(  # noqa: E731
             requests.post(signed(stack.base, key, action, **params), timeout=30))
         call("add_webhook", url=f"http://{receiver}:8000/hook", events="post_task")
