@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
@@ -348,3 +349,15 @@ def cheap_password_hashes(monkeypatch):
     models.tokens.dummy_hash.cache_clear()
     yield
     models.tokens.dummy_hash.cache_clear()
+
+
+OAUTH_REDIRECT = "https://reports.example.com/callback"
+
+
+@pytest.fixture
+def oauth_client(app):
+    """An OAuth client registered as an operator does (flask create-client): id and secret."""
+    out = app.test_cli_runner().invoke(
+        args=["create-client", "Reports", "--redirect-uri", OAUTH_REDIRECT]).output
+    return SimpleNamespace(id=re.search(r"client_id: (\w+)", out).group(1),
+                           secret=re.search(r"client_secret \(shown once\): (\S+)", out).group(1))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -27,11 +26,8 @@ pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture
-def oauth(app):
-    out = app.test_cli_runner().invoke(
-        args=["create-client", "Reports", "--redirect-uri", REDIRECT]).output
-    return SimpleNamespace(id=re.search(r"client_id: (\w+)", out).group(1),
-                           secret=re.search(r"client_secret \(shown once\): (\S+)", out).group(1))
+def oauth(oauth_client):
+    return oauth_client
 
 
 def login(client, oauth, email, password, secret=None):

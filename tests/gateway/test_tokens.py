@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -52,14 +51,6 @@ class UserApi:
 @pytest.fixture
 def user_api(client) -> UserApi:
     return UserApi(client)
-
-
-@pytest.fixture
-def oauth_client(app):
-    out = app.test_cli_runner().invoke(
-        args=["create-client", "Reports", "--redirect-uri", REDIRECT]).output
-    return SimpleNamespace(id=re.search(r"client_id: (\w+)", out).group(1),
-                           secret=re.search(r"client_secret \(shown once\): (\S+)", out).group(1))
 
 
 @pytest.fixture
