@@ -126,13 +126,13 @@ def reply(mail: EmailMessage, sender: str, token: str) -> Outcome:
 
 
 def project_for(local: str) -> int | None:
+    """The project of ``alias@`` or ``alias+<its id>@``: an id names the alias's own project,
+    never another one (a known contact could otherwise write into any project by its id)."""
     base, _, tag = local.lower().partition("+")
     alias = ProjectAlias.get_or_none(ProjectAlias.alias == base)
-    if tag.isdigit() and len(tag) <= 18:
-        if alias is not None or ProjectAlias.get_or_none(ProjectAlias.project == int(tag)):
-            return int(tag)
+    if alias is None or (tag.isdigit() and tag != str(alias.project_id)):
         return None
-    return alias.project_id if alias else None
+    return alias.project_id
 
 
 def new_task(mail: EmailMessage, sender: str, project_id: int) -> Outcome:

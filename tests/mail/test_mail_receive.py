@@ -140,11 +140,14 @@ def test_a_mail_to_the_project_address_makes_a_task(mail_app, api, mail_project)
     assert receive(mail_app, raw).exit_code == 0
     raw = mail("nobody@corp.example", "support@example.com", subject="Spam")
     assert receive(mail_app, raw).exit_code == 67
+    elsewhere = ok_data(api.call("post_project", title="Payroll"))["id"]
+    raw = mail("client@corp.example", f"support+{elsewhere}@example.com", subject="Elsewhere")
+    assert receive(mail_app, raw).exit_code == 67  # an id names the alias's own project only
     with mail_app.app_context():
         made = {t.name: (t.author.email, t.text) for t in Task.select()}
     assert made["Site down"] == ("mia@ws.com", "The site is down.")
     assert made["Call me"][1].startswith("From Carl Client <client@corp.example>")
-    assert "Spam" not in made
+    assert "Spam" not in made and "Elsewhere" not in made
 
 
 @pytest.fixture
