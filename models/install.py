@@ -7,7 +7,7 @@ from models import all_models
 from models.base import db
 from models.keys import ApiKey, unseal
 from models.members import Team, User
-from models.migrations import upgrade
+from models.migrations import one_host_at_a_time, upgrade
 from models.migrations.sync import add_missing_columns
 from models.renumber import upgrade_ids
 
@@ -35,6 +35,11 @@ def secret_problem(master: str) -> str | None:
 
 def ensure_install(master: str, owner_email: str, api_key: str | None = None) -> str | None:
     """Create what is missing; return the admin key's plaintext when it was just created."""
+    with one_host_at_a_time():
+        return install_rows(master, owner_email, api_key)
+
+
+def install_rows(master: str, owner_email: str, api_key: str | None) -> str | None:
     upgrade()
     upgrade_ids(all_models(), User)
     with db.atomic():

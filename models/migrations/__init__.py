@@ -22,6 +22,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -99,11 +101,21 @@ def pending() -> list[Migration]:
     return [migration for migration in migrations() if migration.version not in applied]
 
 
+@contextmanager
+def one_host_at_a_time() -> Iterator[None]:
+    """Hosts upgrading or installing one shared PostgreSQL database take turns: an advisory
+    lock held to the end of a transaction around the block (SQLite's one writer needs none)."""
+    if not isinstance(db.obj, PostgresqlDatabase):
+        yield
+        return
+    with db.atomic():
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_ID,))
+        yield
+
+
 def upgrade() -> list[str]:
     """Bring the database to today's schema; return the labels of the migrations that ran."""
-    with db.atomic():
-        if isinstance(db.obj, PostgresqlDatabase):
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_ID,))
+    with one_host_at_a_time(), db.atomic():
         ran = run_pending()
         sync_schema()
     return ran

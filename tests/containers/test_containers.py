@@ -132,7 +132,7 @@ def test_scaled_replicas_share_files_and_the_proxy_spreads_requests(image, env_f
         stack.up("taskgate")
         for n in (1, 2):
             wait_for(lambda n=n: stack.exec("taskgate", "python", "-c", READY, n=n) == "200",
-                     120, f"replica {n}")
+                     120, f"replica {n}", lambda n=n: stack.logs("taskgate", n))
         stack.up("proxy")
         wait_for(lambda: requests.get(f"{stack.base}/readyz", timeout=5).ok, 60, "the proxy")
         key = stack.api_key()
