@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 
 from multihost_kit import create_database, postgres_server
 
@@ -18,11 +19,13 @@ from models.members import User
 STARTS = 4
 
 
-def test_installs_started_together_on_one_postgresql_install_once():
+def test_installs_started_together_on_one_postgresql_install_once(monkeypatch):
     database, drop_database = create_database(postgres_server())
     secret = secrets.token_urlsafe(32)
     app = create_app({"DATABASE_URL": database, "SECRET_KEY": secret, "WEBHOOK_WORKER": False})
     together, keys, errors = threading.Barrier(STARTS), [], []
+    issue = ApiKey.issue.__func__
+    monkeypatch.setattr(ApiKey, "issue", classmethod(slowly(issue)))  # a slow key derivation
 
     def start() -> None:
         with app.app_context():
@@ -48,3 +51,11 @@ def test_installs_started_together_on_one_postgresql_install_once():
     finally:
         db.obj.close_all()
         drop_database()
+
+
+def slowly(function):
+    """``function`` after a pause: the window between the check and the insert made wide."""
+    def slow(*args, **kwargs):
+        time.sleep(0.3)
+        return function(*args, **kwargs)
+    return slow
