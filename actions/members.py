@@ -8,7 +8,12 @@ from typing import Any
 from peewee import JOIN
 
 from actions.caller import caller
-from actions.mail.preferences import save_preferences, save_team_notify
+from actions.mail.preferences import (
+    save_preferences,
+    save_team_notify,
+    team_notify,
+    user_preferences,
+)
 from actions.registry import action
 from actions.rights import own_team
 from actions.user_teams import members_of, set_teams, teams_of
@@ -165,7 +170,8 @@ def get_user_group(params):
     """Get a team with its members (a Taskgate extension)."""
     team = get_or_fail(Team, params["id"], TeamInvalid)
     team.members_loaded = members_of(team)
-    return TeamMembersOut().dump(team)
+    notify = team_notify(team)
+    return {**TeamMembersOut().dump(team), **({"notify": notify} if notify else {})}
 
 
 @action(AddUserGroupIn, writes=True)
@@ -226,7 +232,7 @@ def set_active(user: User, active: bool) -> dict[str, Any]:
 
 def profile(user: User) -> dict[str, Any]:
     user.all_teams = teams_of(user)
-    return profile_out.dump(user)
+    return {**profile_out.dump(user), "mail": user_preferences(user)}
 
 
 def matching(text: str):

@@ -18,7 +18,7 @@ from actions.lookups import (
     users_or_fail,
     visible_projects,
 )
-from actions.mail.preferences import save_alias
+from actions.mail.preferences import project_address, save_alias
 from actions.project_dump import dump_projects, tags_by_project
 from actions.registry import action
 from models.base import now
@@ -77,7 +77,8 @@ def get_projects(params):
 @action(GetProjectIn)
 def get_project(params):
     """Get one project."""
-    return dump_projects([project_with_people(params["id_project"])], params["extra"])[0]
+    project = project_with_people(params["id_project"])
+    return {**dump_projects([project], params["extra"])[0], **project_address(project)}
 
 
 @action(PostProjectIn, writes=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.mail import MailPreference, ProjectAlias, TeamNotify
+from actions.mail.settings import config, inbound_domain
+from models.mail import MailPreference, ProjectAlias, TeamNotify, preference
 from models.members import Team, User
 from models.projects import Project
 from schemas.envelope import InvalidValue
@@ -36,9 +37,26 @@ def save_team_notify(team: Team, params: dict[str, Any]) -> None:
      .execute())
 
 
+def user_preferences(user: User) -> dict[str, Any]:
+    """What ``update_user``'s mail parameters set, the account's defaults where unset."""
+    pref = preference(user.id)
+    notify = pref.notify if pref and pref.notify else config()["MAIL_NOTIFY"]
+    digest = pref.digest if pref and pref.digest is not None else config()["MAIL_DIGEST"]
+    return {"notify": notify, "notify_digest": str(digest),
+            "morning_digest": int(bool(pref and pref.morning))}
+
+
 def team_notify(team: Team) -> list[str]:
     row = TeamNotify.get_or_none(TeamNotify.team == team.id)
     return [e for e in row.emails.split(",") if e] if row else []
+
+
+def project_address(project: Project) -> dict[str, str]:
+    """A project's ``mail_alias`` and the address it makes, when it has one."""
+    row = ProjectAlias.get_or_none(ProjectAlias.project == project.id)
+    if row is None:
+        return {}
+    return {"mail_alias": row.alias, "mail_address": f"{row.alias}@{inbound_domain()}"}
 
 
 def save_alias(project: Project, params: dict[str, Any]) -> None:

@@ -190,6 +190,9 @@ def teams():
     return list(Team.select().order_by(Team.id).tuples())
 
 
+MAIL_DEFAULTS = {"notify": "all", "notify_digest": "0", "morning_digest": 0}
+
+
 # get_user ----------------------------------------------------------------------------------
 
 def test_get_user_by_email_or_id_is_the_get_users_object_and_more(api):
@@ -200,7 +203,7 @@ def test_get_user_by_email_or_id_is_the_get_users_object_and_more(api):
         "name": "Henry Gardner",
         "title": "", "rate": 0, "avatar": "", "group": "Main team", "department": "",
         "role": "Owner", "email": OWNER_EMAIL, "phone": "", "accepting_tasks": 1, "active": 1,
-        "teams": [{"id": str(Team.main().id), "title": "Main team"}]}
+        "teams": [{"id": str(Team.main().id), "title": "Main team"}], "mail": MAIL_DEFAULTS}
     assert ok_data(api.call("get_user", id=User.owner().id)) == ok_data(
         api.post_json("get_user", id=str(User.owner().id)))
     assert ok_data(api.call("get_user", id=User.owner().id)) == ok_data(
@@ -242,7 +245,8 @@ def test_update_user_sets_every_field(api, frank):
         "group": "Testers", "department": "QA", "role": "Guest", "email": frank.email,
         "phone": "+1 303", "phone2": "2", "phone3": "3", "phone4": "4", "address": "Main st. 1",
         "address2": "PO box 7", "accepting_tasks": 0, "active": 1,
-        "teams": [{"id": str(Team.get(title="Testers").id), "title": "Testers"}]}
+        "teams": [{"id": str(Team.get(title="Testers").id), "title": "Testers"}],
+        "mail": MAIL_DEFAULTS}
     listed = ok_data(api.call("get_users"))[1]
     assert listed["group"] == "Testers" and listed["phone4"] == "4"
     assert [t["title"] for t in ok_data(api.call("get_user_groups"))] == ["Main team", "Testers"]
