@@ -134,13 +134,15 @@ def files_read_whole(rows: list[ImportedRow], account: dict[str, Any],
         account["tasks"]) if isinstance(task.get("files"), list)]
         if "tasks" in account["complete"] else [])
     commented = local_ids(ledger, "task", account.get("complete_comments", ()))
+    comments = set()
+    for chunk in chunks(commented):
+        comments.update(Comment.select(Comment.id).where(Comment.task.in_(chunk)).scalars())
     found = {}
     for chunk in chunks([row.local_id for row in rows]):
-        query = (File.select(File.id, File.project, File.task, Comment.task.alias("of"))
-                 .join(Comment, on=File.comment == Comment.id, join_type="LEFT OUTER")
-                 .where(File.id.in_(chunk)).dicts())
-        found.update({f["id"]: f["project"] in projects or f["task"] in tasks
-                      or f["of"] in commented for f in query})
+        for file in File.select(File.id, File.project, File.task, File.comment).where(
+                File.id.in_(chunk)):
+            found[file.id] = (file.project_id in projects or file.task_id in tasks
+                              or file.comment_id in comments)
     return [row for row in rows if found.get(row.local_id)]
 
 
