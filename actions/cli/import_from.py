@@ -48,7 +48,8 @@ SHOWN = 50  # ids printed per kind deleted (the --summary file has them all)
 @click.option("--remap", "remap_file", type=click.Path(dir_okay=False),
               help="Give new ids where the source's cannot be kept, and write them to FILE.")
 @click.option("--dry-run", is_flag=True, help="Read the lists only; say how many requests "
-                                              "the run needs and what it would change.")
+                                              "the run needs and what it would change and "
+                                              "delete.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False),
               help="Also write the summary as JSON to FILE.")
 @click.option("--journal", type=click.Path(dir_okay=False),

@@ -119,8 +119,9 @@ def absent(spec: Spec, account: dict[str, Any], ledger: Ledger) -> list[Imported
             ledger, "task", account.get("complete_comments", ())))
     if spec.kind == "file":
         return files_read_whole(rows, account, ledger)
-    if spec.kind == "team":
-        return [row for row in rows if row.local_id != Team.main().id]
+    if spec.kind == "team" and rows:
+        main = Team.main().id
+        return [row for row in rows if row.local_id != main]
     return rows
 
 
