@@ -49,6 +49,7 @@ LEFT = {"user": "users are never deleted by an import: disable or delete the log
         "webhook": "webhooks are turned on here by the operator: delete it here if it is "
                    "not wanted"}
 SCOPED = ("comment", "file")  # read for some tasks and projects only
+MAY_BE_EMPTY = ("timer",)  # no timer running is the usual answer; no task at all is not
 ACTION_OF = {name: action for name, action, _ in LISTS}
 CHUNK = 500
 Ids = dict[type[BaseModel], set[int]]
@@ -114,6 +115,11 @@ def absent(spec: Spec, account: dict[str, Any], ledger: Ledger) -> list[Imported
         return None
     listed = {str(spec.source_id(obj)) for obj in spec.items(account)}
     rows = [row for row in entries(ledger, spec.kind) if row.source_id not in listed]
+    if not listed and len(rows) > 1 and spec.kind in LISTS_OF and spec.kind not in MAY_BE_EMPTY:
+        ledger.notes.append(f"the source answered no {spec.kind} at all, while {len(rows)} "
+                            "came over: taken as a wrong answer, none deleted (if the source "
+                            "really has none, delete them here)")
+        return []
     if spec.kind == "comment":
         return within(rows, Comment, Comment.task, local_ids(
             ledger, "task", account.get("complete_comments", ())))
