@@ -67,12 +67,13 @@ def delete_gone(specs: list[Spec], account: dict[str, Any], ledger: Ledger,
                                 + ", ".join(row.source_id for row in rows))
     if not gone:
         return
-    if by_token:
-        ledger.notes.append(f"{sum(map(len, gone.values()))} objects the source no longer "
-                            "lists are not deleted here: a user's token sees only what that "
-                            "user sees (run with --key to apply deletions)")
-        return
     models = {spec.kind: spec.model for spec in specs if spec.model is not None}
+    if by_token:
+        ledger.notes.append(f"{sum(len(rows) for k, rows in gone.items() if k in models)} "
+                            "objects the source no longer lists are not deleted here: a user's "
+                            "token sees only what that user sees (run with --key to apply "
+                            "deletions)")
+        return
     gone = gone_here_too(gone, models, ledger)
     gone = without_rows_written_here(gone, models, ledger)
     cascaded = below({models[k]: {r.local_id for r in rows} for k, rows in gone.items()
@@ -96,7 +97,7 @@ def absent_everywhere(specs: list[Spec], account: dict[str, Any],
     for spec in specs:
         rows = absent(spec, account, ledger)
         if rows is None:
-            if spec.kind not in LEFT and entries(ledger, spec.kind):
+            if spec.model is not None and spec.kind not in LEFT and entries(ledger, spec.kind):
                 actions = ", ".join(ACTION_OF[name] for name in LISTS_OF[spec.kind]
                                     if name not in account["complete"])
                 ledger.notes.append(f"what was deleted on the source is not deleted here "
