@@ -107,14 +107,14 @@ def read_rest(client: SourceClient, account: dict[str, Any], reads: Reads,
     for task in progress("reading comments", reads.tasks):
         comments, whole = read_list(client, unreadable, "get_comments", id_task=task["id"],
                                     extra="files")
-        keep(account, "comments", to_id(task["id"]), comments, whole)
+        store_answer(account, "comments", to_id(task["id"]), comments, whole)
     account["files"], account["complete_files"] = {}, set()
     for project in progress("reading files", reads.projects):
         files, whole = read_list(client, unreadable, "get_files", id_project=project["id"])
-        keep(account, "files", to_id(project["id"]), files, whole)
+        store_answer(account, "files", to_id(project["id"]), files, whole)
 
 
-def keep(account: dict[str, Any], name: str, owner: int | None, items: list[Any],
+def store_answer(account: dict[str, Any], name: str, owner: int | None, items: list[Any],
          whole: bool) -> None:
     account[name][owner] = items
     if whole and owner is not None:
