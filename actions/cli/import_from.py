@@ -21,7 +21,8 @@ from models.keys import seal, unseal
 from models.storage import open_storage
 from models.webhooks import ACTIVE, Webhook, last_event_id
 
-OUTCOMES = ("created", "updated", "skipped", "failed")
+OUTCOMES = ("created", "updated", "skipped", "deleted", "failed")
+SHOWN = 50  # ids printed per kind deleted (the --summary file has them all)
 
 
 @click.command("import-from")
@@ -47,7 +48,8 @@ OUTCOMES = ("created", "updated", "skipped", "failed")
 @click.option("--remap", "remap_file", type=click.Path(dir_okay=False),
               help="Give new ids where the source's cannot be kept, and write them to FILE.")
 @click.option("--dry-run", is_flag=True, help="Read the lists only; say how many requests "
-                                              "the run needs and what it would change.")
+                                              "the run needs and what it would change and "
+                                              "delete.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False),
               help="Also write the summary as JSON to FILE.")
 @click.option("--journal", type=click.Path(dir_okay=False),
@@ -150,11 +152,19 @@ def default_journal(url: str) -> str:
 
 
 def print_summary(summary: dict[str, Any]) -> None:
-    verbs = ("would create", "would change", "would skip", "would fail") if summary[
-        "dry_run"] else OUTCOMES
+    verbs = ("would create", "would change", "would skip", "would delete", "would fail") if \
+        summary["dry_run"] else OUTCOMES
     click.echo(f"{'':<16}" + "".join(f"{verb:>14}" for verb in verbs))
     for kind, counts in summary["counts"].items():
         click.echo(f"{kind:<16}" + "".join(f"{counts[o]:>14}" for o in OUTCOMES))
+    deleted: dict[str, list[str]] = {}
+    for row in summary["deleted"]:
+        deleted.setdefault(row["kind"], []).append(str(row["here"]))
+    for kind, ids in deleted.items():
+        shown = ", ".join(ids[:SHOWN]) + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN
+                                          else "")
+        click.echo(f"{'would delete' if summary['dry_run'] else 'deleted'} (no longer on the "
+                   f"source): {kind} {shown}")
     for failure in summary["failed"]:
         click.echo(f"failed: {failure['kind']} {failure['id']}: {failure['reason']}")
     for note in summary["notes"]:

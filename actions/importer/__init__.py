@@ -1,7 +1,8 @@
 """Importing a whole account from a server that speaks the Worksection admin API: read it
 (``snapshot``: every list, then comments and files; on a later run only what the source's
 events name), decide every id here before writing anything (``ledger``), then write it
-resource by resource (``people``, ``projects``, ``tasks``, ``extras``)."""
+resource by resource (``people``, ``projects``, ``tasks``, ``extras``); last, delete what
+the source's whole lists no longer have (``deletions``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.importer import extras, people, projects, tasks
+from actions.importer.deletions import delete_gone
 from actions.importer.extras import Context, file_items
 from actions.importer.ledger import ImportRefused, Ledger
 from actions.importer.rows import plan, write
@@ -58,7 +60,8 @@ def run_import(client: SourceClient, storage: Storage, master: str, *, remap: bo
     """Bring the account over (or what changed since the last run); answer the ledger (its
     ``summary``, ``remapped`` ids and ``run_plan``). ``ImportRefused`` when ids cannot be kept
     (nothing written); ``SourceDown`` when the source went away (what was written stays; the
-    next run continues). A dry run reads only the lists and writes nothing."""
+    next run continues). A dry run reads only the lists and writes nothing. What the source's
+    whole lists no longer have is deleted here (``deletions``)."""
     unreadable = [] if unreadable is None else unreadable
     ledger = Ledger(client.base, remap=remap)
     account = read(client, ledger, full, dry_run, unreadable, progress, announce)
@@ -69,13 +72,17 @@ def run_import(client: SourceClient, storage: Storage, master: str, *, remap: bo
         plan(spec, account, ledger)
     if ledger.refusals:
         raise ImportRefused(ledger.refusals)
+    by_token = client.token is not None
     if dry_run:
         with db.atomic() as transaction:
             write_all(specs, account, ledger, progress, move_sequences=False)
+            delete_gone(specs, account, ledger, by_token)
             transaction.rollback()
     else:
         write_all(specs, account, ledger, progress)
-        record_run(client.base, client.started)
+        with db.atomic():  # the deletions and the run's record: both, or neither
+            delete_gone(specs, account, ledger, by_token)
+            record_run(client.base, client.started)
     client.finish()
     return ledger
 

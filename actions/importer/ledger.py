@@ -1,5 +1,5 @@
 """The import's book-keeping: which source id is which id here, what has not changed since
-the last run, and the summary (created, updated, skipped, failed with reasons)."""
+the last run, and the summary (created, updated, skipped, deleted, failed with reasons)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ class Ledger:
             if source_id.isdigit():
                 self.ids[kind][int(source_id)] = row.local_id
         self.counts: dict[str, dict[str, int]] = defaultdict(
-            lambda: {"created": 0, "updated": 0, "skipped": 0, "failed": 0})
+            lambda: {"created": 0, "updated": 0, "skipped": 0, "deleted": 0, "failed": 0})
         self.failures: list[dict[str, Any]] = []
+        self.deleted: list[dict[str, Any]] = []  # rows deleted here as on the source
         self.refusals: list[str] = []
         self.notes: list[str] = []  # what the operator should know (printed with the summary)
         self.run_plan: Any = None  # what the run reads (actions.importer.Plan)
@@ -75,6 +76,22 @@ class Ledger:
         for start in range(0, len(rows), 500):
             ImportedRow.insert_many(rows[start:start + 500]).execute()
         self.unsaved = []
+
+    def forget(self, rows: list[ImportedRow]) -> None:
+        """Drop these entries: what they stand for is gone here (call it inside the
+        transaction that deleted it)."""
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for row in rows:  # by key: a row recorded this run has no id in memory
+            by_kind[row.kind].append(row.source_id)
+        for kind, source_ids in by_kind.items():
+            for start in range(0, len(source_ids), 500):
+                ImportedRow.delete().where(
+                    ImportedRow.source == self.source, ImportedRow.kind == kind,
+                    ImportedRow.source_id.in_(source_ids[start:start + 500])).execute()
+        for row in rows:
+            self.rows.pop((row.kind, row.source_id), None)
+            if row.source_id.isdigit():
+                self.ids[row.kind].pop(int(row.source_id), None)
 
     def count(self, kind: str, outcome: str) -> None:
         self.counts[kind][outcome] += 1
@@ -119,7 +136,7 @@ class Ledger:
 
     def summary(self, unreadable: list[str]) -> dict[str, Any]:
         return {"source": self.source, "counts": dict(self.counts), "failed": self.failures,
-                "notes": self.notes,
+                "deleted": self.deleted, "notes": self.notes,
                 "unreadable": unreadable, "remapped": dict(self.remapped)}
 
 

@@ -37,6 +37,7 @@ LISTS = (
 
 Progress = Callable[[str, Iterable[Any]], Iterable[Any]]
 EVENTS_CAP = 10_000  # Worksection answers at most this many records: more may be missing
+LIST_CAP = EVENTS_CAP  # a list this long may have been cut: it does not count as complete
 COMMENT_KINDS = ("comment",)
 
 
@@ -55,10 +56,12 @@ def plain(_label: str, items: Iterable[Any]) -> Iterable[Any]:
 def read_lists(client: SourceClient, unreadable: list[str], period: str,
                progress: Progress = plain) -> dict[str, Any]:
     """Every list of the account (one request each), the events of the last ``period``."""
-    account: dict[str, Any] = {}
+    account: dict[str, Any] = {"complete": set()}
     for name, action, params in progress("reading lists", LISTS):
         params = {"period": period} if action == "get_events" else params
-        account[name] = as_list(read(client, unreadable, action, **params), action, unreadable)
+        account[name], whole = read_list(client, unreadable, action, **params)
+        if whole:
+            account["complete"].add(name)
     if len(unreadable) >= len(LISTS):
         raise SourceUnsafe(f"the source answered no list ({unreadable[0]}): check the URL and "
                            "the key or token")
@@ -98,15 +101,34 @@ def touched(events: list[dict[str, Any]]) -> dict[str, set[int]]:
 
 def read_rest(client: SourceClient, account: dict[str, Any], reads: Reads,
               unreadable: list[str], progress: Progress = plain) -> None:
-    """``comments`` by task id and ``files`` by project id, for what ``reads`` names."""
-    account["comments"] = {
-        to_id(task["id"]): as_list(read(client, unreadable, "get_comments", id_task=task["id"],
-                                        extra="files"), "get_comments", unreadable)
-        for task in progress("reading comments", reads.tasks)}
-    account["files"] = {
-        to_id(project["id"]): as_list(read(client, unreadable, "get_files",
-                                           id_project=project["id"]), "get_files", unreadable)
-        for project in progress("reading files", reads.projects)}
+    """``comments`` by task id and ``files`` by project id, for what ``reads`` names; and
+    which of them the source answered in full (``complete_comments``, ``complete_files``)."""
+    account["comments"], account["complete_comments"] = {}, set()
+    for task in progress("reading comments", reads.tasks):
+        comments, whole = read_list(client, unreadable, "get_comments", id_task=task["id"],
+                                    extra="files")
+        store_answer(account, "comments", to_id(task["id"]), comments, whole)
+    account["files"], account["complete_files"] = {}, set()
+    for project in progress("reading files", reads.projects):
+        files, whole = read_list(client, unreadable, "get_files", id_project=project["id"])
+        store_answer(account, "files", to_id(project["id"]), files, whole)
+
+
+def store_answer(account: dict[str, Any], name: str, owner: int | None, items: list[Any],
+         whole: bool) -> None:
+    account[name][owner] = items
+    if whole and owner is not None:
+        account[f"complete_{name}"].add(owner)
+
+
+def read_list(client: SourceClient, unreadable: list[str], action: str,
+              **params: Any) -> tuple[list[Any], bool]:
+    """A list answer, and whether it is the whole list: answered without an error, every
+    item an object, and shorter than the most the source may answer (``LIST_CAP``). Only a
+    whole list may show that something was deleted."""
+    before = len(unreadable)
+    items = as_list(read(client, unreadable, action, **params), action, unreadable)
+    return items, len(unreadable) == before and len(items) < LIST_CAP
 
 
 def read(client: SourceClient, unreadable: list[str], action: str, **params: Any) -> Any:

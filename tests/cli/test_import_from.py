@@ -82,7 +82,8 @@ def test_an_interrupted_import_continues_and_a_third_run_writes_nothing(app, cli
     proxy.fail_at, proxy.down, before = None, False, len(proxy.calls)
     result, summary = import_from(app, proxy, tmp_path)
     assert result.exit_code == 0, result.output
-    assert summary["counts"]["task"] == {"created": 0, "updated": 0, "skipped": 6, "failed": 0}
+    assert summary["counts"]["task"] == {"created": 0, "updated": 0, "skipped": 6, "deleted": 0,
+                                         "failed": 0}
     assert summary["counts"]["file"]["created"] == 2
     assert_same_account(server, client)
     # What the source had answered was not asked again: only the two files left.

@@ -109,7 +109,8 @@ def test_a_dry_run_says_what_it_would_do_and_writes_nothing(app, old_source):
     result = run(app, old_source.url, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would create" in result.output
-    assert ["task", "2", "0", "0", "0"] in [line.split() for line in result.output.splitlines()]
+    lines = [line.split() for line in result.output.splitlines()]
+    assert ["task", "2", "0", "0", "0", "0"] in lines
     with app.app_context():
         assert (Project.select().count(), Task.select().count(),
                 ImportedRow.select().count()) == (0, 0, 0)
