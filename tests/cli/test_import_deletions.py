@@ -362,3 +362,26 @@ def test_a_file_seen_through_any_list_is_unchanged_and_the_dry_run_after_is_all_
         assert "download" not in first.calls
         with app.app_context():
             assert files_here() == before
+
+
+def test_a_new_file_in_a_project_read_without_its_comments_comes_over_as_the_projects(
+        app, serve, tmp_path):
+    first = serve(WITH_FILES)
+    result, _ = import_from(app, first.url, tmp_path)
+    assert result.exit_code == 0, result.output
+    plan = {**BRIEF, "id": 34, "page": "/download/34/", "name": "plan.pdf"}
+    first.answers.update(get_events=[PROJECT_EVENT], get_files=lambda args: [
+        BRIEF, LOGO, NOTES, plan] if args["id_project"] == "1" else [])
+    del first.calls[:]
+    result, summary = import_from(app, first.url, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "get_comments" not in first.calls and first.calls.count("download") == 1
+    assert {o: n for o, n in summary["counts"]["file"].items() if n} == {
+        "created": 1, "skipped": 3}
+    with app.app_context():
+        added = File.get_by_id(34)
+        assert (added.project_id, added.task_id, added.comment_id) == (1, None, None)
+        assert added.author_id == User.by_email(BOB["email"]).id
+    result, summary = import_from(app, first.url, tmp_path, "--dry-run")
+    assert result.exit_code == 0, result.output  # it reads no files: the task's file only
+    assert {o: n for o, n in summary["counts"]["file"].items() if n} == {"skipped": 1}
