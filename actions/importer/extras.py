@@ -14,7 +14,17 @@ from actions.attachments import clean_name
 from actions.delivery.signing import new_secret
 from actions.importer.ledger import Ledger
 from actions.importer.rows import Spec, need, person
-from actions.importer.shapes import cents, day, digest, minutes, moment, page_ids, to_id, user_id
+from actions.importer.shapes import (
+    cents,
+    day,
+    digest,
+    flatten_tasks,
+    minutes,
+    moment,
+    page_ids,
+    to_id,
+    user_id,
+)
 from actions.importer.source import SourceClient
 from actions.importer.tasks import task_items
 from models.costs import Cost
@@ -40,38 +50,76 @@ class Context:
 
 def file_items(account: dict[str, Any]) -> list[dict[str, Any]]:
     """Every file once, with where it is attached: a comment, a task's description, or else
-    its project's description."""
-    found: dict[int, dict[str, Any]] = {}
-    for project_id, files in account["files"].items():
-        for file in files:
-            found.setdefault(to_id(file.get("id")), {**file, "_project": project_id})
+    its project's description (``_unsure``: or a comment this run did not read). Its
+    project's file list adds its author and date, which the other lists do not show."""
+    found: dict[int | None, dict[str, Any]] = {}
     for task in task_items(account):
         for file in task.get("files") or []:
-            entry = found.setdefault(to_id(file.get("id")), dict(file))
-            entry.update(_task=to_id(task["id"]), _project=None)
+            found.setdefault(to_id(file.get("id")), {**file, **place(task=to_id(task["id"]))})
     for comments in account["comments"].values():
         for comment in comments:
             for file in comment.get("files") or []:
-                entry = found.setdefault(to_id(file.get("id")), dict(file))
-                entry.update(_comment=to_id(comment.get("id")), _task=None, _project=None)
+                found.setdefault(to_id(file.get("id")),
+                                 {**file, **place(comment=to_id(comment.get("id")))})
+    unsure = projects_with_comments_unread(account)
+    for project_id, files in account["files"].items():
+        for file in files:
+            seen = found.get(to_id(file.get("id")))
+            where = ({key: seen[key] for key in PLACES} if seen else
+                     place(project=project_id, unsure=project_id in unsure))
+            found[to_id(file.get("id"))] = {**file, **where}
     found.pop(None, None)
     return [found[key] for key in sorted(found)]
 
 
-def file_fields(obj: dict[str, Any], ledger: Ledger, context: Context) -> dict[str, Any]:
+PLACES = ("_project", "_task", "_comment", "_unsure")
+
+
+def place(project: int | None = None, task: int | None = None, comment: int | None = None,
+          unsure: bool = False) -> dict[str, Any]:
+    return {"_project": project, "_task": task, "_comment": comment, "_unsure": unsure}
+
+
+def projects_with_comments_unread(account: dict[str, Any]) -> set[int | None]:
+    """The projects whose file list may hold a comment's file that this run did not see
+    attached: one of their tasks has comments not read whole (every project, when the task
+    list was not whole: a task's own files may be missing from it too)."""
+    if "tasks" not in account["complete"]:
+        return set(account["files"])
+    read = account.get("complete_comments", set())
+    return {to_id((task.get("project") or {}).get("id"))
+            for task, _ in flatten_tasks(account["tasks"])
+            if str(task.get("has_comments", "1")) != "0" and to_id(task["id"]) not in read}
+
+
+def file_form(obj: dict[str, Any]) -> dict[str, Any]:
+    """What the ledger remembers of a file: what a task's, a comment's and a project's file
+    list all show alike (not the author and date, which only the project's shows), and where
+    it is attached."""
+    return {"id": to_id(obj.get("id")), "name": str(obj.get("name") or ""),
+            "size": to_id(obj.get("size")), "project": obj["_project"], "task": obj["_task"],
+            "comment": obj["_comment"]}
+
+
+def file_fields(obj: dict[str, Any], ledger: Ledger, context: Context,
+                new: bool) -> dict[str, Any]:
+    """A new file is downloaded; one here already keeps its content (a file's content never
+    changes on the source), and its author unless this run read it."""
     name = clean_name(str(obj.get("name") or f"file-{obj['id']}"))
-    if context.dry_run:
-        sha256, size = PLACEHOLDER, to_id(obj.get("size")) or 0
-    else:
-        sha256, size = stored(context, obj["id"])
     values = {
-        "name": name, "size": size, "sha256": sha256,
+        "name": name,
         "mimetype": (mimetypes.guess_type(name)[0] or "application/octet-stream")[:200],
-        "author": person(ledger, obj.get("user_from")) or User.owner().id,
-        "project": need(ledger, "project", obj.get("_project"), optional=True),
-        "task": need(ledger, "task", obj.get("_task"), optional=True),
-        "comment": need(ledger, "comment", obj.get("_comment"), optional=True),
+        "project": need(ledger, "project", obj["_project"], optional=True),
+        "task": need(ledger, "task", obj["_task"], optional=True),
+        "comment": need(ledger, "comment", obj["_comment"], optional=True),
     }
+    if new:
+        sha256, size = ((PLACEHOLDER, to_id(obj.get("size")) or 0) if context.dry_run
+                        else stored(context, obj["id"]))
+        values.update(sha256=sha256, size=size)
+    author = person(ledger, obj.get("user_from"))
+    if new or author:
+        values["author"] = author or User.owner().id
     added = moment(obj.get("date_added"))
     return {**values, "date_added": added} if added else values
 
@@ -139,7 +187,9 @@ def dumped(value: Any) -> str | None:
 
 def specs(account: dict[str, Any], context: Context) -> list[Spec]:
     return [
-        Spec("file", File, file_items, lambda o, ledger, new: file_fields(o, ledger, context),
+        Spec("file", File, file_items,
+             lambda o, ledger, new: file_fields(o, ledger, context, new), form=file_form,
+             partial=lambda o: o["_unsure"],
              batch=1),  # a download can take minutes: no transaction stays open that long
         Spec("cost", Cost, lambda a: a["costs"], cost_fields),
         Spec("timer", Timer, lambda a: [without_clock(t) for t in a["timers"]], timer_fields,

@@ -33,6 +33,10 @@ class Spec:
     source_id: Callable[[dict[str, Any]], Any] = field(default=lambda o: to_id(o.get("id")))
     plans_ids: bool = True
     empty: Callable[[dict[str, Any]], bool] = lambda o: False  # nothing to write when new
+    # What the ledger remembers of an object: what every read of it shows alike.
+    form: Callable[[dict[str, Any]], Any] = lambda o: o
+    # Read too partly this run to change the row of one that came over before.
+    partial: Callable[[dict[str, Any]], bool] = lambda o: False
     batch: int = 200  # objects per transaction (each still its own savepoint)
 
 
@@ -58,8 +62,7 @@ def write(spec: Spec, account: dict[str, Any], ledger: Ledger,
         source_id = spec.source_id(obj)
         if source_id is None:
             ledger.fail(spec.kind, obj.get("id"), "no id")
-        elif ledger.unchanged(spec.kind, source_id, obj) or (
-                spec.empty(obj) and ledger.known(spec.kind, source_id) is None):
+        elif nothing_to_write(spec, obj, source_id, ledger):
             ledger.count(spec.kind, "skipped")
         else:
             pending.append((obj, source_id))
@@ -67,6 +70,13 @@ def write(spec: Spec, account: dict[str, Any], ledger: Ledger,
             write_batch(spec, pending, ledger)
             pending = []
     write_batch(spec, pending, ledger)
+
+
+def nothing_to_write(spec: Spec, obj: dict[str, Any], source_id: Any, ledger: Ledger) -> bool:
+    """As remembered; or new with nothing to write; or read too partly to change it."""
+    known = ledger.known(spec.kind, source_id) is not None
+    return (ledger.unchanged(spec.kind, source_id, spec.form(obj))
+            or (spec.empty(obj) and not known) or (spec.partial(obj) and known))
 
 
 def write_batch(spec: Spec, batch: list[tuple[dict[str, Any], Any]], ledger: Ledger) -> None:
@@ -116,7 +126,7 @@ def upsert(spec: Spec, obj: dict[str, Any], source_id: Any, ledger: Ledger,
             if spec.links:
                 ledger.fresh = model is not None and not exists  # no links to it exist yet
                 spec.links(obj, here or 0, ledger)
-            ledger.record(spec.kind, source_id, here or 0, obj)
+            ledger.record(spec.kind, source_id, here or 0, spec.form(obj))
     except SourceDown:
         raise
     except Exception as err:  # any one object that cannot be written is reported, not fatal

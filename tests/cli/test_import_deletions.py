@@ -12,6 +12,7 @@ import pytest
 from conftest import Api, ok_data
 from import_kit import KEY, FakeSource, Proxy, Source, fill_account
 from webhook_kit import Receiver
+from werkzeug.wrappers import Response
 
 import actions.importer.snapshot as snapshot
 from models.backup import bound_to
@@ -140,9 +141,7 @@ def test_a_delta_deletes_what_the_source_deleted_and_nothing_written_here(app, c
     result, summary = import_from(app, proxy.url, tmp_path, "--dry-run")
     assert result.exit_code == 0, result.output
     assert deleted(summary) == {}  # the check before the switch: nothing left to delete
-    # (files are not read by a dry run: a task's file, seen in the task list only, compares
-    # otherwise than as the files list showed it)
-    assert {(kind, o, n) for kind, counts in summary["counts"].items() if kind != "file"
+    assert {(kind, o, n) for kind, counts in summary["counts"].items()
             for o, n in counts.items() if o != "skipped" and n} == set()
 
 
@@ -258,7 +257,6 @@ def test_every_kind_whose_whole_list_was_read_is_deleted_but_users_and_webhooks(
 
 def cut(answer):
     """A JSON answer that stops half way."""
-    from werkzeug.wrappers import Response
     return Response(json.dumps({"status": "ok", "data": answer})[:-20],
                     content_type="application/json")
 
@@ -306,3 +304,84 @@ def test_a_list_not_answered_whole_deletes_nothing(app, serve, tmp_path, monkeyp
         assert ("not deleted here this run for task: get_all_tasks was not answered in full"
                 in notes)
         assert "for cost: get_costs was not answered in full" in notes
+
+
+def file_ref(file):
+    """A file as a task's or a comment's ``files`` show it: no author, no date."""
+    return {key: file[key] for key in ("id", "page", "name", "size")}
+
+
+BRIEF, LOGO, NOTES = ({"id": i, "page": f"/download/{i}/", "name": name, "size": "4",
+                       "date_added": "2026-01-05 09:00", "user_from": BOB}
+                      for i, name in ((31, "brief.pdf"), (32, "logo.png"), (33, "notes.txt")))
+WITH_FILES = {
+    **FULL,
+    "get_all_tasks": [{**FULL["get_all_tasks"][0], "has_comments": 1, "files": [file_ref(LOGO)]},
+                      {**FULL["get_all_tasks"][1], "has_comments": 0}],
+    "get_comments": lambda args: [{"id": 41, "text": "See the notes", "user_from": ANN,
+                                   "files": [file_ref(NOTES)]}] if args["id_task"] == "11" else [],
+    "get_files": lambda args: [BRIEF, LOGO, NOTES] if args["id_project"] == "1" else [],
+    "download": lambda args: Response(b"data", headers={
+        "Content-Disposition": "attachment; filename=f"}),
+}
+PROJECT_EVENT = {"action": "update", "date_added": "2026-01-06 10:00", "user_from": ANN,
+                 "object": {"type": "project", "id": "1", "page": "/project/1/"}}
+COMMENT_EVENT = {"action": "post", "date_added": "2026-01-06 10:05", "user_from": ANN,
+                 "object": {"type": "comment", "id": "41", "page": "/project/1/11/"}}
+
+
+def files_here() -> list[tuple]:
+    return sorted(File.select(File.id, File.name, File.size, File.sha256, File.author,
+                              File.date_added, File.project, File.task, File.comment).tuples())
+
+
+@pytest.mark.parametrize("events", [[PROJECT_EVENT], [], [COMMENT_EVENT]],
+                         ids=["project files read", "none read", "comments read"])
+def test_a_file_seen_through_any_list_is_unchanged_and_the_dry_run_after_is_all_skips(
+        app, serve, tmp_path, events):
+    """A delta reads a project's files, a task's comments or neither: each list shows
+    a file otherwise (only the project's shows its author and date; it does not say which
+    comment holds a file), and none of it is a change."""
+    first = serve(WITH_FILES)
+    result, summary = import_from(app, first.url, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert summary["counts"]["file"]["created"] == 3 and summary["failed"] == []
+    with app.app_context():
+        before = files_here()
+        bob = User.by_email(BOB["email"]).id
+        assert {(row[1], row[4], row[6], row[7], row[8]) for row in before} == {
+            ("brief.pdf", bob, 1, None, None), ("logo.png", bob, None, 11, None),
+            ("notes.txt", bob, None, None, 41)}
+    first.answers["get_events"] = events
+    for extra in ((), (), ("--dry-run",)):  # two deltas, then the check before the switch
+        del first.calls[:]
+        result, summary = import_from(app, first.url, tmp_path, *extra)
+        assert result.exit_code == 0, result.output
+        assert {(kind, o, n) for kind, counts in summary["counts"].items() if kind != "event"
+                for o, n in counts.items() if o != "skipped" and n} == set(), extra
+        assert "download" not in first.calls
+        with app.app_context():
+            assert files_here() == before
+
+
+def test_a_new_file_in_a_project_read_without_its_comments_comes_over_as_the_projects(
+        app, serve, tmp_path):
+    first = serve(WITH_FILES)
+    result, _ = import_from(app, first.url, tmp_path)
+    assert result.exit_code == 0, result.output
+    plan = {**BRIEF, "id": 34, "page": "/download/34/", "name": "plan.pdf"}
+    first.answers.update(get_events=[PROJECT_EVENT], get_files=lambda args: [
+        BRIEF, LOGO, NOTES, plan] if args["id_project"] == "1" else [])
+    del first.calls[:]
+    result, summary = import_from(app, first.url, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "get_comments" not in first.calls and first.calls.count("download") == 1
+    assert {o: n for o, n in summary["counts"]["file"].items() if n} == {
+        "created": 1, "skipped": 3}
+    with app.app_context():
+        added = File.get_by_id(34)
+        assert (added.project_id, added.task_id, added.comment_id) == (1, None, None)
+        assert added.author_id == User.by_email(BOB["email"]).id
+    result, summary = import_from(app, first.url, tmp_path, "--dry-run")
+    assert result.exit_code == 0, result.output  # it reads no files: the task's file only
+    assert {o: n for o, n in summary["counts"]["file"].items() if n} == {"skipped": 1}
