@@ -15,14 +15,16 @@ import argparse
 import json
 import os
 import re
+import secrets
 import sys
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import installed_app, signed  # noqa: E402
+from bench.common import KEY, installed_app, signed  # noqa: E402
 
 CALLS = {
     "get_task": lambda a: {"action": "get_task", "id_task": a.task},
@@ -31,7 +33,9 @@ CALLS = {
     "post_task": lambda a: {"action": "post_task", "id_project": a.post_project,
                             "title": "Bench"},
     "get_events limit=100": lambda a: {"action": "get_events", "limit": 100},
+    "get_task, strict scheme": lambda a: {"action": "get_task", "id_task": a.task},
 }
+STRICT = "get_task, strict scheme"  # signed with Taskgate-HMAC-SHA256: a nonce per call
 DONE = re.compile(r'^B\t\d+\tCommandComplete\t "(\w+)')
 READY = re.compile(r"^B\t\d+\tReadyForQuery\b")
 
@@ -66,6 +70,19 @@ def round_trips(lines: list[str]) -> list[str]:
     return trips
 
 
+def caller(client, name: str, params: dict[str, str]):
+    """A call of the action: md5-signed, or with a fresh strict-scheme header each time."""
+    if name != STRICT:
+        path = signed(params)
+        return lambda: client.get(path)
+    from actions.gateway.strict import header_for
+
+    query = urlencode(params)
+    return lambda: client.get(f"/api/admin/v2/?{query}", headers={
+        "Authorization": header_for("admin", KEY, "GET", "/api/admin/v2/", query,
+                                    nonce=secrets.token_hex(16))})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
@@ -82,13 +99,13 @@ def main() -> None:
 
     results = {}
     for name, params in CALLS.items():
-        path = signed({k: str(v) for k, v in params(args).items()})
+        call = caller(client, name, {k: str(v) for k, v in params(args).items()})
         for _ in range(args.warm):  # prepares what the connection repeats
-            client.get(path).close()
+            call().close()
         with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
             with traced(db.obj, trace.name):
                 for _ in range(args.calls):
-                    response = client.get(path)
+                    response = call()
                     response.get_data()
                     response.close()
                     assert response.get_json()["status"] == "ok", response.get_data()[:300]
