@@ -32,7 +32,7 @@ PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged 
 # What a statement must not contain to run outside a deferred transaction: row locks,
 # transaction-scoped locks and settings, sequence moves.
 NOT_PLAIN_READ = (" FOR UPDATE", " FOR SHARE", " FOR NO KEY UPDATE", " FOR KEY SHARE",
-                  "pg_advisory", "set_config(", "setval(", "nextval(")
+                  "PG_ADVISORY", "SET_CONFIG(", "SETVAL(", "NEXTVAL(")  # upper case
 
 
 class BaseModel(Model):
@@ -167,11 +167,12 @@ class DeferredTransaction(_transaction):
             self._begin()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def is_plain_read(sql: str) -> bool:
     """A SELECT that takes no row lock, sets nothing and moves no sequence."""
-    head = sql.lstrip(" \t\n(")
-    return head[:6].upper() == "SELECT" and not any(word in sql for word in NOT_PLAIN_READ)
+    text = " ".join(sql.upper().split())
+    return text.lstrip(" (").startswith("SELECT") and not any(
+        word in text for word in NOT_PLAIN_READ)
 
 
 def read_committed(connection) -> bool:

@@ -51,6 +51,7 @@ def status() -> TransactionStatus:
     ('SELECT "t1"."id" FROM "tasks" AS "t1" WHERE ("t1"."id" = %s)', True),
     ('((SELECT %s, "t1"."task_id" FROM "task_tags" AS "t1") UNION ALL (SELECT 1, 2))', True),
     ('SELECT "t1"."id" FROM "notices" AS "t1" ORDER BY "t1"."id" FOR UPDATE', False),
+    ("select id from notices order by id\nfor  update", False),
     ("SELECT pg_advisory_xact_lock(%s)", False),
     ("SELECT setval('tasks_id_seq', 5)", False),
     ('INSERT INTO "tasks" ("name") VALUES (%s) RETURNING "tasks"."id"', False),
