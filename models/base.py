@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import select
+import time
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
@@ -13,6 +16,7 @@ from peewee import (
     Model,
     PostgresqlDatabase,
     SqliteDatabase,
+    _transaction,
 )
 from playhouse import db_url
 from playhouse.pool import PooledPostgresqlDatabase
@@ -24,6 +28,11 @@ db = DatabaseProxy()
 
 M = TypeVar("M", bound="BaseModel")
 PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
+PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged before use
+# What a statement must not contain to run outside a deferred transaction: row locks,
+# transaction-scoped locks and settings, sequence moves.
+NOT_PLAIN_READ = (" FOR UPDATE", " FOR SHARE", " FOR NO KEY UPDATE", " FOR KEY SHARE",
+                  "PG_ADVISORY", "SET_CONFIG(", "SETVAL(", "NEXTVAL(")  # upper case
 
 
 class BaseModel(Model):
@@ -82,12 +91,105 @@ def create_private(path: str) -> None:
 
 
 class PooledPostgres(PooledPostgresqlDatabase):
-    """PostgreSQL through psycopg 3, connections pooled per process."""
+    """PostgreSQL through psycopg 3, connections pooled per process.
+
+    Two round trips are saved on every request. A pooled connection is pinged (``SELECT 1``)
+    on its way out of the pool only when it sat there longer than ``PING_AFTER_IDLE`` or when
+    its socket has something to read (a server that closed it, restarted or terminated it has
+    sent an error and an end of file there). And an action that writes nothing runs in a
+    :class:`DeferredTransaction`: no BEGIN, no COMMIT, unless it writes after all.
+    """
 
     def _connect(self):
-        connection = super()._connect()
+        connection = super()._connect()  # from the pool, or new
         connection._pool = None  # psycopg: pooled (dropped unclosed with its pool, unwarned)
+        if not hasattr(connection, "taskgate_read_committed"):
+            connection.taskgate_read_committed = read_committed(connection)
         return connection
+
+    def _is_closed(self, conn):
+        if conn.closed:
+            return True
+        returned = getattr(conn, "taskgate_returned", None)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE \
+                and not has_input(conn):
+            return False
+        return super()._is_closed(conn)
+
+    def _close(self, conn, close_conn=False):
+        conn.taskgate_returned = time.monotonic()
+        return super()._close(conn, close_conn)
+
+    def execute_sql(self, sql, params=None):
+        transactions = self._state.transactions
+        if transactions:
+            outermost = transactions[0]
+            if type(outermost) is DeferredTransaction and not outermost.begun \
+                    and not is_plain_read(sql):
+                outermost.begin_now()
+        return super().execute_sql(sql, params)
+
+    def deferred_transaction(self):
+        """A read's transaction: BEGIN only before its first statement that is not a plain
+        read. Under READ COMMITTED every statement reads its own snapshot, in a transaction
+        or not, so the reads before it see what they would have seen inside one."""
+        if self.in_transaction() or not self.connection().taskgate_read_committed:
+            return self.atomic()
+        return DeferredTransaction(self)
+
+
+class DeferredTransaction(_transaction):
+    """A transaction whose BEGIN waits for :meth:`begin_now` (``PooledPostgres.execute_sql``
+    calls it before the first statement that could lock, set or write anything); one that
+    never began has nothing to commit or roll back."""
+
+    begun = False
+
+    def _begin(self):
+        self.begun = False
+
+    def begin_now(self):
+        self.db.begin()
+        self.begun = True
+
+    def commit(self, begin=True):
+        if self.begun:
+            self.db.commit()
+        self.db._run_commit_callbacks()
+        if begin:
+            self._begin()
+
+    def rollback(self, begin=True):
+        if self.begun:
+            self.db.rollback()
+        self.db._clear_commit_callbacks()
+        if begin:
+            self._begin()
+
+
+@functools.lru_cache(maxsize=512)
+def is_plain_read(sql: str) -> bool:
+    """A SELECT that takes no row lock, sets nothing and moves no sequence."""
+    text = " ".join(sql.upper().split())
+    return text.lstrip(" (").startswith("SELECT") and not any(
+        word in text for word in NOT_PLAIN_READ)
+
+
+def read_committed(connection) -> bool:
+    """Whether the server's default isolation is READ COMMITTED (an operator may set another:
+    then every transaction begins at once, as it did)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW default_transaction_isolation")
+        return cursor.fetchone()[0] == "read committed"
+
+
+def has_input(connection) -> bool:
+    """Whether the idle connection's socket has bytes (or its end) waiting: no round trip."""
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def unicode_lower(value: Any) -> Any:
@@ -115,8 +217,14 @@ def get_or_fail(model: type[M], pk: Any, error: type[ApiError], **where: Any) ->
 
 
 def transaction(writes: bool = True):
-    """One transaction for one action. On SQLite a read-only action begins DEFERRED, so that
-    readers do not queue behind the write lock that IMMEDIATE takes at once."""
-    if not writes and isinstance(db.obj, SqliteDatabase):
+    """One transaction for one action. An action that writes nothing (or writes late) begins
+    deferred: on SQLite DEFERRED, so that readers do not queue behind the write lock that
+    IMMEDIATE takes at once; on PostgreSQL with no BEGIN until its first statement that is
+    not a plain read (a read alone sends neither BEGIN nor COMMIT)."""
+    if writes:
+        return db.atomic()
+    if isinstance(db.obj, SqliteDatabase):
         return db.atomic(lock_type="DEFERRED")
+    if isinstance(db.obj, PooledPostgres):
+        return db.obj.deferred_transaction()
     return db.atomic()

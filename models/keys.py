@@ -31,7 +31,6 @@ from peewee import (
     CharField,
     DateTimeField,
     IntegerField,
-    IntegrityError,
     ModelInsert,
     ModelUpdate,
     TextField,
@@ -204,15 +203,31 @@ class RequestNonce(BaseModel):
 
     @classmethod
     def use(cls, key_id: int, nonce: str, keep: dt.timedelta) -> bool:
-        """Record the nonce; False when it was seen already. Expired ones are purged."""
+        """Record the nonce in one statement (no transaction of its own: one round trip on
+        PostgreSQL); False when it is recorded and not expired. One that expired is taken
+        over; the expired ones are purged at most every ``PURGE_NONCES_EVERY`` per process."""
         moment = now()
-        cls.delete().where(cls.expires < moment).execute()
-        try:
-            with cls._meta.database.atomic():
-                cls.insert(id=f"{key_id}:{nonce}", expires=moment + keep).execute()
-        except IntegrityError:
-            return False
-        return True
+        purge_expired_nonces(moment)
+        expires = moment + keep
+        recorded = (cls.insert(id=f"{key_id}:{nonce}", expires=expires)
+                    .on_conflict(conflict_target=[cls.id], update={cls.expires: expires},
+                                 where=(cls.expires < moment))
+                    .as_rowcount().execute())
+        return recorded == 1
+
+
+PURGE_NONCES_EVERY = dt.timedelta(minutes=1)
+_nonces_purged = dt.datetime.min
+
+
+def purge_expired_nonces(moment: dt.datetime) -> None:
+    """Delete the expired nonces, unless this process did less than a minute ago: a replay
+    is refused by the time in its signature (and the nonce's own expiry) long before."""
+    global _nonces_purged
+    if moment - _nonces_purged < PURGE_NONCES_EVERY:
+        return
+    _nonces_purged = moment
+    RequestNonce.delete().where(RequestNonce.expires < moment).execute()
 
 
 @functools.cache

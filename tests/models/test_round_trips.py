@@ -1,0 +1,142 @@
+"""What a request costs in round trips to PostgreSQL, and what the savings must not cost.
+
+A read sends neither BEGIN nor COMMIT (``models.base.DeferredTransaction``), but a write made
+in a read's transaction, or a lock taken there, is still one transaction; a pooled connection
+is not pinged when it was in use a moment ago, but one the server closed is never handed out.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ok_data
+from psycopg.pq import TransactionStatus
+
+from models.base import (
+    PooledPostgres,
+    connect_database,
+    db,
+    is_plain_read,
+    read_committed,
+    transaction,
+)
+from models.members import User
+from models.projects import Project
+
+
+@pytest.fixture
+def postgres(app, database_url):
+    if not database_url:
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    assert isinstance(db.obj, PooledPostgres)
+    with app.app_context():
+        yield db.obj
+
+
+@pytest.fixture
+def control(monkeypatch, postgres) -> list[str]:
+    """The BEGIN and COMMIT (or ROLLBACK) statements sent from now on."""
+    sent: list[str] = []
+    for name in ("begin", "commit", "rollback"):
+        real = getattr(postgres, name)
+        monkeypatch.setattr(postgres, name, lambda *a, _real=real, _name=name, **k: (
+            sent.append(_name.upper()), _real(*a, **k))[1])
+    return sent
+
+
+def status() -> TransactionStatus:
+    return db.connection().pgconn.transaction_status
+
+
+@pytest.mark.parametrize(("sql", "plain"), [
+    ('SELECT "t1"."id" FROM "tasks" AS "t1" WHERE ("t1"."id" = %s)', True),
+    ('((SELECT %s, "t1"."task_id" FROM "task_tags" AS "t1") UNION ALL (SELECT 1, 2))', True),
+    ('SELECT "t1"."id" FROM "notices" AS "t1" ORDER BY "t1"."id" FOR UPDATE', False),
+    ("select id from notices order by id\nfor  update", False),
+    ("SELECT pg_advisory_xact_lock(%s)", False),
+    ("SELECT setval('tasks_id_seq', 5)", False),
+    ('INSERT INTO "tasks" ("name") VALUES (%s) RETURNING "tasks"."id"', False),
+    ('WITH moved AS (DELETE FROM "tags" RETURNING *) SELECT * FROM moved', False),
+    ('SAVEPOINT "s1";', False),
+    ('UPDATE "api_keys" SET "last_used" = %s', False),
+])
+def test_only_a_select_that_locks_sets_and_moves_nothing_is_a_plain_read(sql, plain):
+    assert is_plain_read(sql) is plain
+
+
+def test_a_read_action_sends_no_begin_nor_commit(postgres, control, api):
+    project = Project.create(name="Read", author=User.owner())
+    assert ok_data(api.call("get_project", id_project=project.id))["name"] == "Read"
+    assert control == []
+
+
+def test_a_write_action_is_one_transaction(postgres, control, api):
+    project = Project.create(name="Write", author=User.owner())
+    ok_data(api.call("post_task", id_project=project.id, title="One"))
+    assert control == ["BEGIN", "COMMIT"]
+
+
+def test_a_write_in_a_reads_transaction_begins_it_and_an_error_undoes_it(postgres, control):
+    with pytest.raises(RuntimeError), transaction(writes=False):
+        User.select().count()
+        assert status() == TransactionStatus.IDLE  # the read ran alone
+        User.create(email="late@example.com")
+        assert status() == TransactionStatus.INTRANS
+        User.create(email="later@example.com")
+        raise RuntimeError("the action failed after its writes")
+    assert control == ["BEGIN", "ROLLBACK"]
+    assert not User.select().where(User.email.startswith("late")).exists()
+
+
+def test_writes_in_a_reads_transaction_are_committed_together(postgres, control):
+    with transaction(writes=False):
+        User.create(email="late@example.com")
+        with db.atomic():  # a savepoint inside
+            User.create(email="later@example.com")
+    assert control == ["BEGIN", "COMMIT"]
+    assert User.select().where(User.email.startswith("late")).count() == 2
+
+
+def test_a_row_lock_in_a_reads_transaction_is_held_to_its_end(postgres):
+    user = User.create(email="locked@example.com")
+    with transaction(writes=False):
+        list(User.select().where(User.id == user.id).for_update())
+        assert status() == TransactionStatus.INTRANS
+    assert status() == TransactionStatus.IDLE
+
+
+def test_another_default_isolation_begins_every_transaction_at_once(postgres, control):
+    connection = db.connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SET default_transaction_isolation = 'repeatable read'")
+    try:
+        assert not read_committed(connection)
+        connection.taskgate_read_committed = False
+        with transaction(writes=False):
+            User.select().count()
+        assert control == ["BEGIN", "COMMIT"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET default_transaction_isolation")
+        connection.taskgate_read_committed = True
+
+
+def test_a_connection_back_from_a_request_is_reused_without_a_ping(postgres, api, monkeypatch):
+    pings = []
+    real = postgres._adapter.is_connection_closed
+    monkeypatch.setattr(postgres._adapter, "is_connection_closed",
+                        lambda conn: pings.append(conn) or real(conn))
+    for _ in range(3):
+        ok_data(api.call("get_users"))
+    assert pings == []
+
+
+def test_a_connection_the_server_closed_is_replaced_unseen(postgres, api, database_url):
+    ok_data(api.call("get_users"))
+    pooled = [conn for _, _, conn in postgres._connections]
+    assert pooled
+    other, pids = connect_database(database_url), [conn.info.backend_pid for conn in pooled]
+    for pid in pids:  # returns once signalled: the backend ends (and says so) a moment later
+        other.execute_sql("SELECT pg_terminate_backend(%s, 10000)", (pid,))
+    other.close_all()
+    assert ok_data(api.call("get_users"))  # no error: the dead connection was not handed out
+    assert all(conn.closed for conn in pooled)
