@@ -30,8 +30,8 @@ from models.projects import Project
 from models.settings import setting
 from models.tasks import Task
 from schemas.envelope import Reply
-from schemas.keyset import START, Keys, packed
-from schemas.paging import BATCH, is_paged
+from schemas.keyset import Keys, packed
+from schemas.paging import BATCH, counted, is_paged
 from schemas.task_out import (
     Around,
     Shape,
@@ -74,14 +74,6 @@ def cursor_page(sel: Selection, shape: Shape, cursor: tuple, limit: int):
     rows = task_rows(sel, shape.text, "after").rows(
         **sel.values, after=cursor[0] if cursor else 0, size=limit + 1)
     return rows[:limit], packed((rows[limit - 1][0],)) if len(rows) > limit else None
-
-
-def counted(params: dict[str, Any]) -> bool:
-    """``total``: asked for (``total=1``), or by default on a first page only — later pages
-    do not count the whole selection again."""
-    if params.get("total") is not None:
-        return params["total"]
-    return params.get("cursor") == START if "cursor" in params else params.get("page", 1) == 1
 
 
 def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iterator[dict]:

@@ -4,7 +4,9 @@ none of them is given.
 
 :func:`listing` is how a list action answers. With ``page`` or ``limit``: that page and the
 ``total`` of rows. With ``cursor`` (empty to start): the ``limit`` rows after the cursor, the
-``total`` and a ``next_cursor`` while rows remain; a walk by cursor sees every row that was
+``total`` and a ``next_cursor`` while rows remain. The ``total`` is counted on the first page
+only (``total=1`` asks for it on every page, ``total=0`` never): a walk does not count the
+whole selection again at every step; a walk by cursor sees every row that was
 there when it began exactly once, whatever is inserted meanwhile, and page 1,000 costs what
 page 1 costs. Without any of them, Worksection's answer (every row), as an iterator the view
 writes as it is read, :data:`BATCH` rows at a time.
@@ -64,7 +66,8 @@ class Cursor(fields.Field):
 
 
 class PagedIn(Params):
-    """``page`` and ``limit`` page a list (with its ``total``); ``cursor`` walks it."""
+    """``page`` and ``limit`` page a list (with its ``total``); ``cursor`` walks it; ``total``
+    asks for the count on every page (``1``) or on none (``0``)."""
 
     KEEP_EMPTY = ("cursor",)  # ``cursor=`` starts a walk
 
@@ -73,6 +76,7 @@ class PagedIn(Params):
     limit = fields.Integer(strict=False, validate=validate.Range(
         1, MAX_LIMIT, error=f"must be a number from 1 to {MAX_LIMIT}"))
     cursor = Cursor()
+    total = Flag()
 
     @post_load
     def drop_address(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -86,21 +90,22 @@ class PagedIn(Params):
             raise ValidationError("give page or cursor, not both", "cursor")
 
 
-class CountedIn(PagedIn):
-    """A list whose ``total`` counts a large selection: on the first page only, unless
-    ``total=1`` asks for it on every page (``total=0``: never)."""
-
-    total = Flag()
-
-
 class Page(NamedTuple):
     rows: list[Any]
-    total: int
+    total: int | None  # None: not counted on this page (see counted())
     next_cursor: str | None  # None unless walked by cursor and rows remain
 
 
 def is_paged(params: dict) -> bool:
     return "page" in params or "limit" in params or "cursor" in params
+
+
+def counted(params: dict) -> bool:
+    """Whether a page counts its selection: asked (``total=1``/``0``), else on a first page
+    only (page 1, or a cursor walk's start)."""
+    if params.get("total") is not None:
+        return params["total"]
+    return params.get("cursor") == START if "cursor" in params else params.get("page", 1) == 1
 
 
 def page_size(params: dict) -> int:
@@ -128,7 +133,8 @@ def listing(query, params: dict, order: Sequence[Any], dump: Dump, *, rows: Wide
 def page_reply(data: Any, page: Page, count: str = "total", **top: Any) -> Reply:
     """A page's answer: its rows, the ``top`` keys, the total and the next cursor."""
     more = {} if page.next_cursor is None else {"next_cursor": page.next_cursor}
-    return Reply(data, **top, **{count: page.total}, **more)
+    total = {} if page.total is None else {count: page.total}
+    return Reply(data, **top, **total, **more)
 
 
 def listed(rows: list[Any], params: dict, key: Callable[[Any], tuple] | None = None,
@@ -141,12 +147,18 @@ def listed(rows: list[Any], params: dict, key: Callable[[Any], tuple] | None = N
     size = page_size(params)
     if "cursor" not in params:
         start = (params.get("page", 1) - 1) * size
-        return Reply(dump(rows[start:start + size]), **top, total=len(rows))
+        return page_reply(dump(rows[start:start + size]), Page([], total_of(rows, params), None),
+                          **top)
     keys = [key(row) if key else (n,) for n, row in enumerate(rows)]
     beyond = [n for n, found in enumerate(keys) if after_key(found, params["cursor"])]
     page = beyond[:size]
     last = packed(keys[page[-1]]) if len(beyond) > size else None
-    return page_reply(dump([rows[n] for n in page]), Page([], len(rows), last), **top)
+    return page_reply(dump([rows[n] for n in page]), Page([], total_of(rows, params), last),
+                      **top)
+
+
+def total_of(rows: list[Any], params: dict) -> int | None:
+    return len(rows) if counted(params) else None
 
 
 def after_key(found: tuple, last: tuple) -> bool:
@@ -165,7 +177,7 @@ def with_top(rows: Any, top: dict[str, Any]) -> Any:
 def one_page(query, params: dict, order: Sequence[Any], rows: Widen = same) -> Page:
     """The page ``params`` ask for (by number or by cursor), with the total of rows."""
     keys, size = Keys(order), page_size(params)
-    total = query.select(fn.COUNT(SQL("*"))).order_by().scalar()
+    total = query.select(fn.COUNT(SQL("*"))).order_by().scalar() if counted(params) else None
     if "cursor" not in params:
         found = list(page_rows(query, keys, params.get("page", 1), size, rows))
         return Page(found, total, None)

@@ -9,7 +9,7 @@ from marshmallow import validates_schema
 from schemas.base import Choice, Email, Id, Words
 from schemas.envelope import ApiError
 from schemas.filters import TASK_FIELDS, Filter
-from schemas.paging import CountedIn
+from schemas.paging import PagedIn
 from schemas.tasks import LIST_EXTRAS, Executive
 
 SELECTORS = ("filter", "id_project", "id_task", "email_user_from", "email_user_to")
@@ -19,7 +19,7 @@ class AtLeastOne(ApiError):
     status_code, message = 10, "At least one of fields required"
 
 
-class SearchTasksIn(CountedIn):
+class SearchTasksIn(PagedIn):
     id_project = Id()
     id_task = Id()
     email_user_from = Email()

@@ -32,7 +32,7 @@ from schemas.custom_fields import CustomValues
 from schemas.envelope import InvalidEmail
 from schemas.files import FileRefs, Uploads
 from schemas.members import ANY, NOONE, user_ref
-from schemas.paging import CountedIn
+from schemas.paging import PagedIn
 from schemas.usertasks import PeerTaskFieldsIn
 
 LIST_EXTRAS = {"text", "html", "files", "comments", "relations", "subtasks", "subscribers",
@@ -105,7 +105,7 @@ class TaskListIn(Params):
         return data
 
 
-class GetAllTasksIn(TaskListIn, CountedIn):
+class GetAllTasksIn(TaskListIn, PagedIn):
     pass
 
 
