@@ -50,8 +50,7 @@ def one_visible(model, visible, pk: int, missing: type[ApiError]):
     kind, user_id = viewer()
     statement = compiled((model.__name__, kind), lambda: visible(
         model.select().where(model.id == slot("id")), slot("user")))
-    row = next(iter(statement.objects(model, id=pk, user=user_id)), None)
-    return fail_if_none(row, missing)
+    return fail_if_none(statement.first(model, id=pk, user=user_id), missing)
 
 
 def visible_tasks(query, user_id: Any = None):
