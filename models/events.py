@@ -64,9 +64,14 @@ def record(action: str, object_type: str, object_id: int, page: str, *, user: Us
            new: dict[str, Any] | None = None, old: dict[str, Any] | None = None) -> Event:
     """Write one event row; call it inside the action's transaction. One INSERT rendered once
     per process and database (its id from RETURNING or the cursor, never read back)."""
-    event = Event(user=user, action=action, object_type=object_type, object_id=object_id,
-                  page=page, project_id=project_id, task_id=task_id,
-                  new=None if new is None else stored(new), old=None if old is None else stored(old))
+    event = Event(__no_default__=1)  # the row's values set at once, not field by field
+    event.__data__ = {
+        "date_added": now(), "user": None if user is None else user.id, "action": action,
+        "object_type": object_type, "object_id": object_id, "page": page,
+        "project_id": project_id, "task_id": task_id,
+        "new": None if new is None else stored(new), "old": None if old is None else stored(old)}
+    if user is not None:
+        event.__rel__["user"] = user
     inserted(event)
     for hook in AFTER_RECORD:
         hook(event)
