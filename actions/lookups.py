@@ -50,8 +50,7 @@ def one_visible(model, visible, pk: int, missing: type[ApiError]):
     kind, user_id = viewer()
     statement = compiled((model.__name__, kind), lambda: visible(
         model.select().where(model.id == slot("id")), slot("user")))
-    row = next(iter(statement.objects(model, id=pk, user=user_id)), None)
-    return fail_if_none(row, missing)
+    return fail_if_none(statement.first(model, id=pk, user=user_id), missing)
 
 
 def visible_tasks(query, user_id: Any = None):
@@ -83,19 +82,21 @@ def viewer() -> tuple[str, int | None]:
     return ("admin" if user.role in ACCOUNT_ADMINS else "member"), user.id
 
 
-def visible_events(query):
-    """Restrict an event query for a user token: no event of a task or comment it cannot see."""
+def visible_events(query, user_id: Any = None):
+    """Restrict an event query for a user token: no event of a task or comment it cannot see.
+    ``user_id`` stands for the user's id in the query, as in :func:`visible_tasks`."""
     user = caller().user
     if user is None:
         return query
-    hidden_tasks = Task.select(Task.id).where(~task_visible_to(user))
-    hidden_comments = Comment.select(Comment.id).where(~comment_visible_to(user))
+    uid = user.id if user_id is None else user_id
+    hidden_tasks = Task.select(Task.id).where(~task_visible_to(user, uid))
+    hidden_comments = Comment.select(Comment.id).where(~comment_visible_to(user, uid))
     query = query.where(Event.task_id.is_null() | Event.task_id.not_in(hidden_tasks),
                         (Event.object_type != "comment") | Event.object_id.not_in(hidden_comments))
     if user.role in ACCOUNT_ADMINS:
         return query
     return query.where(Event.project_id.is_null()
-                       | Event.project_id.in_(member_projects(user.id)))
+                       | Event.project_id.in_(member_projects(uid)))
 
 
 def task_visible_to(user: User, user_id: Any = None):

@@ -61,6 +61,20 @@ class Statement:
         """The rows as ``model`` instances (the statement selects the model's columns)."""
         return model.raw(self.sql, *self.values(given))
 
+    def first(self, model: Any, **given: Any) -> Any:
+        """The first row as a ``model`` instance, or None: a statement of ``model.select()``,
+        whose columns are the model's fields in their order (no column names resolved)."""
+        row = self.one(**given)
+        return None if row is None else loaded(model, row)
+
+
+def loaded(model: Any, row: tuple) -> Any:
+    """A ``model`` instance of a row of its fields, converted as Peewee converts them."""
+    instance = model(__no_default__=1)
+    instance.__data__ = {field.name: field.python_value(value) for field, value
+                         in zip(model._meta.sorted_fields, row, strict=True)}
+    return instance
+
 
 CACHE: dict[Hashable, Statement] = {}
 

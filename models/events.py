@@ -12,6 +12,7 @@ from typing import Any
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from models.base import BaseModel, now
+from models.compiled import inserted
 from models.ids import IdField
 from models.members import User
 
@@ -61,12 +62,22 @@ class Event(BaseModel):
 def record(action: str, object_type: str, object_id: int, page: str, *, user: User | None,
            project_id: int | None = None, task_id: int | None = None,
            new: dict[str, Any] | None = None, old: dict[str, Any] | None = None) -> Event:
-    """Write one event row; call it inside the action's transaction."""
-    event = Event.create(
-        user=user, action=action, object_type=object_type, object_id=object_id, page=page,
-        project_id=project_id, task_id=task_id,
-        new=None if new is None else json.dumps(new, ensure_ascii=False, default=str),
-        old=None if old is None else json.dumps(old, ensure_ascii=False, default=str))
+    """Write one event row; call it inside the action's transaction. One INSERT rendered once
+    per process and database (its id from RETURNING or the cursor, never read back)."""
+    event = Event(__no_default__=1)  # the row's values set at once, not field by field
+    event.__data__ = {
+        "date_added": now(), "user": None if user is None else user.id, "action": action,
+        "object_type": object_type, "object_id": object_id, "page": page,
+        "project_id": project_id, "task_id": task_id,
+        "new": None if new is None else stored(new), "old": None if old is None else stored(old)}
+    if user is not None:
+        event.__rel__["user"] = user
+    inserted(event)
     for hook in AFTER_RECORD:
         hook(event)
     return event
+
+
+def stored(values: dict[str, Any]) -> str:
+    """An event's ``new`` or ``old`` as the ``new``/``old`` column holds it."""
+    return json.dumps(values, ensure_ascii=False, default=str)

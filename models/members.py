@@ -12,6 +12,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
+from models.compiled import compiled
 from models.ids import IdField
 
 ROLES = ("owner", "account admin", "team admin", "department admin", "user", "guest", "reader")
@@ -76,7 +77,13 @@ class User(BaseModel):
 
     @classmethod
     def owner(cls) -> User:
-        return cls.select().where(cls.role == "owner").order_by(cls.id).get()
+        """The account's owner, by a statement rendered once per process and database."""
+        statement = compiled("owner", lambda: cls.select().where(cls.role == "owner")
+                             .order_by(cls.id).limit(1))
+        owner = statement.first(cls)
+        if owner is None:
+            raise cls.DoesNotExist("the account has no owner")
+        return owner
 
     @classmethod
     def by_email(cls, email: str) -> User | None:

@@ -77,6 +77,26 @@ def event_row(row: tuple) -> dict[str, Any]:
     return out
 
 
+def streamed_row(row: tuple) -> dict[str, Any]:
+    """:func:`event_row` of a row as the driver reads it (SQLite's time is text)."""
+    action, kind, object_id, page, added, new, old, user_id, email, first, last = row[:11]
+    out = {"action": action, "object": {"type": kind, "id": str(object_id), "page": page},
+           "date_added": minute(added), "user_from": person(user_id, email, first, last)}
+    if new is not None and (values := json.loads(new)):
+        out["new"] = values
+    if old is not None and (values := json.loads(old)):
+        out["old"] = values
+    return out
+
+
+def minute(added: Any) -> str:
+    """``datetime_out`` of an event's time, cut from SQLite's ``YYYY-MM-DD HH:MM:SS`` text."""
+    if isinstance(added, str) and len(added) >= 16 and added[10] == " " and added[16:17] in (
+            ":", ""):
+        return added[:16]
+    return datetime_out(Event.date_added.python_value(added))
+
+
 class EventOut(Out):
     OPTIONAL = ("new", "old")
 

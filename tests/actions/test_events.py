@@ -162,3 +162,28 @@ def test_get_events_records_the_mutations_made_through_the_api(api, frank):
     assert all(e["user_from"] == HENRY for e in events)
     history = ok_data(api.call("get_events", period="5m", id_task=int(task["id"])))
     assert [e["action"] for e in history] == ["post", "update", "close"]
+
+
+def test_every_event_streams_across_batches_of_one_moment_once_each(api, project, monkeypatch):
+    """Batches continue after the last (time, id) written: events of the same second, which
+    a time alone cannot order, are all listed once, in id order, whatever the batch size."""
+    monkeypatch.setattr("actions.events.BATCH", 3)
+    moment = now().replace(microsecond=0) - dt.timedelta(minutes=5)
+    made = [record("post", "task", n, f"/project/{project.id}/{n}/", user=None,
+                   project_id=project.id, new={"title": f"Task {n}"}) for n in range(1, 8)]
+    Event.update(date_added=moment).execute()
+    listed = ok_data(api.call("get_events", period="1h"))
+    assert [int(event["object"]["id"]) for event in listed] == list(range(1, 8))
+    assert listed == ok_data(api.call("get_events", period="1h", limit=1000))
+    assert len(made) == 7
+
+
+def test_an_event_time_stored_as_a_bare_day_still_answers_its_minute(api, project):
+    """A time the driver gives as text other than ``YYYY-MM-DD HH:MM:SS`` (a bare day, as an
+    import may have stored) is read as Peewee reads it: midnight."""
+    event = record("post", "project", project.id, project.page, user=None,
+                   project_id=project.id)
+    day = (now() - dt.timedelta(days=1)).date()
+    Event.update(date_added=day).where(Event.id == event.id).execute()
+    answered = ok_data(api.call("get_events", period="3d"))
+    assert [item["date_added"] for item in answered] == [f"{day:%Y-%m-%d} 00:00"]
