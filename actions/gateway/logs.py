@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
-from pythonjsonlogger.json import JsonFormatter
+import orjson
 
 from actions.gateway.redaction import REDACT, redact
 
@@ -64,20 +64,49 @@ class RequestId(logging.Filter):
         return True
 
 
-class IsoJsonFormatter(JsonFormatter):
-    """``time`` in ISO 8601 with the zone: 2026-12-06T03:40:24.087+00:00."""
+RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        moment = dt.datetime.fromtimestamp(record.created).astimezone()
-        return moment.isoformat(timespec="milliseconds")
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: ``time`` (ISO 8601 with the zone, 2026-12-06T03:40:24.087
+    +00:00), ``level``, ``name``, ``pid``, ``message``, the traceback as ``exc_info``, then the
+    record's ``extra`` fields. Serialised by orjson: a tenth of python-json-logger's cost,
+    paid by every request."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {"time": iso_time(record.created), "level": record.levelname,
+                                  "name": record.name, "pid": record.process}
+        if isinstance(record.msg, dict):  # python-json-logger's dict messages: merged
+            fields["message"] = ""
+            fields.update(record.msg)
+        else:
+            fields["message"] = record.getMessage()
+        if record.exc_info:
+            fields["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            fields["exc_info"] = record.exc_text
+        if record.stack_info:
+            fields["stack_info"] = self.formatStack(record.stack_info)
+        for name, value in vars(record).items():
+            if name not in RESERVED and name[:1] != "_":
+                fields[name] = value
+        return json_line(fields)
+
+
+def iso_time(created: float) -> str:
+    return dt.datetime.fromtimestamp(created).astimezone().isoformat(timespec="milliseconds")
+
+
+def json_line(fields: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(fields, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError):  # a lone surrogate, an int over 64 bits
+        return json.dumps(fields, default=str, ensure_ascii=False)
 
 
 def json_handler() -> logging.Handler:
     handler = StderrHandler()
-    renamed = {"asctime": "time", "levelname": "level", "process": "pid"}
-    handler.setFormatter(IsoJsonFormatter("{asctime}{levelname}{name}{process}{message}",
-                                          style="{", rename_fields=renamed,
-                                          json_ensure_ascii=False))
+    handler.setFormatter(JsonLines())
     handler.addFilter(RequestId())
     handler.addFilter(REDACT)
     return handler
