@@ -58,7 +58,7 @@ class RequestId(logging.Filter):
     """Adds ``request_id`` to every record made while a request runs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if has_request_context() and "request_id" in g and not hasattr(record, "request_id"):
+        if not hasattr(record, "request_id") and has_request_context() and "request_id" in g:
             record.request_id = g.request_id
         return True
 

@@ -35,9 +35,11 @@ class RedactSecrets(logging.Filter):
         masked = redacted(message)
         if masked != message:
             record.msg, record.args = masked, ()
-        for name, value in list(vars(record).items()):
-            if name not in STANDARD and isinstance(value, str) and could_hold_secret(value):
-                setattr(record, name, redact(value))
+        fields = vars(record)
+        for name in fields.keys() - STANDARD:  # the ``extra`` fields
+            value = fields[name]
+            if isinstance(value, str) and could_hold_secret(value):
+                fields[name] = redact(value)
         if record.exc_info:  # formatters print exc_text when there is no exc_info
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, redact(text)
