@@ -105,6 +105,7 @@ def main() -> None:
             print(f"in-process round {round_number + 1}/{args.rounds}", flush=True)
         results["cpu_us"] = {version: summary(runs) for version, runs in cpu.items()}
         results["cpu_runs"] = cpu
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n")  # kept if HTTP fails
         if not args.skip_http:
             env = http_bench.server_env(f"sqlite:///{folder}/bench.sqlite")
             http_bench.seed(env)
