@@ -124,7 +124,8 @@ def count_statements(database: Any) -> None:
 
     def counted(sql, *args, **kwargs):
         if has_request_context():
-            g.sql_statements = g.get("sql_statements", 0) + 1
+            here = g._get_current_object()
+            here.sql_statements = here.get("sql_statements", 0) + 1
         return run(sql, *args, **kwargs)
 
     database.execute_sql = counted

@@ -165,12 +165,13 @@ def has_body(request: Request) -> bool:
     """Whether the request may carry a body: in HTTP/1.x only with a Content-Length over 0
     or a chunked Transfer-Encoding (RFC 9112, 6.3); HTTP/2 frames need neither. A multipart
     request is always read (an empty one is an empty form, not no body)."""
-    if request.content_length or request.mimetype == "multipart/form-data":
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH", "")
+    if length not in ("", "0") or environ.get("CONTENT_TYPE", "").startswith("multipart/"):
         return True
-    if not request.environ.get("SERVER_PROTOCOL", "").startswith("HTTP/1."):
+    if not environ.get("SERVER_PROTOCOL", "").startswith("HTTP/1."):
         return True
-    return request.content_length is None and "chunked" in request.headers.get(
-        "Transfer-Encoding", "").lower()
+    return not length and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
 
 
 def with_path_action(action: str, part: Part) -> Part:
