@@ -129,21 +129,33 @@ def report(results: dict) -> str:
                      f"| {after[name] / after['flask hello']:.2f} |")
     http = results.get("http", {}).get("medians")
     if http:
-        raw = http["raw WSGI"]["rps"]
         lines += ["", "| over HTTP | before req/s | after req/s | before ÷ raw | after ÷ raw "
-                  "| before p99 ms | after p99 ms |", "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| before CPU µs/req | after CPU µs/req | before ÷ raw (CPU) "
+                  "| after ÷ raw (CPU) | before p99 ms | after p99 ms |",
+                  "|---|" + "---:|" * 10]
+        raw = http["raw WSGI"]
         for name in ("raw WSGI", "flask hello"):
-            lines.append(f"| {name} | {http[name]['rps']:.0f} | | {http[name]['rps'] / raw:.3f} "
-                         f"| | {http[name]['p99_ms']:.1f} | |")
+            found = http[name]
+            lines.append(f"| {name} | {found['rps']:.0f} | | {found['rps'] / raw['rps']:.3f} | "
+                         f"| {found.get('cpu_us', 0):.0f} | "
+                         f"| {cpu_ratio(raw, found)} | | {found['p99_ms']:.1f} | |")
         for name in ("get_task", "post_task", "refused signature"):
             old, new = http[f"before: {name}"], http[f"after: {name}"]
             lines.append(f"| {name} | {old['rps']:.0f} | {new['rps']:.0f} "
-                         f"| {old['rps'] / raw:.3f} | {new['rps'] / raw:.3f} "
+                         f"| {old['rps'] / raw['rps']:.3f} | {new['rps'] / raw['rps']:.3f} "
+                         f"| {old.get('cpu_us', 0):.0f} | {new.get('cpu_us', 0):.0f} "
+                         f"| {cpu_ratio(raw, old)} | {cpu_ratio(raw, new)} "
                          f"| {old['p99_ms']:.1f} | {new['p99_ms']:.1f} |")
     load = results["machine"]["load_average"], results["load_average_at_end"]
     lines.append(f"\nLoad average at start {load[0]}, at end {load[1]} "
                  f"({results['machine']['cpus']} CPUs).")
     return "\n".join(lines)
+
+
+def cpu_ratio(raw: dict, found: dict) -> str:
+    """The raw app's server CPU per request ÷ this target's: what req/s ÷ raw would be with
+    the CPUs to themselves."""
+    return f"{raw['cpu_us'] / found['cpu_us']:.3f}" if found.get("cpu_us") else "–"
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@
                                   [--seconds 5] [--workers 2] [--out FILE]
 
 Each server runs the same app with the same number of worker processes, each answering one
-request at a time (gunicorn ``-k sync``; granian ``--interface wsgi --blocking-threads 1``),
-on a free loopback port, with wrk as in ``http_bench.py``: a raw WSGI app, Taskgate's
-``get_task``, ``post_task`` and a refused signature. Rounds are interleaved; the medians are
-reported, and each route's ratio to the raw WSGI app under the same server. Granian is not a
+request at a time (gunicorn ``-k sync`` with gunicorn.conf.py, which it reads from the
+checkout, so with its JSON access log; granian ``--interface wsgi --blocking-threads 1
+--access-log``), on a free loopback port, with wrk as in ``http_bench.py``: a raw WSGI
+app, Taskgate's ``get_task``, ``post_task`` and a refused signature. Rounds are
+interleaved; the medians are reported, and each route's ratio to the raw WSGI app under the
+same server. Granian is not a
 dependency: it runs from its own venv, which sees this checkout's packages through a .pth file.
 """
 
@@ -49,7 +51,7 @@ def command(server: str, app: str, port: int, workers: int, granian: str) -> lis
     factory = app.endswith("()")
     return [granian, "--interface", "wsgi", "--workers", str(workers),
             "--blocking-threads", "1", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", *(["--factory"] if factory else []),
+            "--log-level", "warning", "--access-log", *(["--factory"] if factory else []),
             app.removesuffix("()")]
 
 
@@ -85,7 +87,8 @@ def measure(servers: list[str], env: dict[str, str], args) -> dict[str, list[dic
                         url = f"http://127.0.0.1:{port}{path}"
                         http_bench.wrk(url, 2, f"{tmp}/errors.lua")  # warm-up
                         runs.setdefault(f"{server}: {name}", []).append(
-                            http_bench.wrk(url, args.seconds, f"{tmp}/errors.lua"))
+                            http_bench.wrk(url, args.seconds, f"{tmp}/errors.lua",
+                                           process.pid))
                     finally:
                         process.terminate()
                         process.wait(timeout=35)
@@ -93,15 +96,19 @@ def measure(servers: list[str], env: dict[str, str], args) -> dict[str, list[dic
 
 
 def report(middle: dict[str, dict], servers: list[str]) -> str:
-    lines = ["| route | " + " | ".join(f"{s} req/s | {s} ÷ its raw | {s} p99 ms"
-                                         for s in servers) + " |",
-             "|---|" + "---:|" * (3 * len(servers))]
+    """req/s and its ratio to the raw app under the same server; the server's CPU per request
+    and the raw app's CPU ÷ the route's (steadier than req/s on a busy machine)."""
+    lines = ["| route | " + " | ".join(
+        f"{s} req/s | ÷ raw | {s} CPU µs/req | ÷ raw (CPU) | p99 ms" for s in servers) + " |",
+        "|---|" + "---:|" * (5 * len(servers))]
     for name in ROUTES:
         cells = []
         for server in servers:
-            found, raw = middle[f"{server}: {name}"], middle[f"{server}: raw WSGI"]["rps"]
-            cells += [f"{found['rps']:.0f}", f"{found['rps'] / raw:.3f}",
-                      f"{found['p99_ms']:.1f}"]
+            found, raw = middle[f"{server}: {name}"], middle[f"{server}: raw WSGI"]
+            cells += [f"{found['rps']:.0f}", f"{found['rps'] / raw['rps']:.3f}",
+                      f"{found.get('cpu_us', 0):.0f}",
+                      f"{raw.get('cpu_us', 0) / found['cpu_us']:.3f}" if found.get("cpu_us")
+                      else "–", f"{found['p99_ms']:.1f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -120,14 +120,47 @@ def server_line(conf: bool) -> str:
     return f"{server}, wrk -t1 -c16, SQLite"
 
 
-def wrk(url: str, seconds: int, script: str) -> dict[str, float]:
+def wrk(url: str, seconds: int, script: str, server: int | None = None) -> dict[str, float]:
+    """wrk's figures; with the server's pid, also the CPU its processes spent per request
+    (``cpu_us``): on a busy machine, throughput moves with the other jobs, CPU far less."""
+    before = server_cpu(server) if server else 0.0
     out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script, url],
                          capture_output=True, text=True, check=True).stdout
+    spent = server_cpu(server) - before if server else 0.0
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p99_ms": float(p99.group(1)) * scale,
-            "errors": int(re.search(r"ERRORS (\d+)", out).group(1))}
+    answered = int(re.search(r"(\d+) requests in", out).group(1))
+    found = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+             "p99_ms": float(p99.group(1)) * scale,
+             "errors": int(re.search(r"ERRORS (\d+)", out).group(1))}
+    if server and answered:
+        found["cpu_us"] = round(spent / answered * 1e6, 1)
+    return found
+
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of a server process and its children (the workers)."""
+    total = 0.0
+    for process in (pid, *children(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def measure(targets: dict[str, tuple], env: dict[str, str], rounds: int,
@@ -146,7 +179,7 @@ def measure(targets: dict[str, tuple], env: dict[str, str], rounds: int,
                 try:
                     wrk(f"http://127.0.0.1:{port}{path}", 2, f"{tmp}/errors.lua")  # warm-up
                     runs[name].append(wrk(f"http://127.0.0.1:{port}{path}", seconds,
-                                          f"{tmp}/errors.lua"))
+                                          f"{tmp}/errors.lua", server.pid))
                 finally:
                     server.terminate()
                     server.wait(timeout=35)
@@ -156,7 +189,9 @@ def measure(targets: dict[str, tuple], env: dict[str, str], rounds: int,
 def medians(runs: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
     return {name: {"rps": statistics.median(r["rps"] for r in results),
                    "p99_ms": statistics.median(r["p99_ms"] for r in results),
-                   "errors": sum(r["errors"] for r in results)}
+                   "errors": sum(r["errors"] for r in results),
+                   **({"cpu_us": statistics.median(r["cpu_us"] for r in results)}
+                      if all("cpu_us" in r for r in results) else {})}
             for name, results in runs.items()}
 
 
