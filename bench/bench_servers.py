@@ -7,13 +7,14 @@
                                   [--seconds 5] [--workers 2] [--out FILE]
 
 Each server runs the same app with the same number of worker processes, each answering one
-request at a time (gunicorn ``-k sync`` with gunicorn.conf.py, which it reads from the
-checkout, so with its JSON access log; granian ``--interface wsgi --blocking-threads 1
---access-log``), on a free loopback port, with wrk as in ``http_bench.py``: a raw WSGI
-app, Taskgate's ``get_task``, ``post_task`` and a refused signature. Rounds are
-interleaved; the medians are reported, and each route's ratio to the raw WSGI app under the
-same server. Granian is not a
-dependency: it runs from its own venv, which sees this checkout's packages through a .pth file.
+request at a time, on a free loopback port: gunicorn with the checkout's gunicorn.conf.py (its
+JSON access log) and ``-k sync`` (./serve's worker: one connection per request) or ``-k
+gthread --threads 1`` (keeps connections alive); granian ``--interface wsgi
+--blocking-threads 1 --access-log``. wrk as in ``http_bench.py`` asks for a raw WSGI app,
+Taskgate's ``get_task``, ``post_task`` and a refused signature. Rounds are interleaved; the
+medians are reported with each route's ratio to the raw app under the same server, and the
+server's CPU per request. Granian is not a dependency: it runs from its own venv, which sees
+this checkout's packages through a .pth file.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ ROUTES = {
 
 
 def command(server: str, app: str, port: int, workers: int, granian: str) -> list[str]:
-    if server == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",
+    if server.startswith("gunicorn"):  # "gunicorn" (sync) or "gunicorn-gthread"
+        worker = ["-k", "gthread", "--threads", "1"] if server.endswith("gthread") else [
+            "-k", "sync"]
+        return [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker,
                 "--log-level", "warning", "-b", f"127.0.0.1:{port}", app]
     factory = app.endswith("()")
     return [granian, "--interface", "wsgi", "--workers", str(workers),
@@ -119,9 +122,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--servers", default="gunicorn,gunicorn-gthread,granian",
+                        help="of gunicorn (sync worker), gunicorn-gthread, granian")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results-22b-servers.json"))
     args = parser.parse_args()
-    servers = ["gunicorn", "granian"]
+    servers = args.servers.split(",")
     results = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "machine": machine(), "settings": vars(args)}
     version = subprocess.run([args.granian, "--version"], capture_output=True, text=True)
