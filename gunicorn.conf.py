@@ -9,13 +9,13 @@ counters /metrics adds up: a fresh temporary directory unless set (emptied at st
 """
 
 import datetime as dt
+import json
+import logging
 import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
-
-from pythonjsonlogger.json import JsonFormatter
 
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskgate-metrics-")
@@ -86,25 +86,40 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
 errorlog = "-"
 
 
-class IsoJsonFormatter(JsonFormatter):
-    """Gunicorn's own lines as JSON, like the app's (actions/gateway/logs.py)."""
+class JsonLines(logging.Formatter):
+    """Gunicorn's own lines as JSON, as the app writes its own (actions/gateway/logs.py's
+    ``JsonLines``, kept apart: this file runs in the arbiter, which must not import the app,
+    or a HUP would fork workers that run the code it imported first)."""
 
-    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
-        return dt.datetime.fromtimestamp(record.created).astimezone().isoformat(
-            timespec="milliseconds")
+    RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record):
+        fields = {"time": dt.datetime.fromtimestamp(record.created).astimezone().isoformat(
+                      timespec="milliseconds"),
+                  "level": record.levelname, "name": record.name, "pid": record.process,
+                  "message": record.getMessage()}
+        if record.exc_info:
+            fields["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            fields["exc_info"] = record.exc_text
+        fields.update((name, value) for name, value in vars(record).items()
+                      if name not in self.RESERVED and name[:1] != "_")
+        return json.dumps(fields, default=str, ensure_ascii=False)
 
 
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {
-        "()": IsoJsonFormatter, "fmt": "{asctime}{levelname}{name}{process}{message}",
-        "style": "{", "json_ensure_ascii": False,
-        "rename_fields": {"asctime": "time", "levelname": "level", "process": "pid"}}},
+    "formatters": {"json": {"()": JsonLines}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
                             "stream": "ext://sys.stderr"}},
-    "loggers": {name: {"level": "INFO", "handlers": ["stderr"], "propagate": False}
-                for name in ("gunicorn.error", "gunicorn.access")},
+    "loggers": {
+        **{name: {"level": "INFO", "handlers": ["stderr"], "propagate": False}
+           for name in ("gunicorn.error", "gunicorn.access")},
+        # The app writes these itself (actions/gateway/logs.py): passed on to the root's
+        # handler too, every request's line was written twice.
+        **{name: {"propagate": False} for name in ("taskgate.requests", "app")},
+    },
     "root": {"level": "INFO", "handlers": ["stderr"]},
 }
 
@@ -148,6 +163,8 @@ def post_worker_init(worker):
     from models.base import db
     from models.install import secret_problem
 
+    if db.obj is None:  # another Flask app (a benchmark's baseline): no keys to check
+        return
     with flask_app.app_context():
         problem = secret_problem(flask_app.config["SECRET_KEY"])
         db.close()

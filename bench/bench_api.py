@@ -1,30 +1,40 @@
 """In-process benchmark of the API route against a Flask "hello" baseline, in one run.
 
-    python bench/bench_api.py [--seconds 2]
+    python bench/bench_api.py [--seconds 1] [--rounds 3] [--json FILE]
 
-Prints calls/s for each target and its ratio to the baseline (a bare Flask JSON route served
-through the same test client): absolute numbers vary by ±20 % between runs on this machine
-type, ratios measured in the same run do not. Targets: reads (get_users, get_task by id,
-get_tasks of a project of 1,000 tasks), writes (add_user_group, post_comment), and a rejected
-signature (the auth path must stay cheap).
+Prints the CPU time per call of each target and its ratio to the baseline (a bare Flask JSON
+route served through the same test client), the medians of interleaved rounds: absolute
+numbers vary by ±20 % between runs on this machine type, ratios measured in the same run do
+not. Every answer is read to its last byte (a streamed list is made only as it is read).
+
+Targets: the pipeline alone (a signed call of an action that does nothing: reading, signature,
+rate limit, transaction, envelope, log line, metrics), reads (get_users, get_task by id,
+get_tasks of a project of 1,000 tasks), writes (post_task, add_user_group, post_comment), and
+a rejected signature (the auth path must stay cheap). ``bench/bench_pipeline.py`` runs this
+against another commit too, in alternating processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
+import statistics
 import sys
 import tempfile
-import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import REFUSED, hello_app, installed_app, signed  # noqa: E402
+from bench.common import REFUSED, cpu_per_call, hello_app, installed_app, signed  # noqa: E402
 from models.base import db  # noqa: E402
 from models.members import User  # noqa: E402
 from models.projects import Project  # noqa: E402
 from models.tasks import Task  # noqa: E402
+
+BASELINE = "flask hello"
+PIPELINE = "pipeline (no-op action)"
 
 
 def seed_tasks(count: int) -> None:
@@ -35,55 +45,78 @@ def seed_tasks(count: int) -> None:
                           for n in range(count)]).execute()
 
 
-def rate(call, seconds: float) -> float:
-    for _ in range(50):  # warm-up
-        read(call())
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        read(call())
-        count += 1
-    return count / (time.perf_counter() - start)
+def add_noop_action() -> None:
+    """``bench_noop``: an action that reads nothing and answers an empty object, so that a
+    call of it costs the pipeline around an action and nothing else."""
+    from actions.registry import ACTIONS, Action
+    from schemas.base import Params
+
+    ACTIONS["bench_noop"] = Action("bench_noop", lambda _params: {}, Params(),
+                                   "Nothing.", False, "bench_noop")
 
 
 def read(response) -> None:
-    """Read the answer to its last byte: a streamed list is made only as it is read."""
-    response.get_data()
+    """Read the answer to its last byte, and check it is an envelope."""
+    body = response.get_data()
     response.close()
+    if response.status_code != 200 or b'"status":' not in body[:40]:
+        raise RuntimeError(f"unexpected answer {response.status_code}: {body[:200]!r}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=2.0)
-    seconds = parser.parse_args().seconds
+def targets(client, baseline) -> dict:
+    titles = (f"Item {i}" for i in itertools.count())
+    return {
+        BASELINE: lambda: baseline.get("/"),
+        PIPELINE: lambda: client.get(signed({"action": "bench_noop"})),
+        "bad hash (rejected)": lambda: client.get(REFUSED),
+        "get_task (read by id)": lambda: client.get(
+            signed({"action": "get_task", "id_task": "500"})),
+        "get_users (read)": lambda: client.get(signed({"action": "get_users"})),
+        "get_tasks, 1,000 tasks": lambda: client.get(
+            signed({"action": "get_tasks", "id_project": "1"})),
+        "post_task (write)": lambda: client.get(
+            signed({"action": "post_task", "id_project": "1", "title": next(titles)})),
+        "post_comment (write)": lambda: client.get(
+            signed({"action": "post_comment", "id_task": "500", "text": "Noted"})),
+        "add_user_group (write)": lambda: client.get(
+            signed({"action": "add_user_group", "title": next(titles)})),
+    }
 
-    baseline = hello_app().test_client()
 
+def measure(seconds: float, rounds: int) -> dict[str, list[float]]:
+    """Microseconds of CPU per call of each target, one figure per round."""
+    runs: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = installed_app(f"sqlite:///{tmp}/bench.sqlite")
         with app.app_context():
             seed_tasks(1000)
             db.close()
-        client = app.test_client()
-        titles = (f"Team {i}" for i in itertools.count())
-        targets = {
-            "baseline: flask hello": lambda: baseline.get("/"),
-            "get_users (read)": lambda: client.get(signed({"action": "get_users"})),
-            "add_user_group (write)": lambda: client.get(
-                signed({"action": "add_user_group", "title": next(titles)})),
-            "get_task (read by id)": lambda: client.get(
-                signed({"action": "get_task", "id_task": "500"})),
-            "post_comment (write)": lambda: client.get(
-                signed({"action": "post_comment", "id_task": "500", "text": "Noted"})),
-            "get_tasks, 1,000 tasks": lambda: client.get(
-                signed({"action": "get_tasks", "id_project": "1"})),
-            "bad hash (rejected)": lambda: client.get(REFUSED),
-        }
-        results = {name: rate(call, seconds) for name, call in targets.items()}
+        add_noop_action()
+        calls = targets(app.test_client(), hello_app().test_client())
+        for call in calls.values():  # warm-up, and a wrong answer stops the run
+            for _ in range(30):
+                read(call())
+        for _ in range(rounds):
+            for name, call in calls.items():
+                micros = cpu_per_call(lambda call=call: read(call()), seconds) * 1e6
+                runs.setdefault(name, []).append(micros)
+    return runs
 
-    base = results["baseline: flask hello"]
-    print(f"{'target':28} {'calls/s':>10} {'ratio':>7}")
-    for name, value in results.items():
-        print(f"{name:28} {value:10.0f} {value / base:7.2f}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", help="write the figures of every round to this file")
+    args = parser.parse_args()
+    runs = measure(args.seconds, args.rounds)
+    middle = {name: statistics.median(values) for name, values in runs.items()}
+    base = middle[BASELINE]
+    print(f"{'target':28} {'CPU µs':>10} {'÷ hello':>8}")
+    for name, micros in middle.items():
+        print(f"{name:28} {micros:10.0f} {micros / base:8.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"cpu_us": middle, "runs": runs}, indent=2))
 
 
 if __name__ == "__main__":

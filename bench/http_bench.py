@@ -3,10 +3,11 @@
     pip install gunicorn && apt-get install wrk      # once
     python bench/http_bench.py [--rounds 3] [--seconds 5]
 
-Every target runs under the same gunicorn settings on a free loopback port: two baselines
-(a raw WSGI app, a Flask "hello") and Taskgate's route (a read by id, a comment write, a
-project's 1,000 tasks, a rejected signature). Rounds are interleaved and the medians reported
-with their ratio to Flask hello, since absolute numbers on a 2-core machine move by ±20 %
+Every target runs under the same gunicorn settings on a free loopback port (``--conf``:
+gunicorn.conf.py, as ./serve runs it): two baselines (a raw WSGI app, a Flask "hello") and
+Taskgate's route (a read by id, a task and a comment write, a project's 1,000 tasks, a rejected
+signature). Rounds are interleaved and the medians reported with their ratio to Flask hello
+and to raw WSGI, since absolute numbers on a 2-core machine move by ±20 %
 between runs while ratios measured together do not. wrk's Lua hook counts answers that are
 not HTTP 200 or carry "status":"error" (Worksection's errors are HTTP 200, so wrk's own
 non-2xx counter would miss them). Results also go to bench/results-http.json.
@@ -62,6 +63,8 @@ TARGETS = {  # name → (gunicorn app, path); "bad hash" answers errors by desig
     "raw WSGI": (RAW, "/"),
     "flask hello": (HELLO, "/"),
     "get_task": (TASKGATE, signed({"action": "get_task", "id_task": "1"})),
+    "post_task": (TASKGATE,
+                  signed({"action": "post_task", "id_project": "1", "title": "Bench"})),
     "post_comment": (TASKGATE,
                      signed({"action": "post_comment", "id_task": "1", "text": "Noted"})),
     "get_tasks (1,000)": (TASKGATE, signed({"action": "get_tasks", "id_project": "1"})),
@@ -88,13 +91,16 @@ def server_env(database_url: str) -> dict[str, str]:
 
 
 def serve(app: str, port: int, env: dict[str, str], pythonpath: str,
-          log: Path) -> subprocess.Popen:
-    """gunicorn on the port; its output (the app's request log too) appended to ``log``."""
+          log: Path, root: Path = ROOT, conf: bool = False) -> subprocess.Popen:
+    """gunicorn on the port, running the code of ``root``; its output (the app's request log
+    too) appended to ``log``. ``conf``: with ``root``'s gunicorn.conf.py, as ./serve runs it."""
+    settings = (["-c", "gunicorn.conf.py"] if conf
+                else ["-w", "2", "-k", "sync", "--log-level", "warning"])
     with open(log, "ab") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync",
-             "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
-            cwd=ROOT, env={**env, "PYTHONPATH": pythonpath}, stdout=output, stderr=output)
+            [sys.executable, "-m", "gunicorn", *settings, "-b", f"127.0.0.1:{port}", app],
+            cwd=root, env={**env, "PYTHONPATH": f"{pythonpath}{os.pathsep}{root}"},
+            stdout=output, stderr=output)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -108,42 +114,84 @@ def serve(app: str, port: int, env: dict[str, str], pythonpath: str,
     raise RuntimeError(f"{app} did not start: {log.read_text()[-2000:]}")
 
 
-def wrk(url: str, seconds: int, script: str) -> dict[str, float]:
+def server_line(conf: bool) -> str:
+    server = ("gunicorn -c gunicorn.conf.py (as ./serve: 2 x CPUs + 1 sync workers, JSON "
+              "access log, multiprocess metrics)" if conf else "gunicorn -w 2 -k sync")
+    return f"{server}, wrk -t1 -c16, SQLite"
+
+
+def wrk(url: str, seconds: int, script: str, server: int | None = None) -> dict[str, float]:
+    """wrk's figures; with the server's pid, also the CPU its processes spent per request
+    (``cpu_us``): on a busy machine, throughput moves with the other jobs, CPU far less."""
+    before = server_cpu(server) if server else 0.0
     out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script, url],
                          capture_output=True, text=True, check=True).stdout
+    spent = server_cpu(server) - before if server else 0.0
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p99_ms": float(p99.group(1)) * scale,
-            "errors": int(re.search(r"ERRORS (\d+)", out).group(1))}
+    answered = int(re.search(r"(\d+) requests in", out).group(1))
+    found = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+             "p99_ms": float(p99.group(1)) * scale,
+             "errors": int(re.search(r"ERRORS (\d+)", out).group(1))}
+    if server and answered:
+        found["cpu_us"] = round(spent / answered * 1e6, 1)
+    return found
 
 
-def measure(targets: dict[str, tuple[str, str]], env: dict[str, str], rounds: int,
-            seconds: int) -> dict[str, list[dict[str, float]]]:
-    """Each target under its own gunicorn, in interleaved rounds: every run of wrk."""
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of a server process and its children (the workers)."""
+    total = 0.0
+    for process in (pid, *children(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def measure(targets: dict[str, tuple], env: dict[str, str], rounds: int,
+            seconds: int, conf: bool = False) -> dict[str, list[dict[str, float]]]:
+    """Each target under its own gunicorn, in interleaved rounds: every run of wrk. A target
+    is ``(app, path)``, or ``(app, path, root)`` for the code of another checkout."""
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "baselines.py").write_text(BASELINES)
         Path(tmp, "errors.lua").write_text(LUA)
         for _ in range(rounds):
-            for name, (app, path) in targets.items():
+            for name, (app, path, *root) in targets.items():
                 port = free_port()
-                server = serve(app, port, env, f"{tmp}{os.pathsep}{ROOT}",
-                               Path(tmp, "gunicorn.log"))
+                server = serve(app, port, env, tmp, Path(tmp, "gunicorn.log"),
+                               root[0] if root else ROOT, conf)
                 try:
                     wrk(f"http://127.0.0.1:{port}{path}", 2, f"{tmp}/errors.lua")  # warm-up
                     runs[name].append(wrk(f"http://127.0.0.1:{port}{path}", seconds,
-                                          f"{tmp}/errors.lua"))
+                                          f"{tmp}/errors.lua", server.pid))
                 finally:
                     server.terminate()
-                    server.wait(timeout=10)
+                    server.wait(timeout=35)
     return runs
 
 
 def medians(runs: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
     return {name: {"rps": statistics.median(r["rps"] for r in results),
                    "p99_ms": statistics.median(r["p99_ms"] for r in results),
-                   "errors": sum(r["errors"] for r in results)}
+                   "errors": sum(r["errors"] for r in results),
+                   **({"cpu_us": statistics.median(r["cpu_us"] for r in results)}
+                      if all("cpu_us" in r for r in results) else {})}
             for name, results in runs.items()}
 
 
@@ -151,23 +199,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--conf", action="store_true",
+                        help="serve with gunicorn.conf.py, as ./serve does")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
         env = server_env(f"sqlite:///{tmp}/bench.sqlite")
         seed(env)
-        runs = measure(TARGETS, env, args.rounds, args.seconds)
+        runs = measure(TARGETS, env, args.rounds, args.seconds, args.conf)
     report(runs)
 
 
 def report(runs: dict[str, list[dict[str, float]]]) -> None:
     middle = medians(runs)
-    base = middle["flask hello"]["rps"]
-    print(f"{'target':20} {'req/s':>9} {'p99 ms':>8} {'error answers':>14} {'vs hello':>9}")
+    base, raw = middle["flask hello"]["rps"], middle["raw WSGI"]["rps"]
+    print(f"{'target':20} {'req/s':>9} {'p99 ms':>8} {'error answers':>14} {'vs hello':>9} "
+          f"{'vs raw':>7}")
     for name, m in middle.items():
         print(f"{name:20} {m['rps']:9.0f} {m['p99_ms']:8.1f} {m['errors']:14d} "
-              f"{m['rps'] / base:9.2f}")
+              f"{m['rps'] / base:9.2f} {m['rps'] / raw:7.3f}")
     Path(ROOT, "bench", "results-http.json").write_text(json.dumps(
         {"machine": machine(), "medians": middle, "runs": runs}, indent=2))
 

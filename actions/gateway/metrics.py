@@ -136,20 +136,33 @@ class OutboxCollector:
 
 def record(response: Response) -> Response:
     """Count the request (after the view and the error handlers)."""
-    if "started" not in g or request.endpoint == "metrics":
+    here, asked = g._get_current_object(), request._get_current_object()  # one lookup each
+    if "started" not in here or asked.endpoint == "metrics":
         return response
     done = outcome(response)
-    endpoint = request.endpoint or "not_found"
+    endpoint = asked.endpoint or "not_found"
     action = done.action if done.action in ACTIONS else ("unknown" if done.action else "")
     code = (str(done.status_code) if done.status == "error"
             else done.status or str(response.status_code))  # a page, a 404, a 405...
-    REQUESTS.labels(endpoint, action, code).inc()
-    LATENCY.labels(endpoint, action).observe(time.perf_counter() - g.started)
+    counted(endpoint, action, code).inc()
+    timed(endpoint, action).observe(time.perf_counter() - here.started)
     sample_process()
     if done.status_code == 429:
         failed_auth = (done.reason or "").startswith("Too many failed")
         RATE_LIMITED.labels("failed_auth" if failed_auth else "caller").inc()
     return response
+
+
+# The labelled series, each looked up once per process (``labels`` takes a lock and checks
+# its arguments at every call). Endpoints, actions and codes are finite sets.
+@functools.cache
+def counted(endpoint: str, action: str, code: str):
+    return REQUESTS.labels(endpoint, action, code)
+
+
+@functools.cache
+def timed(endpoint: str, action: str):
+    return LATENCY.labels(endpoint, action)
 
 
 def scrape() -> Response:

@@ -147,6 +147,9 @@ def with_body(req: SignedRequest, request: Request,
     the Admin header (the strict scheme's body was read by ``strict_body``)."""
     if req.body is not None:
         return req
+    if req.body_bytes is None and not has_body(request):  # most GETs: nothing to read
+        return SignedRequest(req.query, NO_BODY, {}, req.authorization, req.method, req.path,
+                             None, req.path_action, req.wire_query)
     raw = req.body_bytes if req.body_bytes is not None else read_limited(request, before_auth)
     if request.mimetype == "multipart/form-data":
         body, files = read_multipart(request)
@@ -156,6 +159,19 @@ def with_body(req: SignedRequest, request: Request,
         body = with_path_action(req.path_action, body)
     return SignedRequest(req.query, body, files, req.authorization, req.method, req.path,
                          req.body_bytes, req.path_action, req.wire_query)
+
+
+def has_body(request: Request) -> bool:
+    """Whether the request may carry a body: in HTTP/1.x only with a Content-Length over 0
+    or a chunked Transfer-Encoding (RFC 9112, 6.3); HTTP/2 frames need neither. A multipart
+    request is always read (an empty one is an empty form, not no body)."""
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH", "")
+    if length not in ("", "0") or environ.get("CONTENT_TYPE", "").startswith("multipart/"):
+        return True
+    if not environ.get("SERVER_PROTOCOL", "").startswith("HTTP/1."):
+        return True
+    return not length and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
 
 
 def with_path_action(action: str, part: Part) -> Part:
