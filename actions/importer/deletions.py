@@ -22,8 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from peewee import ForeignKeyField
-
+from actions.importer.cascade import Ids, above, below, chunks
 from actions.importer.ledger import Ledger, present_ids
 from actions.importer.rows import Spec
 from actions.importer.shapes import flatten_tasks, to_id
@@ -51,8 +50,6 @@ LEFT = {"user": "users are never deleted by an import: disable or delete the log
 SCOPED = ("comment", "file")  # read for some tasks and projects only
 MAY_BE_EMPTY = ("timer",)  # no timer running is the usual answer; no task at all is not
 ACTION_OF = {name: action for name, action, _ in LISTS}
-CHUNK = 500
-Ids = dict[type[BaseModel], set[int]]
 
 
 def delete_gone(specs: list[Spec], account: dict[str, Any], ledger: Ledger,
@@ -249,65 +246,9 @@ def forget_links(gone: dict[str, list[ImportedRow]], models: dict[str, type[Base
     ledger.forget([row for kind, rows in gone.items() if kind not in models for row in rows])
 
 
-def below(roots: Ids, tracked: set[type[BaseModel]]) -> Ids:
-    """``roots`` and every row of ``tracked`` the database deletes with them (ON DELETE
-    CASCADE, at any depth)."""
-    found: Ids = defaultdict(set)
-    todo = list(roots.items())
-    for model, ids in todo:
-        found[model] |= ids
-    while todo:
-        model, ids = todo.pop()
-        for child, key in cascading(tracked):
-            if key.rel_model is not model:
-                continue
-            new = set()
-            for chunk in chunks(ids):
-                new.update(child.select(child.id).where(key.in_(chunk)).scalars())
-            new -= found[child]
-            if new:
-                found[child] |= new
-                todo.append((child, new))
-    return dict(found)
-
-
-def above(rows: Ids, tracked: set[type[BaseModel]]) -> Ids:
-    """``rows`` and every row of ``tracked`` whose deletion would delete one of them."""
-    found: Ids = defaultdict(set)
-    todo = list(rows.items())
-    for model, ids in todo:
-        found[model] |= ids
-    while todo:
-        model, ids = todo.pop()
-        for child, key in cascading(tracked):
-            if child is not model:
-                continue
-            parents = set()
-            for chunk in chunks(ids):
-                parents.update(model.select(key).where(model.id.in_(chunk)).scalars())
-            parents = {p for p in parents if p is not None} - found[key.rel_model]
-            if parents:
-                found[key.rel_model] |= parents
-                todo.append((key.rel_model, parents))
-    return dict(found)
-
-
-def cascading(tracked: set[type[BaseModel]]) -> list[tuple[type[BaseModel], ForeignKeyField]]:
-    """(model, foreign key) of every ON DELETE CASCADE key between tracked models."""
-    return [(model, key) for model in tracked for key in model._meta.fields.values()
-            if isinstance(key, ForeignKeyField) and key.rel_model in tracked
-            and (key.on_delete or "").upper() == "CASCADE"]
-
-
 def entries(ledger: Ledger, kind: str) -> list[ImportedRow]:
     return [row for (k, _), row in ledger.rows.items() if k == kind]
 
 
 def local_ids(ledger: Ledger, kind: str, source_ids: Iterable[Any]) -> set[int]:
     return {i for i in (ledger.local(kind, to_id(s)) for s in source_ids) if i is not None}
-
-
-def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]

@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from conftest import API_KEY
 from hypothesis import HealthCheck, Phase, given, settings
+from jsonschema import Draft202012Validator
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks
 
@@ -96,7 +97,21 @@ def only_unknown_names_are_wrong(case) -> bool:
         return False
     for loc in negative:
         names = {str(k).lower() if loc == header else k for k in given[loc]}
-        if names & declared[loc]:
+        if not names - declared[loc] or not declared_values_fit(case, loc, given[loc]):
+            return False
+    return True
+
+
+def declared_values_fit(case, loc, given: dict) -> bool:
+    """Whether every declared parameter given at ``loc`` has a value its schema allows (so
+    the unknown names beside them are what makes the case negative)."""
+    operation = case.operation
+    params = {(p.name.lower() if loc == ParameterLocation.HEADER else p.name): p
+              for p in (operation.query if loc == ParameterLocation.QUERY else operation.headers)}
+    for name, value in given.items():
+        key = str(name).lower() if loc == ParameterLocation.HEADER else name
+        if key in params and not Draft202012Validator(
+                params[key].definition.get("schema", {})).is_valid(value):
             return False
     return True
 
