@@ -1,6 +1,7 @@
 """The one guard on every password and client secret: the Trudesk login, ``/oauth2/authorize``,
 the password grant and every OAuth client's secret go through :func:`password_user` or
-:func:`secret_client`, and nothing else checks a password.
+:func:`secret_client`, the metrics token through :func:`install_secret`, and nothing else
+checks a password.
 
 Failed checks are counted in the rate-limit storage (``RATE_LIMIT_STORAGE``: per process with
 ``memory://``, shared by every worker and host with Redis), in two moving windows of
@@ -18,6 +19,8 @@ address's). The limits are on by default; 0 turns one off.
 """
 
 from __future__ import annotations
+
+import hmac
 
 from flask import Flask, current_app
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -57,10 +60,18 @@ def secret_client(client_id: str, secret: str) -> OAuthClient | None:
     return guarded("client:" + client_id, lambda: OAuthClient.authenticated(client_id, secret))
 
 
-def guarded(account: str, check):
+def install_secret(given: str, expected: str) -> bool:
+    """Whether ``given`` is the install's secret ``expected`` (compared in constant time);
+    ``Locked`` first."""
+    match = hmac.compare_digest(given.encode(), expected.encode())
+    return guarded(None, lambda: True if match else None) is not None
+
+
+def guarded(account: str | None, check):
     """Refuse a locked account or address, else run ``check`` and count a failure (None)."""
     counter: Counter = current_app.extensions["password_guard"]
     buckets = [(per_account(), "account", account), (per_address(), "address", client_ip())]
+    buckets = [bucket for bucket in buckets if bucket[2] is not None]
     try:
         for items, bucket, who in buckets:
             counter.refuse_if_used_up(items, f"login-{bucket}", who, LOCKED)
@@ -69,7 +80,7 @@ def guarded(account: str, check):
             counter.count(items, f"login-{bucket}", who, LOCKED)
     except TooManyRequests as err:
         raise Locked(err.retry_after) from None
-    if found is not None:
+    if found is not None and account is not None:
         counter.forget(per_account(), "login-account", account)
     return found
 

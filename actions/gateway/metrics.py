@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hmac
 import os
 import time
 
@@ -32,6 +31,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from actions.gateway.guard import Locked, install_secret
 from actions.gateway.logs import outcome
 from actions.registry import ACTIONS
 from models.counters import MAILS_FAILED, MAILS_SENT, WEBHOOK_FAILURES, read
@@ -168,16 +168,28 @@ def timed(endpoint: str, action: str):
 def scrape() -> Response:
     """The metrics, in Prometheus' text format."""
     token = current_app.config.get("METRICS_TOKEN")
-    if token and not hmac.compare_digest(request.headers.get("Authorization", ""),
-                                         f"Bearer {token}"):
-        return Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", 401,
-                        {"WWW-Authenticate": "Bearer"}, mimetype="text/plain")
+    if token:
+        refused = token_refusal(token)
+        if refused is not None:
+            return refused
     sample_process(force=True)
     database = CollectorRegistry()
     database.register(BuildInfo())
     database.register(OutboxCollector())
     body = generate_latest(process_registry()) + generate_latest(database)
     return Response(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def token_refusal(token: str) -> Response | None:
+    """The answer to a scrape without the right token (its failures count in the guard)."""
+    try:
+        if install_secret(request.headers.get("Authorization", ""), f"Bearer {token}"):
+            return None
+    except Locked as err:
+        return Response("too many failed attempts: try again later\n", 429,
+                        {"Retry-After": str(err.retry_after)}, mimetype="text/plain")
+    return Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", 401,
+                    {"WWW-Authenticate": "Bearer"}, mimetype="text/plain")
 
 
 def process_registry() -> CollectorRegistry:

@@ -62,6 +62,19 @@ def test_a_metrics_token_is_required_when_set(app, client):
     assert samples(client, {"Authorization": "Bearer scrape-me"})
 
 
+def test_metrics_token_guesses_count_in_the_password_guard_per_address(app, client):
+    app.config.update(METRICS_TOKEN="scrape-me", LOGIN_MAX_FAILURES=2,
+                      LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    guesser = {"REMOTE_ADDR": "198.51.100.7"}
+    for _ in range(3):
+        assert client.get("/metrics", environ_base=guesser,
+                          headers={"Authorization": "Bearer guess"}).status_code == 401
+    locked = client.get("/metrics", environ_base=guesser,
+                        headers={"Authorization": "Bearer scrape-me"})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert samples(client, {"Authorization": "Bearer scrape-me"})  # the scraper's address
+
+
 def test_without_a_database_the_request_metrics_are_still_served(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "s",
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}"})
