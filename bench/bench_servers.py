@@ -26,9 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -58,22 +55,6 @@ def command(server: str, app: str, port: int, workers: int, granian: str) -> lis
             app.removesuffix("()")]
 
 
-def start(argv: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    with open(log, "ab") as output:
-        server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=output)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return server
-        except urllib.error.HTTPError:
-            return server  # it answers
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"{argv} did not start: {log.read_text()[-2000:]}")
-
-
 def measure(servers: list[str], env: dict[str, str], args) -> dict[str, list[dict]]:
     runs: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,8 +65,8 @@ def measure(servers: list[str], env: dict[str, str], args) -> dict[str, list[dic
             for server in servers:
                 for name, (app, path) in ROUTES.items():
                     port = http_bench.free_port()
-                    process = start(command(server, app, port, args.workers, args.granian),
-                                    port, served, Path(tmp, f"{server}.log"))
+                    argv = command(server, app, port, args.workers, args.granian)
+                    process = http_bench.started(argv, port, served, Path(tmp, f"{server}.log"))
                     try:
                         url = f"http://127.0.0.1:{port}{path}"
                         http_bench.wrk(url, 2, f"{tmp}/errors.lua")  # warm-up

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -96,11 +97,15 @@ def serve(app: str, port: int, env: dict[str, str], pythonpath: str,
     too) appended to ``log``. ``conf``: with ``root``'s gunicorn.conf.py, as ./serve runs it."""
     settings = (["-c", "gunicorn.conf.py"] if conf
                 else ["-w", "2", "-k", "sync", "--log-level", "warning"])
+    return started([sys.executable, "-m", "gunicorn", *settings, "-b", f"127.0.0.1:{port}", app],
+                   port, {**env, "PYTHONPATH": f"{pythonpath}{os.pathsep}{root}"}, log, root)
+
+
+def started(argv: list[str], port: int, env: dict[str, str], log: Path,
+            root: Path = ROOT) -> subprocess.Popen:
+    """A server run by ``argv`` (output appended to ``log``), once it answers on ``port``."""
     with open(log, "ab") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *settings, "-b", f"127.0.0.1:{port}", app],
-            cwd=root, env={**env, "PYTHONPATH": f"{pythonpath}{os.pathsep}{root}"},
-            stdout=output, stderr=output)
+        server = subprocess.Popen(argv, cwd=root, env=env, stdout=output, stderr=output)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -111,7 +116,7 @@ def serve(app: str, port: int, env: dict[str, str], pythonpath: str,
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError(f"{app} did not start: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"{argv} did not start: {log.read_text()[-2000:]}")
 
 
 def server_line(conf: bool) -> str:

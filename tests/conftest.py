@@ -42,8 +42,9 @@ from schemas.envelope import ApiError, fail
 API_KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 SECRET_KEY = "test-secret"
 OWNER_EMAIL = "henry.gardner@ws.com"
-pytest_plugins = ["s3_kit", "redis_kit", "mail_kit"]  # s3_url: moto's S3 server; redis_prefix;
-# smtp_server, mail_app: a real SMTP server and the app sending to it
+# s3_url: moto's S3 server; redis_prefix; smtp_server, mail_app: a real SMTP server and the app
+# sending to it; source: a filled Worksection-like source account for the importer
+pytest_plugins = ["s3_kit", "redis_kit", "mail_kit", "import_kit"]
 DATE_ADDED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")  # as the API writes dates
 
 

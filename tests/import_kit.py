@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
+import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -341,3 +342,17 @@ if __name__ == "__main__":
         serve(sys.argv[2], sys.argv[3])
     else:
         print_token(sys.argv[2], sys.argv[3], sys.argv[4])
+
+
+@pytest.fixture
+def source(tmp_path):
+    """A filled source account behind a proxy that can drop it: (source, proxy)."""
+    from webhook_kit import Receiver
+
+    server, receiver = Source(tmp_path), Receiver()
+    fill_account(server, receiver.url)
+    proxy = Proxy(server.url)
+    yield server, proxy
+    proxy.close()
+    server.close()
+    receiver.close()

@@ -379,7 +379,8 @@ def test_a_cursor_walk_answers_next_cursor_until_the_last_page(api):
     assert (len(last["data"]), "total" in last, "next_cursor" in last) == (1, False, False)
 
 
-HELD_WHOLE = {"get_settings", "get_contact_groups", "get_overdue_tasks", "get_project_groups"}  # listed()
+HELD_WHOLE = {"get_settings", "get_contact_groups", "get_overdue_tasks",  # listed(): in memory
+              "get_project_groups"}
 
 
 @pytest.mark.parametrize("name", list_names())

@@ -10,8 +10,7 @@ import json
 
 import pytest
 from conftest import Api, ok_data
-from import_kit import KEY, FakeSource, Proxy, Source, fill_account
-from webhook_kit import Receiver
+from import_kit import KEY, FakeSource
 from werkzeug.wrappers import Response
 
 import actions.importer.snapshot as snapshot
@@ -28,17 +27,6 @@ from models.tags import Tag, TagGroup
 from models.tasks import Task, TaskRelation
 from models.timers import Timer
 from models.webhooks import Webhook
-
-
-@pytest.fixture
-def source(tmp_path):
-    server, receiver = Source(tmp_path), Receiver()
-    fill_account(server, receiver.url)
-    proxy = Proxy(server.url)
-    yield server, proxy
-    proxy.close()
-    server.close()
-    receiver.close()
 
 
 def import_from(app, url, tmp_path, *extra, key=KEY):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from compare_kit import assert_same_account, source_snapshot, target_snapshot
 from conftest import Api, ok_data
-from import_kit import KEY, Proxy, Source, fill_account
-from webhook_kit import Receiver
+from import_kit import KEY
 
 from actions.importer.source import READ_ACTIONS
 from actions.registry import ACTIONS
@@ -19,17 +17,6 @@ from models.imports import LAST_RUN
 from models.tasks import Task
 
 RATE = 20
-
-
-@pytest.fixture
-def source(tmp_path):
-    server, receiver = Source(tmp_path), Receiver()
-    fill_account(server, receiver.url)
-    proxy = Proxy(server.url)
-    yield server, proxy
-    proxy.close()
-    server.close()
-    receiver.close()
 
 
 def import_from(app, proxy, tmp_path, *extra):
