@@ -85,8 +85,8 @@ STATEMENTS = {  # statements per call of a read action, whatever the number of r
     "get_overdue_tasks": 3,
 }
 WRITES = {  # statements per call of a write action
-    "post_task": 8,
-    "post_task with an Idempotency-Key": 10,  # + the claim and the stored answer
+    "post_task": 7,
+    "post_task with an Idempotency-Key": 9,  # + the claim and the stored answer
     "post_task, its retry": 2,  # the claim, the stored answer
     "post_comment": 4,
     "add_costs": 3,
