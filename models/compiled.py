@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from peewee import Value
+from peewee import Field, ForeignKeyField, IntegerField, Value, _StringField
 
 from models.base import db
 
@@ -36,11 +36,12 @@ def slot(name: str) -> Value:
 class Statement:
     """The SQL of a query and its parameters; slots are filled by name at each run."""
 
-    __slots__ = ("sql", "params", "slots")
+    __slots__ = ("sql", "params", "slots", "returns")
 
     def __init__(self, query: Any) -> None:
         self.sql, self.params = db.get_sql_context().sql(query).query()
         self.slots = [(i, p.name) for i, p in enumerate(self.params) if isinstance(p, Slot)]
+        self.returns = "RETURNING" in self.sql
 
     def values(self, given: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -71,9 +72,36 @@ class Statement:
 def loaded(model: Any, row: tuple) -> Any:
     """A ``model`` instance of a row of its fields, converted as Peewee converts them."""
     instance = model(__no_default__=1)
-    instance.__data__ = {field.name: field.python_value(value) for field, value
-                         in zip(model._meta.sorted_fields, row, strict=True)}
+    instance.__data__ = {
+        name: value if value is None or type(value) is same else convert(value)
+        for (name, same, convert), value in zip(reading(model), row, strict=True)}
     return instance
+
+
+READINGS: dict[Any, tuple] = {}
+
+
+def reading(model: Any) -> tuple[tuple[str, type | None, Callable[[Any], Any]], ...]:
+    """Each field of ``model`` in its order: its name, the type it converts to itself, and its
+    conversion from the database."""
+    found = READINGS.get(model)
+    if found is None:
+        found = READINGS[model] = tuple((field.name, unchanged(field), field.python_value)
+                                        for field in model._meta.sorted_fields)
+    return found
+
+
+def unchanged(field: Any) -> type | None:
+    """The type of the values Peewee's ``field`` hands on as they are, both to and from the
+    database (an int to an integer column, a str to a text one); None: convert them all."""
+    kind = type(field)
+    if isinstance(field, ForeignKeyField):
+        plain = (kind.python_value is ForeignKeyField.python_value
+                 and kind.db_value is ForeignKeyField.db_value)
+        return unchanged(field.rel_field) if plain else None
+    if kind.python_value is not Field.python_value or kind.db_value is not Field.db_value:
+        return None
+    return {IntegerField.adapt: int, _StringField.adapt: str}.get(kind.adapt)
 
 
 CACHE: dict[Hashable, Statement] = {}
@@ -95,13 +123,29 @@ def inserted(row: Any) -> Any:
     """Insert a new model instance, as ``row.save()`` would, by a statement rendered once per
     model and set of columns; sets and returns its primary key."""
     model, data = type(row), row.__data__
-    fields = model._meta.fields
-    names = tuple(name for name in data if name != model._meta.primary_key.name)
-    statement = compiled(("insert", model, names), lambda: model.insert(
-        {fields[name]: slot(name) for name in names}))
-    cursor = db.execute_sql(statement.sql, statement.values(
-        {name: fields[name].db_value(data[name]) for name in names}))
-    found = cursor.fetchone() if "RETURNING" in statement.sql else None
+    key = model._meta.primary_key.name
+    statement, writing = insert_of(model, tuple(name for name in data if name != key))
+    cursor = db.execute_sql(statement.sql, statement.values({
+        name: value if value is None or type(value) is same else convert(value)
+        for name, same, convert in writing for value in (data[name],)}))
+    found = cursor.fetchone() if statement.returns else None
     row._pk = found[0] if found else cursor.lastrowid
     row._dirty.clear()
     return row._pk
+
+
+INSERTS: dict[Hashable, tuple] = {}
+
+
+def insert_of(model: Any, names: tuple[str, ...]) -> tuple[Statement, tuple]:
+    """The insert of these columns of ``model`` (rendered once per database kind), and each
+    column's name, the type it takes as it is, and its conversion to the database."""
+    key = (type(db.obj), model, names)
+    found = INSERTS.get(key)
+    if found is None:
+        fields = model._meta.fields
+        statement = compiled(("insert", model, names), lambda: model.insert(
+            {fields[name]: slot(name) for name in names}))
+        found = INSERTS[key] = statement, tuple(
+            (name, unchanged(fields[name]), fields[name].db_value) for name in names)
+    return found

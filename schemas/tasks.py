@@ -185,8 +185,8 @@ number = Number()
 def event_values(task: Any) -> dict[str, Any]:
     """The fields a task event reports, in ``get_events`` form (unset is "")."""
     def amount(name: str) -> Any:
-        value = number.serialize(name, task)
-        return "" if value is None else value
+        value = getattr(task, name)
+        return "" if value is None else number._serialize(value, name, task)
 
     return {"title": task.name, "text": task.text, "priority": str(task.priority),
             "user_to": executive_ref(task),

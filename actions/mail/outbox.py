@@ -20,6 +20,7 @@ from actions.mail.compose import Change, message
 from actions.mail.recipients import recipients, worth_mailing
 from actions.mail.settings import config, from_address, mail_on
 from models.base import db
+from models.compiled import inserted
 from models.counters import MAILS_FAILED, MAILS_SENT, bump
 from models.events import QUIET, Event
 from models.mail import FAILED, PENDING, SENT, MailChange, MailDue, MailOut, mails, utcnow
@@ -42,7 +43,7 @@ def note_due(event: Event) -> None:
         return
     if QUIET.get() and not config()["MAIL_BULK"]:
         return
-    MailDue.create(event=event.id)
+    inserted(MailDue(event=event.id))
 
 
 def note_mentions(event: Event | None, emails: list[str]) -> None:
