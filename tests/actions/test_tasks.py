@@ -118,6 +118,23 @@ def test_post_task_author_from_email_user_from(api, project, frank):
     assert events()[0].user_id == frank.id
 
 
+@pytest.mark.parametrize("params", [{}, {"email_user_from": OWNER_EMAIL}])
+def test_post_task_into_an_unknown_project(api, project, params):
+    """As the owner by the admin key (project and owner read together) or by email: code 4."""
+    assert api.call("post_task", id_project=project.id + 999, title="Lost", **params) == {
+        "status": "error", "status_code": 4, "message": "Project is invalid"}
+    assert not Task.select().where(Task.name == "Lost").exists()
+
+
+def test_post_task_author_is_the_first_owner(api, project):
+    """The admin key posts as the owner: the one with the lowest id, as User.owner() finds."""
+    User.update(first_name="Olga").where(User.role == "owner").execute()
+    data = post(api, project, title="Design")
+    owner = User.owner()
+    assert (data["user_from"], events()[0].user_id) == (ref(owner), owner.id)
+    assert data["user_from"]["name"].startswith("Olga")
+
+
 @pytest.mark.parametrize(("value", "expected"), [("ANY", ANY), ("any", ANY), ("NOONE", NOONE)])
 def test_post_task_executive_sentinels(api, project, value, expected):
     assert post(api, project, title="T", email_user_to=value)["user_to"] == expected
