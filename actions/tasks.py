@@ -206,10 +206,14 @@ def project_and_author(params: dict[str, Any]) -> tuple[Project, User]:
 def project_with_owner() -> Statement:
     """A project's columns, then those of the owner ``User.owner`` reads (the admin key sees
     every project)."""
+    return compiled("project with owner", project_with_owner_query)
+
+
+def project_with_owner_query():
     owner = User.alias()
     first_owner = User.select(User.id).where(User.role == "owner").order_by(User.id).limit(1)
-    return compiled("project with owner", lambda: Project.select(Project, owner).join(
-        owner, JOIN.LEFT_OUTER, on=(owner.id == first_owner)).where(Project.id == slot("id")))
+    return Project.select(Project, owner).join(
+        owner, JOIN.LEFT_OUTER, on=(owner.id == first_owner)).where(Project.id == slot("id"))
 
 
 def new_task(project: Project, params: dict[str, Any], author: User) -> Task:
