@@ -11,6 +11,7 @@ unexpected error also logs its traceback (the view does, through ``app.logger``)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -94,7 +95,17 @@ class JsonLines(logging.Formatter):
 
 
 def iso_time(created: float) -> str:
-    return dt.datetime.fromtimestamp(created).astimezone().isoformat(timespec="milliseconds")
+    """``created`` as ISO 8601 in local time, with milliseconds and the zone; the zone and the
+    text of the second are worked out once a second, not at every line."""
+    moment = dt.datetime.fromtimestamp(created)
+    second, zone = local_second(moment.replace(microsecond=0))
+    return f"{second}.{moment.microsecond // 1000:03d}{zone}"
+
+
+@functools.lru_cache(maxsize=4)
+def local_second(moment: dt.datetime) -> tuple[str, str]:
+    stamp = moment.astimezone().isoformat(timespec="seconds")
+    return stamp[:19], stamp[19:]
 
 
 def json_line(fields: dict[str, Any]) -> str:
