@@ -8,7 +8,7 @@ run once (:mod:`.idempotency`, then the registry), answer (the envelope).
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, Response, g
 from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException
 
@@ -54,9 +54,7 @@ class NoSessions(SessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = NoSessions()
     # Hooks. A liveness probe answers first, before a database session or a rate limit.
-    app.before_request(logs.start)  # the request id and start time, before every other hook
-    app.before_request(health.answer_health)
-    app.before_request(open_db)
+    app.before_request(begin)  # the request id and start time, a probe's answer, the database
     guard.init_app(app)  # failed passwords and client secrets, counted per account and address
     if rate_limits.configure(app):
         app.before_request(rate_limits.count_by_ip)
@@ -64,10 +62,9 @@ def init_app(app: Flask) -> None:
     redaction.install(app)  # hash=, signature=, access_token= masked in the logs
     logs.configure(app)  # JSON lines on stderr
     logs.count_statements(db.obj)
-    app.after_request(logs.finish)  # one line per request, and the X-Request-Id header
-    metrics.install(app)  # /metrics, and counts every request
+    app.after_request(end)  # the headers, the metrics, the request's log line
+    metrics.install(app)  # /metrics
     proxy.install(app)  # TRUSTED_PROXIES: the client's address from X-Forwarded-For
-    headers.install(app)  # nosniff everywhere; CSP and no framing on the HTML pages
     server_errors.answer_in_envelope()  # gunicorn's own 400/414 answers as the JSON envelope
 
     # URL rules.
@@ -96,6 +93,24 @@ def add_rules(app: Flask, paths: tuple[str, ...], endpoint: str, view) -> None:
     for path in paths:
         app.add_url_rule(path, endpoint if path == paths[0] else None, view,
                          methods=["GET", "POST"], strict_slashes=False)
+
+
+def begin():
+    """Before every other hook (one hook, not three: Flask's dispatch of each costs as much
+    as its work): the request's id and start time, then a probe's answer, else the database."""
+    logs.start()
+    answer = health.answer_health()
+    if answer is not None:
+        return answer
+    open_db()
+    return None
+
+
+def end(response: Response) -> Response:
+    """After the view and the error handlers, in this order: the hardening headers (nosniff;
+    CSP and no framing on the HTML pages), the request's count in the metrics, its log line
+    and X-Request-Id header."""
+    return logs.finish(metrics.record(headers.harden(response)))
 
 
 def open_db() -> None:

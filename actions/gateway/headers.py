@@ -10,7 +10,7 @@ import base64
 import functools
 import hashlib
 
-from flask import Flask, Response, request
+from flask import Response, request
 
 from actions.gateway import docs, landing
 
@@ -19,10 +19,6 @@ STRICT = ("default-src 'none'; script-src 'self'{inline}; style-src 'self'{inlin
           "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
           "frame-ancestors 'none'")
 ANY_HTML = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-
-
-def install(app: Flask) -> None:
-    app.after_request(harden)
 
 
 def harden(response: Response) -> Response:

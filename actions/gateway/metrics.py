@@ -202,5 +202,5 @@ def process_registry() -> CollectorRegistry:
 
 
 def install(app: Flask) -> None:
-    app.after_request(record)
+    """``/metrics``; :func:`record` is called by the gateway's one after-request hook."""
     app.add_url_rule("/metrics", "metrics", scrape)
