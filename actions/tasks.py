@@ -13,10 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from peewee import JOIN
-
 from actions.attachments import attach_uploaded, save_attachments
-from actions.caller import acting_user, caller
+from actions.caller import acting_user
 from actions.custom_fields import save_values
 from actions.lookups import (
     composed_text,
@@ -31,15 +29,16 @@ from actions.registry import action
 from actions.task_dump import dump_tasks, list_tasks, one_task
 from actions.task_extras import Written, link_extras, retried_post
 from actions.task_query import all_of, selection
+from actions.task_statements import project_and_author, subscribing
 from actions.task_written import answer, posted, read_task, wrote
 from models.base import now
-from models.compiled import Statement, compiled, inserted, loaded, slot
+from models.compiled import inserted, slot
 from models.events import Event, record
 from models.members import User
 from models.projects import Project
 from models.settings import setting
-from models.tasks import MAX_DEPTH, Task, TaskSubscriber, TaskVisibility
-from schemas.envelope import ApiError, InvalidValue, ProjectInvalid, TaskInvalid
+from models.tasks import MAX_DEPTH, Task, TaskVisibility
+from schemas.envelope import ApiError, InvalidValue, TaskInvalid
 from schemas.task_out import Shape
 from schemas.tasks import (
     GetAllTasksIn,
@@ -188,34 +187,6 @@ def fields_from(params: dict[str, Any], *names: str) -> dict[str, Any]:
     return {FIELD_NAMES.get(name, name): params[name] for name in names if name in params}
 
 
-def project_and_author(params: dict[str, Any]) -> tuple[Project, User]:
-    """post_task's project (code 4 when the caller cannot see it) and the task's author; for
-    the admin key posting as the owner, the two in one statement."""
-    email = params.get("email_user_from")
-    if caller().user is not None or email:
-        return project_or_fail(params["id_project"]), acting_user(email)
-    row = project_with_owner().one(id=params["id_project"])
-    if row is None:
-        raise ProjectInvalid()
-    width = len(Project._meta.sorted_fields)
-    if row[width] is None:
-        raise User.DoesNotExist("the account has no owner")
-    return loaded(Project, row[:width]), loaded(User, row[width:])
-
-
-def project_with_owner() -> Statement:
-    """A project's columns, then those of the owner ``User.owner`` reads (the admin key sees
-    every project)."""
-    return compiled("project with owner", project_with_owner_query)
-
-
-def project_with_owner_query():
-    owner = User.alias()
-    first_owner = User.select(User.id).where(User.role == "owner").order_by(User.id).limit(1)
-    return Project.select(Project, owner).join(
-        owner, JOIN.LEFT_OUTER, on=(owner.id == first_owner)).where(Project.id == slot("id"))
-
-
 def new_task(project: Project, params: dict[str, Any], author: User) -> Task:
     """An unsaved task from post_task's parameters, checked."""
     task = Task(project=project, name=params["title"], hidden=bool(params.get("hidden")),
@@ -285,13 +256,6 @@ def add_subscribers(task: Task, users: Iterable[User]) -> None:
     ids = list(dict.fromkeys(user.id for user in users))
     if ids:
         subscribing(len(ids)).run(task=task.id, **{f"user{n}": pk for n, pk in enumerate(ids)})
-
-
-def subscribing(count: int) -> Statement:
-    """The insert of ``count`` subscribers of one task, rendered once per count."""
-    return compiled(("subscribe", count), lambda: TaskSubscriber.insert_many(
-        [(slot("task"), slot(f"user{n}")) for n in range(count)],
-        fields=[TaskSubscriber.task, TaskSubscriber.user]).on_conflict_ignore())
 
 
 def post_values(task: Task) -> dict[str, Any]:
