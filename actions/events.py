@@ -6,7 +6,7 @@ no Peewee row conversion, the time cut to the minute from SQLite's text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from peewee import JOIN, Tuple
@@ -33,15 +33,22 @@ def get_events(params):
         given["task"] = task_or_fail(params["id_task"]).id
     if not is_paged(params):
         return every_event(given)
-    query = Event.select()
-    if "since" in given:
-        query = query.where(Event.date_added >= given["since"])
-    if "project" in given:
-        query = query.where(Event.project_id == given["project"])
-    if "task" in given:
-        query = query.where(Event.task_id == given["task"])
+    query = filtered(Event.select(), given, given.get)
     return listing(visible_events(query), params, (Event.date_added, Event.id), event_rows,
                    rows=with_users)
+
+
+FILTERS = {"since": lambda value: Event.date_added >= value,
+           "project": lambda value: Event.project_id == value,
+           "task": lambda value: Event.task_id == value}
+
+
+def filtered(query, names: Iterable[str], value: Callable[[str], Any]):
+    """``query`` with the filters ``names`` (of :data:`FILTERS`), each against ``value(name)``:
+    the value given, or a slot of a compiled statement."""
+    for name in names:
+        query = query.where(FILTERS[name](value(name)))
+    return query
 
 
 def with_users(query):
@@ -73,13 +80,9 @@ def batch(shape: tuple, after: bool) -> Statement:
     filters, _ = shape
 
     def build():
-        query = (Event.select(*EVENT_COLUMNS, Event.id).join(User, JOIN.LEFT_OUTER)
-                 .order_by(Event.date_added, Event.id).limit(slot("size")))
-        for name, clause in (("since", Event.date_added >= slot("since")),
-                             ("project", Event.project_id == slot("project")),
-                             ("task", Event.task_id == slot("task"))):
-            if name in filters:
-                query = query.where(clause)
+        query = filtered(Event.select(*EVENT_COLUMNS, Event.id).join(User, JOIN.LEFT_OUTER)
+                         .order_by(Event.date_added, Event.id).limit(slot("size")),
+                         filters, slot)
         if after:
             query = query.where(Tuple(Event.date_added, Event.id)
                                 > Tuple(slot("date"), slot("id")))

@@ -153,16 +153,15 @@ class DeferredTransaction(_transaction):
         self.begun = True
 
     def commit(self, begin=True):
-        if self.begun:
-            self.db.commit()
-        self.db._run_commit_callbacks()
-        if begin:
-            self._begin()
+        self.end(self.db.commit, self.db._run_commit_callbacks, begin)
 
     def rollback(self, begin=True):
+        self.end(self.db.rollback, self.db._clear_commit_callbacks, begin)
+
+    def end(self, finish, callbacks, begin: bool) -> None:
         if self.begun:
-            self.db.rollback()
-        self.db._clear_commit_callbacks()
+            finish()
+        callbacks()
         if begin:
             self._begin()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from marshmallow import fields, validates_schema
@@ -66,10 +67,12 @@ def event_rows(rows: list[tuple]) -> list[dict[str, Any]]:
     return [event_row(row) for row in rows]
 
 
-def event_row(row: tuple) -> dict[str, Any]:
+def event_row(row: tuple, when: Callable[[Any], str] = datetime_out) -> dict[str, Any]:
+    """One :data:`EVENT_COLUMNS` tuple as :class:`EventOut` writes it (``when`` writes the
+    time of the row as it was read)."""
     action, kind, object_id, page, added, new, old, *user = row[:len(EVENT_COLUMNS)]
     out = {"action": action, "object": {"type": kind, "id": str(object_id), "page": page},
-           "date_added": datetime_out(added), "user_from": person(*user)}
+           "date_added": when(added), "user_from": person(*user)}
     if new is not None and (values := json.loads(new)):
         out["new"] = values
     if old is not None and (values := json.loads(old)):
@@ -79,14 +82,7 @@ def event_row(row: tuple) -> dict[str, Any]:
 
 def streamed_row(row: tuple) -> dict[str, Any]:
     """:func:`event_row` of a row as the driver reads it (SQLite's time is text)."""
-    action, kind, object_id, page, added, new, old, user_id, email, first, last = row[:11]
-    out = {"action": action, "object": {"type": kind, "id": str(object_id), "page": page},
-           "date_added": minute(added), "user_from": person(user_id, email, first, last)}
-    if new is not None and (values := json.loads(new)):
-        out["new"] = values
-    if old is not None and (values := json.loads(old)):
-        out["old"] = values
-    return out
+    return event_row(row, minute)
 
 
 def minute(added: Any) -> str:
