@@ -32,11 +32,16 @@ IN_QUERY = re.compile(rf"(?<![\w\[%])({NAMES})=[^&\s\"'#]*", re.IGNORECASE)
 IN_JSON = re.compile(rf"""(["'](?:{NAMES})["']\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^,}}\s]+)""",
                      re.IGNORECASE)
 IN_PATH = re.compile(rf"({'|'.join(map(re.escape, SECRET_PATHS))})[^/?\s\"'#&]+")
+# What each pattern needs: ``=``, ``:`` or a secret path as written.
+MIGHT_MATCH = re.compile("|".join(["=", ":", *map(re.escape, SECRET_PATHS)]))
 
 
 def redact(text: str) -> str:
     """``text`` with every secret value masked: ``name=value`` (a query or a form), ``"name":
-    value`` (JSON or a Python repr) and ``/hooks/<token>``."""
+    value`` (JSON or a Python repr) and ``/hooks/<token>``. Text none of them can match (most
+    of a log line's fields) is handed back at once."""
+    if MIGHT_MATCH.search(text) is None:
+        return text
     text = IN_QUERY.sub(rf"\1={MASK}", text)
     text = IN_JSON.sub(rf'\1"{MASK}"', text)
     return IN_PATH.sub(rf"\1{MASK}", text)

@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
-from actions.gateway.redaction import REDACT, could_hold_secret, redact, redacted
+from actions.gateway.redaction import REDACT, redact
 
 HEADER = "X-Request-Id"
 SANE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -255,10 +255,9 @@ def direct_write(handler: StderrHandler, level: int, message: str,
     and the string fields masked), or False when it could not be written."""
     line: dict[str, Any] = {"time": iso_time(time.time()), "level": logging.getLevelName(level),
                             "name": REQUESTS.name, "pid": os.getpid(),
-                            "message": redacted(message)}
+                            "message": redact(message)}
     for name, value in fields.items():
-        line[name] = redact(value) if isinstance(value, str) and could_hold_secret(value) \
-            else value
+        line[name] = redact(value) if isinstance(value, str) else value
     try:
         text = json_line(line) + handler.terminator
         with handler.lock:

@@ -10,11 +10,10 @@ JSON log's handler (its ``extra`` fields and tracebacks too). The app factory in
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Flask
 
-from schemas.secrets import SECRET_NAMES, SECRET_PATHS, mask, redact
+from schemas.secrets import SECRET_NAMES, mask, redact
 
 __all__ = ["REDACT", "SECRET_NAMES", "install", "mask", "redact"]
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
@@ -32,32 +31,18 @@ class RedactSecrets(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a broken format: the handler reports it as usual
             return True
-        masked = redacted(message)
+        masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, ()
         fields = vars(record)
         for name in fields.keys() - STANDARD:  # the ``extra`` fields
             value = fields[name]
-            if isinstance(value, str) and could_hold_secret(value):
+            if isinstance(value, str):
                 fields[name] = redact(value)
         if record.exc_info:  # formatters print exc_text when there is no exc_info
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, redact(text)
         return True
-
-
-def redacted(text: str) -> str:
-    return redact(text) if could_hold_secret(text) else text
-
-
-def could_hold_secret(text: str) -> bool:
-    """False for text that none of :func:`redact`'s patterns can match (most of a request
-    line's fields): ``name=value`` needs a ``=``, ``"name": value`` a ``:``, and the secret
-    paths are matched as written."""
-    return MIGHT_MATCH.search(text) is not None
-
-
-MIGHT_MATCH = re.compile("|".join(["=", ":", *map(re.escape, SECRET_PATHS)]))
 
 
 REDACT = RedactSecrets()  # one instance: addFilter ignores a filter it already has
