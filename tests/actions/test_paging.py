@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import pytest
 from conftest import ok_data, post_task
 
+import actions.timers
 from actions.registry import ACTIONS
 from models.base import now
 from models.events import Event
@@ -33,6 +34,14 @@ NOT_LISTS = {  # read actions whose answer is not a list of rows
     "get_project": "one project", "get_costs_total": "sums", "get_my_timer": "one timer",
     "get_tasks_by_uids": "the tasks asked for, in the order asked (bounded by the request)",
 }
+
+
+@pytest.fixture(autouse=True)
+def timers_stand_still(monkeypatch):
+    """A running timer's ``time`` grows with the clock: two reads of one list a second apart
+    differ. The lists are compared across reads, so the timers' clock is held."""
+    held = now()
+    monkeypatch.setattr(actions.timers, "now", lambda: held)
 
 
 class Lister(NamedTuple):
