@@ -104,7 +104,7 @@ class JsonLines(logging.Formatter):
             fields["exc_info"] = record.exc_text
         fields.update((name, value) for name, value in vars(record).items()
                       if name not in self.RESERVED and name[:1] != "_")
-        return json.dumps(fields, default=str, ensure_ascii=False)
+        return json.dumps(fields, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 logconfig_dict = {

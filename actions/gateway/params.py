@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from flask import Request, current_app
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -81,8 +81,8 @@ class SignedRequest:
         part = self.hash_part
         if part is None:
             return ()
-        if part is self.query and part.raw is not None:
-            return tuple(v for k, v in parse_qsl(part.raw, keep_blank_values=True) if k == "hash")
+        if part is self.query:  # every hash= sent, each checked (the folded params keep one)
+            return tuple(value for name, value in part.pairs if name == "hash")
         return tuple(as_strings(part.params["hash"]))
 
     @property

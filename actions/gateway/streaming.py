@@ -74,13 +74,14 @@ def finish(contexts: ExitStack) -> None:
 
 def envelope(rows: Iterator[Any], top: dict[str, Any], contexts: ExitStack) -> Iterator[str]:
     dumps, written, ending = current_app.json.dumps, 0, "cut_short"
+    rows_text = chunk_writer(current_app.json)
     try:
         with contexts:
             yield '{"status":"ok","data":['
             separator = ""
             for chunk in chunks(rows):
                 written += len(chunk)
-                yield separator + ",".join(dumps(row, **COMPACT) for row in chunk)
+                yield separator + rows_text(chunk)
                 separator = ","
                 HEARTBEAT()
             tail = "".join(f",{dumps(key)}:{dumps(value, **COMPACT)}"
@@ -99,6 +100,23 @@ def envelope(rows: Iterator[Any], top: dict[str, Any], contexts: ExitStack) -> I
     finally:
         g.stream_open = False
         stream_ended(written, ending)
+
+
+def chunk_writer(provider: Any) -> Callable[[list[Any]], str]:
+    """The rows of a chunk as the list ``jsonify`` writes, without its brackets: one orjson
+    call for the whole chunk (a third of a listed event's cost went to a call per row), else
+    a row at a time where orjson's bytes may differ from ``json``'s (see ``json_provider``)."""
+    whole_chunk = getattr(provider, "orjson_dumps", None)
+    if not provider.ensure_ascii or provider.sort_keys:  # as OrjsonProvider.dumps decides
+        whole_chunk = None
+
+    def rows_text(chunk: list[Any]) -> str:
+        written = whole_chunk(chunk) if whole_chunk is not None else None
+        if written is not None:
+            return written[1:-1]
+        return ",".join(provider.dumps(row, **COMPACT) for row in chunk)
+
+    return rows_text
 
 
 def chunks(rows: Iterable[Any]) -> Iterator[list[Any]]:

@@ -160,8 +160,9 @@ def logged(log, stream: str, wait: float = 15) -> dict:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         for text in log.read_text().splitlines():
-            if text.startswith("{") and f'"stream": "{stream}"' in text:
-                return json.loads(text)
+            line = json.loads(text) if text.startswith("{") else {}
+            if line.get("stream") == stream:
+                return line
         time.sleep(0.1)
     pytest.fail(f"no {stream} line logged: {log.read_text()[-3000:]}")
 
