@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.gateway.json_provider import OrjsonProvider
+from actions.gateway.streaming import chunk_writer
 
 COMPACT = (",", ":")
 HOSTILE_TEXT = ["", "\x00", "\x1f", "\x7f", "\x80", "é", "Привіт", "\u2028", "\ud800", "\udfff",
@@ -124,3 +125,17 @@ def test_the_api_answers_through_the_provider(app, api, client):
     project = ok_data(api.call("post_project", title="Café 😀"))
     raw = api.get("get_project", {"id_project": project["id"]}).get_data()
     assert b'"name":"Caf\\u00e9 \\ud83d\\ude00"' in raw and raw.endswith(b"}\n")
+
+
+@settings(max_examples=300)
+@given(st.lists(values, min_size=1, max_size=6))
+def test_a_streamed_chunk_is_the_rows_written_one_by_one(provider, rows):
+    """A streamed list writes a chunk of rows in one call: the bytes of the rows each written
+    as the standard provider wrote them, joined by commas (jsonify's list without brackets)."""
+    try:
+        expected = ",".join(standard(row) for row in rows)
+    except (TypeError, ValueError):  # what json refuses, the stream refuses too
+        with pytest.raises((TypeError, ValueError)):
+            chunk_writer(provider)(rows)
+        return
+    assert chunk_writer(provider)(rows) == expected
