@@ -75,3 +75,15 @@ def test_the_curl_example_of_a_read_runs(live_server):
     ran = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=20,
                          check=False)
     assert '"status":"ok"' in ran.stdout.replace(" ", "") and OWNER_EMAIL in ran.stdout
+
+
+@pytest.mark.skipif(not shutil.which("php"), reason="php is not installed")
+def test_the_php_example_of_a_read_runs(live_server, tmp_path):
+    """The page's PHP, as an integration would paste it: md5 of the query and the key, then
+    ``file_get_contents`` of the signed URL (no extension beyond php-cli)."""
+    source = tmp_path / "get_users.php"
+    source.write_text(live(dict(made("get_users"))["PHP"], live_server))
+    ran = subprocess.run(["php", str(source)], capture_output=True, text=True, timeout=30,
+                         check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert "[status] => ok" in ran.stdout and OWNER_EMAIL in ran.stdout
