@@ -72,10 +72,15 @@ class Statement:
 def loaded(model: Any, row: tuple) -> Any:
     """A ``model`` instance of a row of its fields, converted as Peewee converts them."""
     instance = model(__no_default__=1)
-    instance.__data__ = {
-        name: value if value is None or type(value) is same else convert(value)
-        for (name, same, convert), value in zip(reading(model), row, strict=True)}
+    instance.__data__ = {name: converted(value, same, convert)
+                         for (name, same, convert), value in zip(reading(model), row, strict=True)}
     return instance
+
+
+def converted(value: Any, same: type | None, convert: Callable[[Any], Any]) -> Any:
+    """``value`` through a field's conversion, unless it is None or of the type the field
+    hands on as it is (see :func:`unchanged`)."""
+    return value if value is None or type(value) is same else convert(value)
 
 
 READINGS: dict[Any, tuple] = {}
@@ -125,9 +130,8 @@ def inserted(row: Any) -> Any:
     model, data = type(row), row.__data__
     key = model._meta.primary_key.name
     statement, writing = insert_of(model, tuple(name for name in data if name != key))
-    cursor = db.execute_sql(statement.sql, statement.values({
-        name: value if value is None or type(value) is same else convert(value)
-        for name, same, convert in writing for value in (data[name],)}))
+    cursor = db.execute_sql(statement.sql, statement.values(
+        {name: converted(data[name], same, convert) for name, same, convert in writing}))
     found = cursor.fetchone() if statement.returns else None
     row._pk = found[0] if found else cursor.lastrowid
     row._dirty.clear()

@@ -71,9 +71,8 @@ RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 class JsonLines(logging.Formatter):
     """One JSON object per record: ``time`` (ISO 8601 with the zone, 2026-12-06T03:40:24.087
     +00:00), ``level``, ``name``, ``pid``, ``message``, the traceback as ``exc_info``, then the
-    record's ``extra`` fields: the lines python-json-logger wrote, byte for byte, for a third
-    of its cost (paid by every request). The standard encoder, not orjson: orjson has no
-    ``", "`` separators, and readers of the log match on them."""
+    record's ``extra`` fields, as compact JSON (:func:`json_line`), the same fields
+    python-json-logger wrote for a fraction of its cost (paid by every request)."""
 
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = {"time": iso_time(record.created), "level": record.levelname,
