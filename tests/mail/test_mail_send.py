@@ -217,8 +217,10 @@ def test_morning_digest_once_a_day(mail_app, api, mail_project, smtp_server):
     drain(mail_app)  # the new tasks' mails, before she asks (the clock may be past 8 already)
     smtp_server.inbox.clear()
     ok_data(api.call("update_user", email="kate@ws.com", morning_digest=1))
-    today = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    early, late = today.replace(hour=5, minute=0), today.replace(hour=9, minute=0)
+    # Tomorrow: the digest is queued at the real time and sent once the clock passes it, so
+    # every moment of this clock comes after now (today's 09:00 is before it after 09:00).
+    tomorrow = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+    early, late = tomorrow.replace(hour=5, minute=0), tomorrow.replace(hour=9, minute=0)
     drain(mail_app, lambda: early)
     assert smtp_server.inbox.addresses() == []  # before MAIL_MORNING_HOUR (8)
     drain(mail_app, lambda: late)
