@@ -3,6 +3,7 @@ need (scripts/containers.conf), bounded waits, and the reason to skip when no en
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -132,6 +133,19 @@ class Stack:
     def logs(self, service: str, n: int = 1) -> str:
         done = podman("logs", self.container(service, n), check=False)
         return done.stdout + done.stderr
+
+    @contextlib.contextmanager
+    def explained(self, *services: str):
+        """A failure inside names each container's state (restarts, exit code) and the
+        services' last log lines: a refused connection says why the server was not there."""
+        try:
+            yield
+        except Exception as err:
+            states = podman("ps", "-a", "--filter", f"label=io.podman.compose.project={self.name}",
+                            "--format", "{{.Names}} {{.Status}} restarts={{.Restarts}}",
+                            check=False).stdout
+            logs = "\n".join(f"--- {service}\n{self.logs(service)[-4000:]}" for service in services)
+            raise AssertionError(f"{err}\ncontainers:\n{states}{logs}") from err
 
     def request_ids(self, service: str, n: int) -> set[str]:
         ids = set()
