@@ -97,7 +97,8 @@ def test_metrics_add_up_every_gunicorn_worker(served):  # noqa: F811 - the fixtu
     base, log = served
     sent = 0
     with ThreadPoolExecutor(6) as pool:
-        for _ in range(10):  # concurrent batches until both workers have answered some
+        for _ in range(60):  # concurrent batches until both workers have answered some
+            # (answers take a couple of ms: one worker can take ten batches on its own)
             answers = list(pool.map(lambda _: get_users(base), range(12)))
             assert all(answer["status"] == "ok" for answer in answers)
             sent += len(answers)
