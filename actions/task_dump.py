@@ -25,6 +25,7 @@ from actions.task_query import (
     task_count,
     task_rows,
 )
+from models.compiled import together
 from models.members import User
 from models.projects import Project
 from models.settings import setting
@@ -58,22 +59,20 @@ def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False
         return streamed(sel, shape, active_only, task_rows(sel, shape.text, "after"))
     limit = params.get("limit") or setting("default_page_limit")
     if "cursor" in params:
-        rows, more = cursor_page(sel, shape, params["cursor"], limit)
+        ID_KEYS.check(params["cursor"])
+        page = (task_rows(sel, shape.text, "after"),
+                {**sel.values, "after": params["cursor"][0] if params["cursor"] else 0,
+                 "size": limit + 1})
     else:
-        rows, more = task_rows(sel, shape.text, "page").rows(
-            **sel.values, size=limit, offset=(params.get("page", 1) - 1) * limit), None
-    top = {"total": task_count(sel).one(**sel.values)[0]} if counted(params) else {}
-    if more:
-        top["next_cursor"] = more
+        page = (task_rows(sel, shape.text, "page"),
+                {**sel.values, "size": limit, "offset": (params.get("page", 1) - 1) * limit})
+    count = [(task_count(sel), sel.values)] if counted(params) else []
+    rows, *total = together(page, *count)
+    top = {"total": total[0][0][0]} if total else {}
+    if len(rows) > limit:  # a cursor page reads one more row: whether any remain
+        rows = rows[:limit]
+        top["next_cursor"] = packed((rows[-1][0],))
     return Reply(dump_rows(rows, sel, shape, active_only), **top)
-
-
-def cursor_page(sel: Selection, shape: Shape, cursor: tuple, limit: int):
-    """The ``limit`` tasks after a cursor (ids ascending), and the next cursor if any remain."""
-    ID_KEYS.check(cursor)
-    rows = task_rows(sel, shape.text, "after").rows(
-        **sel.values, after=cursor[0] if cursor else 0, size=limit + 1)
-    return rows[:limit], packed((rows[limit - 1][0],)) if len(rows) > limit else None
 
 
 def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iterator[dict]:
@@ -87,9 +86,18 @@ def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iter
 
 
 def one_task(sel: Selection, shape: Shape, active_only: bool = False) -> dict | None:
-    """The task of a selection of one (get_task), or None when the caller cannot see it."""
-    rows = task_rows(sel, shape.text, "all").rows(**sel.values)
-    return dump_rows(rows, sel, shape, active_only)[0] if rows else None
+    """The task of a selection by ``id`` (get_task, its subtasks brief), or None when the
+    caller cannot see it. Its id range is known before its row is read, so every statement
+    goes at once (one round trip on PostgreSQL)."""
+    values = {**sel.values, "lo": sel.values["id"], "hi": sel.values["id"]}
+    family = Family(sel, False, active_only)
+    subtasks = [(subtask_rows(sel, shape.text, active_only), values)] \
+        if "subtasks" in shape.extras else []
+    rows, *found = together((task_rows(sel, shape.text, "all"), sel.values), *subtasks,
+                            *extra_reads(family, shape, values))
+    if not rows:
+        return None
+    return dumped(rows, found.pop(0) if subtasks else [], shape, found)[0]
 
 
 def dump_tasks(tasks: Iterable[Task], extras: Iterable[str] = (), *,
@@ -112,24 +120,37 @@ def dump_rows(rows: list[tuple], sel: Selection, shape: Shape,
     if not rows:
         return []
     values = {**sel.values, "lo": rows[0][0], "hi": rows[-1][0]}
-    extras = shape.extras
     subtasks = subtask_rows(sel, shape.text, active_only).rows(**values) \
-        if "subtasks" in extras else []
+        if "subtasks" in shape.extras else []
     family = Family(sel, bool(subtasks) and not shape.brief_children, active_only)
+    return dumped(rows, subtasks, shape, together(*extra_reads(family, shape, values)))
+
+
+def extra_reads(family: Family, shape: Shape, values: dict[str, Any]) -> list[tuple]:
+    """The statements of a batch's extras, tags and people first, each with the batch's
+    values: none depends on another's rows."""
+    return [(around_rows(family), values)] + [
+        (statement(family), values) for extra, statement, _ in LOADERS if extra in shape.extras]
+
+
+def dumped(rows: list[tuple], subtasks: list[tuple], shape: Shape,
+           found: list[list[tuple]]) -> list[dict[str, Any]]:
+    """Task objects of a batch's rows, its subtasks' rows and the rows of its
+    :func:`extra_reads`."""
     known = {row[0]: row for row in (*rows, *subtasks)}
     around = Around(show_overdue=functools.cache(lambda: setting("show_overdue")))
-    load_around(around, family, values)
-    for extra, load in LOADERS:
-        if extra in extras:
-            load(around, family, values, known)
+    load_around(around, found[0])
+    loads = (load for extra, _, load in LOADERS if extra in shape.extras)
+    for load, extra_rows in zip(loads, found[1:], strict=True):
+        load(around, extra_rows, known)
     if subtasks:
         link_children(around, known)
     return [task_out(row, around, shape) for row in rows]
 
 
-def load_around(around: Around, family: Family, values: dict[str, Any]) -> None:
+def load_around(around: Around, rows: list[tuple]) -> None:
     """Tags (and the ticket status among them), assignees and assigned teams."""
-    for kind, task_id, pk, text, group, scope in around_rows(family).rows(**values):
+    for kind, task_id, pk, text, group, scope in rows:
         if kind == 0:
             around.tags.setdefault(task_id, {})[str(pk)] = text
             if group == STATUS_GROUP and scope == "task":
@@ -140,14 +161,14 @@ def load_around(around: Around, family: Family, values: dict[str, Any]) -> None:
             around.groups.setdefault(task_id, []).append({"id": str(pk), "title": text})
 
 
-def load_files(around: Around, family: Family, values: dict, known: dict) -> None:
-    for task_id, pk, name, size in file_rows(family).rows(**values):
+def load_files(around: Around, rows: list[tuple], known: dict) -> None:
+    for task_id, pk, name, size in rows:
         around.files.setdefault(task_id, []).append(
             {"id": str(pk), "page": f"/download/{pk}/", "name": name, "size": str(size)})
 
 
-def load_comments(around: Around, family: Family, values: dict, known: dict) -> None:
-    for task_id, pk, text, added, *author in comment_rows(family).rows(**values):
+def load_comments(around: Around, rows: list[tuple], known: dict) -> None:
+    for task_id, pk, text, added, *author in rows:
         if task_id in known:
             row = known[task_id]
             around.comments.setdefault(task_id, []).append(
@@ -155,26 +176,27 @@ def load_comments(around: Around, family: Family, values: dict, known: dict) -> 
                  "text": text, "date_added": moment(added), "user_from": person(*author)})
 
 
-def load_relations(around: Around, family: Family, values: dict, known: dict) -> None:
-    for side, task_id, _, kind, *other in relation_rows(family).rows(**values):
+def load_relations(around: Around, rows: list[tuple], known: dict) -> None:
+    for side, task_id, _, kind, *other in rows:
         sides = around.relations.setdefault(task_id, {})
         sides.setdefault("to" if side else "from", []).append(
             {"type": kind, "task": task_ref(*other)})
 
 
-def load_subscribers(around: Around, family: Family, values: dict, known: dict) -> None:
-    for task_id, *user in subscriber_rows(family).rows(**values):
+def load_subscribers(around: Around, rows: list[tuple], known: dict) -> None:
+    for task_id, *user in rows:
         around.subscribers.setdefault(task_id, []).append(person(*user))
 
 
-def load_custom_fields(around: Around, family: Family, values: dict, known: dict) -> None:
-    for task_id, *value in custom_rows(family).rows(**values):
+def load_custom_fields(around: Around, rows: list[tuple], known: dict) -> None:
+    for task_id, *value in rows:
         around.custom_fields.setdefault(task_id, []).append(custom_value(*value))
 
 
-LOADERS = (("files", load_files), ("comments", load_comments),
-           ("relations", load_relations), ("subscribers", load_subscribers),
-           ("custom_fields", load_custom_fields))
+LOADERS = (("files", file_rows, load_files), ("comments", comment_rows, load_comments),
+           ("relations", relation_rows, load_relations),
+           ("subscribers", subscriber_rows, load_subscribers),
+           ("custom_fields", custom_rows, load_custom_fields))
 
 
 def link_children(around: Around, known: dict[int, tuple]) -> None:

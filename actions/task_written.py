@@ -26,6 +26,7 @@ from actions.task_query import (
     UID,
     Family,
     around_rows,
+    custom_rows,
     selection,
     task_rows,
 )
@@ -146,6 +147,6 @@ def answer(hand: InHand, extras: frozenset[str] = frozenset()) -> dict[str, Any]
                                   for pk, title in sorted(hand.groups)]
     if "custom_fields" in extras:
         sel = selection("task", lambda: Task.id == slot("id"), id=task.id)
-        load_custom_fields(around, Family(sel), {**sel.values, "lo": task.id, "hi": task.id},
-                           {})
+        values = {**sel.values, "lo": task.id, "hi": task.id}
+        load_custom_fields(around, custom_rows(Family(sel)).rows(**values), {})
     return task_out(row, around, Shape(frozenset(extras)))

@@ -12,7 +12,7 @@ from typing import Any
 
 from peewee import Field, ForeignKeyField, IntegerField, Value, _StringField
 
-from models.base import db
+from models.base import db, one_round_trip
 
 
 class Slot:
@@ -67,6 +67,15 @@ class Statement:
         whose columns are the model's fields in their order (no column names resolved)."""
         row = self.one(**given)
         return None if row is None else loaded(model, row)
+
+
+def together(*runs: tuple[Statement, dict[str, Any]]) -> list[list[tuple]]:
+    """The rows of reads that do not depend on each other, each statement with its values:
+    one round trip on PostgreSQL (a pipeline), one statement after another on SQLite."""
+    with one_round_trip():
+        cursors = [db.execute_sql(statement.sql, statement.values(given))
+                   for statement, given in runs]
+    return [cursor.fetchall() for cursor in cursors]
 
 
 def loaded(model: Any, row: tuple) -> Any:

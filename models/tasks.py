@@ -52,13 +52,19 @@ class Task(BaseModel):
 
     class Meta:
         table_name = "tasks"
-        indexes = ((("project", "id"), False),)  # a project's tasks by id: get_tasks' pages
 
     @property
     def page(self) -> str:
         if self.root_id is None:
             return f"/project/{self.project_id}/{self.id}/"
         return f"/project/{self.project_id}/{self.root_id}/{self.id}/"
+
+
+# A project's top-level tasks in id order, the rows of get_tasks' pages and its count: the
+# walk stops after a page (a plain (project, id) index was not chosen by PostgreSQL's planner,
+# which sorted the project's every task instead).
+Task.add_index(Task.index(Task.project, Task.id, where=Task.parent.is_null(),
+                          name="tasks_top_level_by_project"))
 
 
 class TaskSubscriber(BaseModel):

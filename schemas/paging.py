@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 from peewee import SQL, fn
 
+from models.base import db, one_round_trip
 from models.settings import setting
 from schemas.base import Flag, Params
 from schemas.envelope import InvalidValue, Reply
@@ -177,13 +178,17 @@ def with_top(rows: Any, top: dict[str, Any]) -> Any:
 def one_page(query, params: dict, order: Sequence[Any], rows: Widen = same) -> Page:
     """The page ``params`` ask for (by number or by cursor), with the total of rows."""
     keys, size = Keys(order), page_size(params)
-    total = query.select(fn.COUNT(SQL("*"))).order_by().scalar() if counted(params) else None
-    if "cursor" not in params:
-        found = list(page_rows(query, keys, params.get("page", 1), size, rows))
-        return Page(found, total, None)
-    keys.check(params["cursor"])
-    found = list(after(rows(query), keys, params["cursor"]).limit(size + 1))
-    more = len(found) > size
+    if "cursor" in params:
+        keys.check(params["cursor"])
+        page = after(rows(query), keys, params["cursor"]).limit(size + 1)
+    else:
+        page = page_rows(query, keys, params.get("page", 1), size, rows)
+    with one_round_trip():
+        counter = db.execute(query.select(fn.COUNT(SQL("*"))).order_by()) \
+            if counted(params) else None
+        page = page.execute()
+    total, found = None if counter is None else counter.fetchone()[0], list(page)
+    more = "cursor" in params and len(found) > size
     return Page(found[:size], total, packed(keys.of(found[size - 1])) if more else None)
 
 

@@ -7,6 +7,8 @@ is not pinged when it was in use a moment ago, but one the server closed is neve
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from conftest import ok_data
 from psycopg.pq import TransactionStatus
@@ -16,11 +18,14 @@ from models.base import (
     connect_database,
     db,
     is_plain_read,
-    read_committed,
+    set_up,
     transaction,
 )
+from actions.gateway import key_cache
+from bench.pg_round_trips import round_trips, traced
 from models.members import User
 from models.projects import Project
+from models.tasks import Task
 
 
 @pytest.fixture
@@ -109,7 +114,7 @@ def test_another_default_isolation_begins_every_transaction_at_once(postgres, co
     with connection.cursor() as cursor:
         cursor.execute("SET default_transaction_isolation = 'repeatable read'")
     try:
-        assert not read_committed(connection)
+        assert not set_up(connection)
         connection.taskgate_read_committed = False
         with transaction(writes=False):
             User.select().count()
@@ -140,3 +145,81 @@ def test_a_connection_the_server_closed_is_replaced_unseen(postgres, api, databa
     other.close_all()
     assert ok_data(api.call("get_users"))  # no error: the dead connection was not handed out
     assert all(conn.closed for conn in pooled)
+
+
+def trips_of(postgres, call) -> list[str]:
+    """The round trips of one warm ``call`` (each: the commands it completed)."""
+    call()
+    call()  # the second run prepares what the connection repeats
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+        with traced(postgres, trace.name):
+            call()
+        return round_trips(trace.read().splitlines())
+
+
+@pytest.fixture
+def key_checked_once(monkeypatch):
+    """The key cache reads its version once a test (a read every quarter second would add a
+    round trip to whichever call came after it)."""
+    monkeypatch.setattr(key_cache, "CHECK_EVERY", 3600)
+
+
+EXTRAS = "text,html,files,comments,relations,subtasks,subscribers,custom_fields"
+
+
+def test_a_task_and_every_extra_are_read_in_one_round_trip(postgres, api, key_checked_once):
+    project = Project.create(name="Trips", author=User.owner())
+    task = Task.create(project=project, name="One", author=User.owner())
+    trips = trips_of(postgres, lambda: ok_data(api.call("get_task", id_task=task.id,
+                                                        extra=EXTRAS)))
+    assert trips == ["+".join(["SELECT"] * 8)]  # the task, tags and people, six extras
+
+
+def test_a_page_and_its_total_are_read_together(postgres, api, key_checked_once):
+    project = Project.create(name="Trips", author=User.owner())
+    Task.create(project=project, name="One", author=User.owner())
+    trips = trips_of(postgres, lambda: ok_data(api.call("get_tasks", id_project=project.id,
+                                                        page=1, limit=10)))
+    assert trips == ["SELECT", "SELECT+SELECT", "SELECT"]  # project; page+total; tags, people
+    trips = trips_of(postgres, lambda: ok_data(api.call("get_users", page=1, limit=10)))
+    assert trips == ["SELECT+SELECT"]
+
+
+def test_begin_goes_with_the_first_statement(postgres, api, key_checked_once):
+    project = Project.create(name="Trips", author=User.owner())
+    trips = trips_of(postgres, lambda: ok_data(api.call("post_task", id_project=project.id,
+                                                        title="Two")))
+    assert trips[0].startswith("BEGIN+") and trips[-1] == "COMMIT"
+    assert "BEGIN" not in "".join(trips[1:])
+
+
+def test_a_transaction_that_runs_nothing_sends_nothing(postgres, control):
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+        with traced(postgres, trace.name), transaction(writes=True):
+            pass
+        assert round_trips(trace.read().splitlines()) == []
+    assert status() == TransactionStatus.IDLE
+
+
+def test_an_error_in_the_first_statement_undoes_its_transaction(postgres):
+    with pytest.raises(RuntimeError), transaction(writes=True):
+        User.create(email="first@example.com")
+        raise RuntimeError("failed after its first write")
+    assert not User.select().where(User.email == "first@example.com").exists()
+    with pytest.raises(Exception, match="duplicate|unique"), transaction(writes=True):
+        User.create(email=User.owner().email)  # fails in the round trip of its BEGIN
+    assert status() == TransactionStatus.IDLE
+    assert User.select().count() >= 1
+
+
+def test_each_statement_is_planned_once_unless_the_operator_chose(postgres):
+    connection = db.connection()
+    assert connection.execute("SHOW plan_cache_mode").fetchone()[0] == "force_generic_plan"
+    connection.execute("SET plan_cache_mode = force_custom_plan")
+    try:
+        set_up(connection)
+        assert connection.execute("SHOW plan_cache_mode").fetchone()[0] == \
+            "force_custom_plan"
+    finally:
+        connection.execute("RESET plan_cache_mode")
+        set_up(connection)
