@@ -6,11 +6,11 @@ and comments that are not hidden from it. The admin key sees everything."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from actions.caller import caller
 from models.comments import Comment, CommentVisibility
-from models.compiled import compiled, slot
+from models.compiled import Statement, compiled, slot
 from models.events import Event
 from models.files import File
 from models.members import ACCOUNT_ADMINS, User
@@ -47,10 +47,33 @@ def task_or_fail(id_task: int) -> Task:
 def one_visible(model, visible, pk: int, missing: type[ApiError]):
     """The row of ``model`` with this id if the caller may see it, else ``missing``; its
     statement rendered once per kind of caller."""
+    check = visible_check(model, visible, pk, missing)
+    return fail_if_none(check.statement.first(model, **check.values), missing)
+
+
+class VisibleCheck(NamedTuple):
+    """The read that finds a row the caller may see, and the error when it finds none: to
+    send with the reads that follow it (``models.compiled.together``)."""
+
+    statement: Statement
+    values: dict[str, Any]
+    missing: type[ApiError]
+
+    def passed(self, rows: list[tuple]) -> None:
+        if not rows:
+            raise self.missing()
+
+
+def visible_check(model, visible, pk: int, missing: type[ApiError]) -> VisibleCheck:
     kind, user_id = viewer()
     statement = compiled((model.__name__, kind), lambda: visible(
         model.select().where(model.id == slot("id")), slot("user")))
-    return fail_if_none(statement.first(model, id=pk, user=user_id), missing)
+    return VisibleCheck(statement, {"id": pk, "user": user_id}, missing)
+
+
+def project_check(pk: int) -> VisibleCheck:
+    """:func:`project_or_fail`'s read, to send along with others."""
+    return visible_check(Project, visible_projects, pk, ProjectInvalid)
 
 
 def visible_tasks(query, user_id: Any = None):

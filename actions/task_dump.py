@@ -10,6 +10,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from actions.lookups import VisibleCheck
 from actions.task_extras import STATUS_GROUP
 from actions.task_query import (
     Family,
@@ -50,12 +51,17 @@ ID_BATCH = 500  # tasks in hand read back per statement (their ids are parameter
 ID_KEYS = Keys([Task.id])  # a task list's cursor: the last id seen
 
 
-def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False) -> Any:
+def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False,
+               check: VisibleCheck | None = None) -> Any:
     """A list answer: with ``page``, ``limit`` or ``cursor`` that page (and its ``total`` on
     the first page or with ``total=1``), else every task of the selection, streamed.
-    Statements are rendered before the first row is read."""
+    Statements are rendered before the first row is read. ``check``: a row the caller must
+    see (the project of the list), read with the page (one round trip on PostgreSQL)."""
     shape = Shape(frozenset(params["extra"]))
+    checks = [] if check is None else [(check.statement, check.values)]
     if not is_paged(params):
+        if check is not None:
+            check.passed(together(*checks)[0])
         return streamed(sel, shape, active_only, task_rows(sel, shape.text, "after"))
     limit = params.get("limit") or setting("default_page_limit")
     if "cursor" in params:
@@ -67,8 +73,11 @@ def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False
         page = (task_rows(sel, shape.text, "page"),
                 {**sel.values, "size": limit, "offset": (params.get("page", 1) - 1) * limit})
     count = [(task_count(sel), sel.values)] if counted(params) else []
-    rows, *total = together(page, *count)
-    top = {"total": total[0][0][0]} if total else {}
+    found = together(*checks, page, *count)
+    if check is not None:
+        check.passed(found.pop(0))
+    rows = found[0]
+    top = {"total": found[1][0][0]} if count else {}
     if len(rows) > limit:  # a cursor page reads one more row: whether any remain
         rows = rows[:limit]
         top["next_cursor"] = packed((rows[-1][0],))

@@ -20,7 +20,7 @@ from actions.lookups import (
     composed_text,
     executive,
     known_users,
-    project_or_fail,
+    project_check,
     task_or_fail,
     visible_tasks,
 )
@@ -85,10 +85,10 @@ def get_all_tasks(params):
 @action(GetTasksIn)
 def get_tasks(params):
     """Get the tasks of a project."""
-    project, active = project_or_fail(params["id_project"]), params["active"]
+    active = params["active"]
     return list_tasks(selection("tasks", lambda: all_of(
         Task.project == slot("project"), Task.parent.is_null(), open_only(active)), (active,),
-        project=project.id), params, active)
+        project=params["id_project"]), params, active, project_check(params["id_project"]))
 
 
 @action(GetTaskIn, aliases=("get_subtasks",))

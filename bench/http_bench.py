@@ -1,7 +1,7 @@
 """Over-HTTP benchmark: gunicorn (2 sync workers) and wrk on this machine, in one run.
 
     pip install gunicorn && apt-get install wrk      # once
-    python bench/http_bench.py [--rounds 3] [--seconds 5]
+    python bench/http_bench.py [--rounds 3] [--seconds 5] [--postgres]
 
 Every target runs under the same gunicorn settings on a free loopback port (``--conf``:
 gunicorn.conf.py, as ./serve runs it): two baselines (a raw WSGI app, a Flask "hello") and
@@ -10,12 +10,15 @@ signature). Rounds are interleaved and the medians reported with their ratio to 
 and to raw WSGI, since absolute numbers on a 2-core machine move by ±20 %
 between runs while ratios measured together do not. wrk's Lua hook counts answers that are
 not HTTP 200 or carry "status":"error" (Worksection's errors are HTTP 200, so wrk's own
-non-2xx counter would miss them). Results also go to bench/results-http.json.
+non-2xx counter would miss them). ``--postgres``: Taskgate on a temporary PostgreSQL database
+(``bench_scale.py --pg-admin``'s default server) instead of SQLite. Results also go to
+bench/results-http.json (``--out``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -28,6 +31,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -119,10 +123,10 @@ def started(argv: list[str], port: int, env: dict[str, str], log: Path,
     raise RuntimeError(f"{argv} did not start: {log.read_text()[-2000:]}")
 
 
-def server_line(conf: bool) -> str:
+def server_line(conf: bool, database: str = "SQLite") -> str:
     server = ("gunicorn -c gunicorn.conf.py (as ./serve: 2 x CPUs + 1 sync workers, JSON "
               "access log, multiprocess metrics)" if conf else "gunicorn -w 2 -k sync")
-    return f"{server}, wrk -t1 -c16, SQLite"
+    return f"{server}, wrk -t1 -c16, {database}"
 
 
 def wrk(url: str, seconds: int, script: str, server: int | None = None) -> dict[str, float]:
@@ -206,17 +210,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--conf", action="store_true",
                         help="serve with gunicorn.conf.py, as ./serve does")
+    parser.add_argument("--postgres", action="store_true",
+                        help="Taskgate on a temporary PostgreSQL database, not SQLite")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results-http.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as tmp:
-        env = server_env(f"sqlite:///{tmp}/bench.sqlite")
+    with tempfile.TemporaryDirectory() as tmp, database(args.postgres, tmp) as url:
+        env = server_env(url)
         seed(env)
         runs = measure(TARGETS, env, args.rounds, args.seconds, args.conf)
-    report(runs)
+    report(runs, Path(args.out), server_line(args.conf, "PostgreSQL" if args.postgres
+                                             else "SQLite"))
 
 
-def report(runs: dict[str, list[dict[str, float]]]) -> None:
+@contextlib.contextmanager
+def database(postgres: bool, folder: str) -> Iterator[str]:
+    """The URL Taskgate is served on: a temporary PostgreSQL database, or SQLite in
+    ``folder``."""
+    if not postgres:
+        yield f"sqlite:///{folder}/bench.sqlite"
+        return
+    from bench.bench_scale import PG_ADMIN, temporary_postgres
+
+    with temporary_postgres(PG_ADMIN) as url:
+        if url is None:
+            sys.exit("PostgreSQL does not answer at " + PG_ADMIN)
+        yield url
+
+
+def report(runs: dict[str, list[dict[str, float]]], out: Path, server: str) -> None:
     middle = medians(runs)
     base, raw = middle["flask hello"]["rps"], middle["raw WSGI"]["rps"]
     print(f"{'target':20} {'req/s':>9} {'p99 ms':>8} {'error answers':>14} {'vs hello':>9} "
@@ -224,8 +247,8 @@ def report(runs: dict[str, list[dict[str, float]]]) -> None:
     for name, m in middle.items():
         print(f"{name:20} {m['rps']:9.0f} {m['p99_ms']:8.1f} {m['errors']:14d} "
               f"{m['rps'] / base:9.2f} {m['rps'] / raw:7.3f}")
-    Path(ROOT, "bench", "results-http.json").write_text(json.dumps(
-        {"machine": machine(), "medians": middle, "runs": runs}, indent=2))
+    out.write_text(json.dumps({"machine": machine(), "server": server, "medians": middle,
+                               "runs": runs}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
