@@ -9,9 +9,9 @@ temporary SQLite file and, when PostgreSQL answers on 127.0.0.1:5432 (user postg
 temporary database dropped at the end. Then, every measurement in a fresh subprocess
 (``scale_measure.py``): the three lists over everything against their bare-driver anchor,
 once each; CPU per request in process in interleaved rounds (SQLite, PostgreSQL, SQLite...);
-over HTTP, gunicorn + wrk against a raw WSGI app (``http_bench.py``). Writes ``--out`` (JSON),
-prints the markdown tables and the targets, and with ``--readme LABEL`` puts the tables in
-bench/README.md's Results section under that label.
+over HTTP on each database, gunicorn + wrk against a raw WSGI app (``http_bench.py``).
+Writes ``--out`` (JSON), prints the markdown tables and the targets, and with ``--readme
+LABEL`` puts the tables in bench/README.md's Results section under that label.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def measure_calls(databases: dict[str, str], seeds: dict, args, tmp: Path) -> di
     return calls
 
 
-def measure_http(url: str, seed: dict, args) -> dict:
+def measure_http(url: str, seed: dict, args, database: str = "SQLite") -> dict:
     if shutil.which("wrk") is None:
         print("HTTP skipped: wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return {"skipped": "wrk is not installed"}
@@ -166,7 +166,7 @@ def measure_http(url: str, seed: dict, args) -> dict:
     runs = http_bench.measure(targets, http_bench.server_env(url), args.rounds,
                               args.http_seconds)
     return {"medians": http_bench.medians(runs), "runs": runs,
-            "server": "gunicorn -w 2 -k sync, wrk -t1 -c16, SQLite"}
+            "server": http_bench.server_line(False, database)}
 
 
 def git_commit() -> str:
@@ -193,6 +193,9 @@ def main() -> None:
         results["calls"] = measure_calls(databases, seeds, args, tmp)
         if not args.skip_http:
             results["http"] = measure_http(databases["sqlite"], seeds["sqlite"], args)
+            if "postgresql" in databases:
+                results["http_postgresql"] = measure_http(
+                    databases["postgresql"], seeds["postgresql"], args, "PostgreSQL")
     results["seconds"] = round(time.monotonic() - started)
     results["load_average_at_end"] = machine()["load_average"]
     tables = report(results)

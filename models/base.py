@@ -99,8 +99,10 @@ class PooledPostgres(PooledPostgresqlDatabase):
     Two round trips are saved on every request. A pooled connection is pinged (``SELECT 1``)
     on its way out of the pool only when it sat there longer than ``PING_AFTER_IDLE`` or when
     its socket has something to read (a server that closed it, restarted or terminated it has
-    sent an error and an end of file there). And an action that writes nothing runs in a
-    :class:`DeferredTransaction`: no BEGIN, no COMMIT, unless it writes after all.
+    sent an error and an end of file there). An action that writes nothing runs in a
+    :class:`DeferredTransaction`: no BEGIN, no COMMIT, unless it writes after all; a
+    transaction's BEGIN goes with its first statement; reads that do not depend on each other
+    go together (:func:`one_round_trip`).
     """
 
     def _connect(self):
