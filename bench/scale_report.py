@@ -173,7 +173,8 @@ def report(results: dict) -> str:
              f"commit {results['commit']}, load average {loads[0]} at start and {loads[1]} at "
              f"the end; seeding: {seeds}; {results['seconds']} s in all.", "",
              "Per request (in process: median CPU of "
-             f"{results['settings']['rounds']} interleaved rounds; HTTP on SQLite):", "",
+             f"{results['settings']['rounds']} interleaved rounds; HTTP on SQLite, and on "
+             "PostgreSQL in the last two columns):", "",
              *calls_table(results)]
     if results.get("lists"):
         parts += ["", "Lists over everything (once each, fresh process, answer streamed "
