@@ -16,6 +16,7 @@ from actions.rights import RoleDenied, imported_role
 from models.inbound_hooks import InboundHook, token_digest
 from models.members import Team, User
 from models.projects import Project, ProjectMember
+from models.tasks import Task
 from models.tokens import SCOPES, Token
 
 
@@ -211,6 +212,21 @@ def test_a_project_the_caller_cannot_see_is_code_4_not_a_refusal(client, people,
                      id_project=managed.id)
     missing = as_user(client, people["department admin"], "close_project", id_project=99999)
     assert answer == missing and answer["status_code"] == 4
+
+
+@pytest.mark.parametrize("paging", [{}, {"page": 1, "limit": 10}, {"cursor": ""}],
+                         ids=["streamed", "page", "cursor"])
+def test_the_tasks_of_a_project_the_caller_cannot_see_are_code_4(client, people, managed,
+                                                                 paging):
+    """get_tasks reads the project with its page (one round trip on PostgreSQL): the answer
+    is still the refusal, with no row of the page."""
+    Task.create(project=managed, name="Not for you", author=User.owner())
+    answer = as_user(client, people["department admin"], "get_tasks", id_project=managed.id,
+                     **paging)
+    assert answer["status_code"] == 4 and "data" not in answer, answer
+    seen = as_user(client, people["account admin"], "get_tasks", id_project=managed.id,
+                   **paging)
+    assert [task["name"] for task in seen["data"]] == ["Not for you"]
 
 
 # The check lives in the dispatcher: no entry point can skip it.
