@@ -47,8 +47,8 @@ def task_or_fail(id_task: int) -> Task:
 def one_visible(model, visible, pk: int, missing: type[ApiError]):
     """The row of ``model`` with this id if the caller may see it, else ``missing``; its
     statement rendered once per kind of caller."""
-    check = visible_check(model, visible, pk, missing)
-    return fail_if_none(check.statement.first(model, **check.values), missing)
+    statement, values = visible_check(model, visible, pk, missing).read
+    return fail_if_none(statement.first(model, **values), missing)
 
 
 class VisibleCheck(NamedTuple):
@@ -58,6 +58,10 @@ class VisibleCheck(NamedTuple):
     statement: Statement
     values: dict[str, Any]
     missing: type[ApiError]
+
+    @property
+    def read(self) -> tuple[Statement, dict[str, Any]]:
+        return self.statement, self.values
 
     def passed(self, rows: list[tuple]) -> None:
         if not rows:

@@ -58,10 +58,10 @@ def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False
     Statements are rendered before the first row is read. ``check``: a row the caller must
     see (the project of the list), read with the page (one round trip on PostgreSQL)."""
     shape = Shape(frozenset(params["extra"]))
-    checks = [] if check is None else [(check.statement, check.values)]
+    checks = [] if check is None else [check.read]
     if not is_paged(params):
         if check is not None:
-            check.passed(together(*checks)[0])
+            check.passed(check.statement.rows(**check.values))
         return streamed(sel, shape, active_only, task_rows(sel, shape.text, "after"))
     limit = params.get("limit") or setting("default_page_limit")
     if "cursor" in params:

@@ -133,13 +133,11 @@ class PooledPostgres(PooledPostgresqlDatabase):
             if type(outermost) is DeferredTransaction and not outermost.begun \
                     and not is_plain_read(sql):
                 outermost.begin_now()
-        conn = self._state.conn
-        held = getattr(conn, "taskgate_begin", None)
+        held = self.taken_begin()
         if held is None:
             return super().execute_sql(sql, params)
-        conn.taskgate_begin = None
-        with __exception_wrapper__, conn.pipeline():  # the BEGIN held by begin(), then this
-            conn.execute(held, prepare=False)
+        with self.round_trip():  # the BEGIN held by begin(), then this statement
+            self._state.conn.execute(held, prepare=False)
             return super().execute_sql(sql, params)
 
     def begin(self, isolation_level=None):
@@ -151,20 +149,21 @@ class PooledPostgres(PooledPostgresqlDatabase):
             f"BEGIN TRANSACTION ISOLATION LEVEL {self._adapter.isolation_level_str(level)}"
 
     def commit(self):
-        if not self.dropped_begin():
+        if self.taken_begin() is None:  # else the transaction ran nothing
             super().commit()
 
     def rollback(self):
-        if not self.dropped_begin():
+        if self.taken_begin() is None:
             super().rollback()
 
-    def dropped_begin(self) -> bool:
-        """Forget a BEGIN still held (its transaction ran nothing): whether there was one."""
+    def taken_begin(self) -> str | None:
+        """The BEGIN :meth:`begin` holds, if its transaction has sent nothing yet; no longer
+        held once taken."""
         conn = self._state.conn
-        if getattr(conn, "taskgate_begin", None) is None:
-            return False
-        conn.taskgate_begin = None
-        return True
+        held = getattr(conn, "taskgate_begin", None)
+        if held is not None:
+            conn.taskgate_begin = None
+        return held
 
     @contextlib.contextmanager
     def round_trip(self) -> Iterator[None]:

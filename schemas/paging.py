@@ -186,8 +186,8 @@ def one_page(query, params: dict, order: Sequence[Any], rows: Widen = same) -> P
     with one_round_trip():
         counter = db.execute(query.select(fn.COUNT(SQL("*"))).order_by()) \
             if counted(params) else None
-        page = page.execute()
-    total, found = None if counter is None else counter.fetchone()[0], list(page)
+        reading = page.execute()
+    total, found = None if counter is None else counter.fetchone()[0], list(reading)
     more = "cursor" in params and len(found) > size
     return Page(found[:size], total, packed(keys.of(found[size - 1])) if more else None)
 
