@@ -111,9 +111,11 @@ def post_task(params):
     """Create a task, or a subtask of id_parent."""
     if (retried := retried_post(params)) is not None:  # a retry with the same task_uid
         return dump_tasks([retried], params["extra"])[0]
-    project, author = project_and_author(params)
+    project, author, task_id = project_and_author(params)
     task = new_task(project, params, author)
-    inserted(task)
+    if task_id is not None:
+        task.id = task_id
+    inserted(task, later=task_id is not None)
     add_people(task, params)
     written = link_extras(task, params)
     attach_uploaded(params.get("files", []), task)
@@ -252,10 +254,11 @@ def add_people(task: Task, params: dict[str, Any]) -> None:
 
 
 def add_subscribers(task: Task, users: Iterable[User]) -> None:
-    """Subscribe the users (once each; the ones subscribed already stay)."""
+    """Subscribe the users (once each; the ones subscribed already stay): an insert nobody
+    reads the result of, sent with the next statement."""
     ids = list(dict.fromkeys(user.id for user in users))
     if ids:
-        subscribing(len(ids)).run(task=task.id, **{f"user{n}": pk for n, pk in enumerate(ids)})
+        subscribing(len(ids)).later(task=task.id, **{f"user{n}": pk for n, pk in enumerate(ids)})
 
 
 def post_values(task: Task) -> dict[str, Any]:

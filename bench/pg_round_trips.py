@@ -19,6 +19,7 @@ import secrets
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
@@ -32,6 +33,9 @@ CALLS = {
                                       "limit": 100},
     "post_task": lambda a: {"action": "post_task", "id_project": a.post_project,
                             "title": "Bench"},
+    "update_task": lambda a: {"action": "update_task", "id_task": a.task,
+                              "title": f"Bench {secrets.token_hex(4)}"},
+    "post_comment": lambda a: {"action": "post_comment", "id_task": a.task, "text": "Bench"},
     "get_events limit=100": lambda a: {"action": "get_events", "limit": 100},
     "get_task, strict scheme": lambda a: {"action": "get_task", "id_task": a.task},
 }
@@ -70,17 +74,19 @@ def round_trips(lines: list[str]) -> list[str]:
     return trips
 
 
-def caller(client, name: str, params: dict[str, str]):
-    """A call of the action: md5-signed, or with a fresh strict-scheme header each time."""
+def caller(client, name: str, params: Callable[[], dict[str, str]]):
+    """A call of the action with the parameters ``params()`` gives for it: md5-signed, or with
+    a fresh strict-scheme header each time."""
     if name != STRICT:
-        path = signed(params)
-        return lambda: client.get(path)
+        return lambda: client.get(signed(params()))
     from actions.gateway.strict import header_for
 
-    query = urlencode(params)
-    return lambda: client.get(f"/api/admin/v2/?{query}", headers={
-        "Authorization": header_for("admin", KEY, "GET", "/api/admin/v2/", query,
-                                    nonce=secrets.token_hex(16))})
+    def call():
+        query = urlencode(params())
+        return client.get(f"/api/admin/v2/?{query}", headers={
+            "Authorization": header_for("admin", KEY, "GET", "/api/admin/v2/", query,
+                                        nonce=secrets.token_hex(16))})
+    return call
 
 
 def main() -> None:
@@ -99,7 +105,8 @@ def main() -> None:
 
     results = {}
     for name, params in CALLS.items():
-        call = caller(client, name, {k: str(v) for k, v in params(args).items()})
+        call = caller(client, name, lambda params=params: {
+            key: str(value) for key, value in params(args).items()})
         for _ in range(args.warm):  # prepares what the connection repeats
             call().close()
         with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:

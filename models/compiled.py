@@ -12,7 +12,7 @@ from typing import Any
 
 from peewee import Field, ForeignKeyField, IntegerField, Value, _StringField
 
-from models.base import db, one_round_trip
+from models.base import db, one_round_trip, run_later
 
 
 class Slot:
@@ -51,6 +51,10 @@ class Statement:
 
     def run(self, **given: Any) -> None:
         db.execute_sql(self.sql, self.values(given))
+
+    def later(self, **given: Any) -> None:
+        """Run it with the transaction's next statement (``models.base.run_later``)."""
+        run_later(self.sql, self.values(given))
 
     def rows(self, **given: Any) -> list[tuple]:
         return db.execute_sql(self.sql, self.values(given)).fetchall()
@@ -133,16 +137,21 @@ def compiled(key: Hashable | None, build: Callable[[], Any]) -> Statement:
     return statement
 
 
-def inserted(row: Any) -> Any:
+def inserted(row: Any, later: bool = False) -> Any:
     """Insert a new model instance, as ``row.save()`` would, by a statement rendered once per
-    model and set of columns; sets and returns its primary key."""
+    model and set of columns; sets and returns its primary key (the one it was given, else
+    the database's). ``later``: the insert may wait for the next statement
+    (``models.base.run_later``); its key is then None unless it was given."""
     model, data = type(row), row.__data__
     key = model._meta.primary_key.name
-    statement, writing = insert_of(model, tuple(name for name in data if name != key))
-    cursor = db.execute_sql(statement.sql, statement.values(
-        {name: converted(data[name], same, convert) for name, same, convert in writing}))
-    found = cursor.fetchone() if statement.returns else None
-    row._pk = found[0] if found else cursor.lastrowid
+    statement, writing = insert_of(model, tuple(
+        name for name in data if name != key or data[name] is not None))
+    values = statement.values(
+        {name: converted(data[name], same, convert) for name, same, convert in writing})
+    cursor = run_later(statement.sql, values) if later else db.execute_sql(statement.sql, values)
+    if cursor is not None:
+        found = cursor.fetchone() if statement.returns else None
+        row._pk = found[0] if found else cursor.lastrowid
     row._dirty.clear()
     return row._pk
 

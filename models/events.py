@@ -18,9 +18,11 @@ from models.members import User
 
 EVENT_ACTIONS = ("post", "update", "close", "reopen", "delete")
 OBJECT_TYPES = ("project", "task", "comment")
-# Called with each event recorded (mail notes the events it is due to send); a bulk change
-# (an inbound hook's for_each) records its events ``quietly()``: nobody is told of them.
-AFTER_RECORD: list[Callable[[Event], None]] = []
+# (wants, then): ``then(event)`` runs after the insert of each event recorded that
+# ``wants(event)`` (mail notes the events it is due to send). The insert of an event no hook
+# wants goes with the transaction's next statement (``models.base.run_later``), its id unread.
+# A bulk change (an inbound hook's for_each) records its events ``quietly()``: nobody is told.
+AFTER_RECORD: list[tuple[Callable[[Event], bool], Callable[[Event], None]]] = []
 QUIET: ContextVar[bool] = ContextVar("quiet_events", default=False)
 
 
@@ -63,7 +65,8 @@ def record(action: str, object_type: str, object_id: int, page: str, *, user: Us
            project_id: int | None = None, task_id: int | None = None,
            new: dict[str, Any] | None = None, old: dict[str, Any] | None = None) -> Event:
     """Write one event row; call it inside the action's transaction. One INSERT rendered once
-    per process and database (its id from RETURNING or the cursor, never read back)."""
+    per process and database (its id from RETURNING or the cursor, never read back); an event
+    no hook of ``AFTER_RECORD`` wants may be left without its id (its insert held)."""
     event = Event(__no_default__=1)  # the row's values set at once, not field by field
     event.__data__ = {
         "date_added": now(), "user": None if user is None else user.id, "action": action,
@@ -72,9 +75,10 @@ def record(action: str, object_type: str, object_id: int, page: str, *, user: Us
         "new": None if new is None else stored(new), "old": None if old is None else stored(old)}
     if user is not None:
         event.__rel__["user"] = user
-    inserted(event)
-    for hook in AFTER_RECORD:
-        hook(event)
+    wanted = [then for wants, then in AFTER_RECORD if wants(event)]
+    inserted(event, later=not wanted)
+    for then in wanted:
+        then(event)
     return event
 
 

@@ -8,7 +8,9 @@ go back. ``models/renumber.py`` upgrades older databases.
 
 from __future__ import annotations
 
-from peewee import SQL, AutoField, NodeList, SqliteDatabase
+from typing import Any
+
+from peewee import SQL, AutoField, NodeList, SqliteDatabase, fn
 
 from models.base import BaseModel, db
 
@@ -23,6 +25,17 @@ class IdField(AutoField):
         if isinstance(db.obj, SqliteDatabase):
             return NodeList((node_list, SQL("AUTOINCREMENT")))
         return node_list
+
+
+def next_id(model: type[BaseModel]) -> list[Any]:
+    """The next id of ``model`` as a column to select with a row read before its insert, so
+    that the insert, its id known, can wait to go with the statements after it: PostgreSQL's
+    ``nextval`` (no statement of its own). None on SQLite, where an insert's id costs
+    nothing."""
+    if isinstance(db.obj, SqliteDatabase):
+        return []
+    return [fn.nextval(fn.pg_get_serial_sequence(model._meta.table_name,
+                                                 model._meta.primary_key.column_name))]
 
 
 def autoincrements(model: type[BaseModel]) -> bool:

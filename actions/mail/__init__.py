@@ -11,7 +11,7 @@ from models.events import AFTER_RECORD
 
 
 def init_app(app: Flask) -> None:
-    if outbox.note_due not in AFTER_RECORD:
-        AFTER_RECORD.append(outbox.note_due)
+    if outbox.NOTE_DUE not in AFTER_RECORD:
+        AFTER_RECORD.append(outbox.NOTE_DUE)
     app.extensions.setdefault("taskgate.passes", []).append(outbox.mail_pass)
     web.init_app(app)

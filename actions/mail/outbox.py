@@ -37,19 +37,26 @@ class Taken(Exception):
     """Another sender claimed these rows first."""
 
 
+def due(event: Event) -> bool:
+    """Whether ``event`` is to be mailed: mail is on, it matters, and it is no quiet bulk
+    change (unless ``MAIL_BULK``)."""
+    return (has_app_context() and mail_on() and worth_mailing(event)
+            and (not QUIET.get() or config()["MAIL_BULK"]))
+
+
 def note_due(event: Event) -> None:
-    """Called for each event recorded: keep it to be mailed when mail is on and it matters."""
-    if not has_app_context() or not mail_on() or not worth_mailing(event):
-        return
-    if QUIET.get() and not config()["MAIL_BULK"]:
-        return
+    """Keep ``event`` to be mailed."""
     inserted(MailDue(event=event.id))
+
+
+NOTE_DUE = (due, note_due)  # models.events.AFTER_RECORD's hook
 
 
 def note_mentions(event: Event | None, emails: list[str]) -> None:
     """The people ``mention`` named in the change: told even with ``notify=mentions``."""
-    if event is None or not emails or not has_app_context() or not mail_on():
-        return
+    if event is None or event.id is None or not emails or not has_app_context() \
+            or not mail_on():
+        return  # an event not due has no id (models.events.record) and no row to mention
     ids = User.select(User.id).where(User.email.in_([e.lower() for e in emails]))
     (MailDue.update(mentions=",".join(str(user.id) for user in ids))
      .where(MailDue.event == event.id).execute())

@@ -1,6 +1,6 @@
 """What a request costs in round trips to PostgreSQL, and what the savings must not cost.
 
-A read sends neither BEGIN nor COMMIT (``models.base.DeferredTransaction``), but a write made
+A read sends neither BEGIN nor COMMIT (``models.postgres.DeferredTransaction``), but a write made
 in a read's transaction, or a lock taken there, is still one transaction; a pooled connection
 is not pinged when it was in use a moment ago, but one the server closed is never handed out.
 """
@@ -11,21 +11,17 @@ import tempfile
 
 import pytest
 from conftest import ok_data
+from peewee import IntegrityError
 from psycopg.pq import TransactionStatus
 
 from actions.gateway import key_cache
 from bench.pg_round_trips import round_trips, traced
-from models.base import (
-    PooledPostgres,
-    connect_database,
-    db,
-    is_plain_read,
-    set_up,
-    transaction,
-)
+from models.base import connect_database, db, run_later, transaction
+from models.events import Event
 from models.members import User
+from models.postgres import PooledPostgres, is_plain_read, set_up
 from models.projects import Project
-from models.tasks import Task
+from models.tasks import Task, TaskSubscriber
 
 
 @pytest.fixture
@@ -185,12 +181,57 @@ def test_a_page_and_its_total_are_read_together(postgres, api, key_checked_once)
     assert trips == ["SELECT+SELECT"]
 
 
-def test_begin_goes_with_the_first_statement(postgres, api, key_checked_once):
+def test_begin_goes_with_the_first_statement_and_unread_writes_with_the_commit(
+        postgres, api, key_checked_once):
     project = Project.create(name="Trips", author=User.owner())
-    trips = trips_of(postgres, lambda: ok_data(api.call("post_task", id_project=project.id,
-                                                        title="Two")))
-    assert trips[0].startswith("BEGIN+") and trips[-1] == "COMMIT"
-    assert "BEGIN" not in "".join(trips[1:])
+    answers = []
+    trips = trips_of(postgres, lambda: answers.append(ok_data(api.call(
+        "post_task", id_project=project.id, title="Two"))))
+    # the project, its owner and the task's id; the task, its subscribers, its event, COMMIT
+    assert trips == ["BEGIN+SELECT", "INSERT+INSERT+INSERT+COMMIT"]
+    task = Task.get_by_id(int(answers[-1]["id"]))  # the id taken ahead is the row's
+    assert (task.name, task.project_id) == ("Two", project.id)
+    assert [s.user_id for s in TaskSubscriber.select().where(TaskSubscriber.task == task)] \
+        == [User.owner().id]
+    assert Event.select().where(Event.task_id == task.id, Event.action == "post").count() == 1
+
+
+def new_user(email: str) -> tuple[str, list]:
+    """The SQL of a user's insert and its values, as Peewee renders them."""
+    return User.insert(email=email).sql()
+
+
+def test_a_held_write_goes_with_the_next_statement_in_its_order(postgres):
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+        with traced(postgres, trace.name), transaction(writes=True):
+            assert run_later(*new_user("held@example.com")) is None
+            found = User.select().where(User.email == "held@example.com").count()
+        trips = round_trips(trace.read().splitlines())
+    assert (trips[0], trips[-1], found) == ("BEGIN+INSERT+SELECT", "COMMIT", 1)
+
+
+def test_held_writes_are_dropped_with_their_rolled_back_transaction(postgres):
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+        with traced(postgres, trace.name), pytest.raises(RuntimeError), \
+                transaction(writes=True):
+            run_later(*new_user("dropped@example.com"))
+            raise RuntimeError("failed before anything was sent")
+        assert round_trips(trace.read().splitlines()) == []  # neither BEGIN nor the insert
+    assert status() == TransactionStatus.IDLE
+    assert not User.select().where(User.email == "dropped@example.com").exists()
+
+
+def test_a_held_write_refused_at_commit_undoes_the_transaction(postgres):
+    with pytest.raises(IntegrityError), transaction(writes=True):
+        User.create(email="kept-only-if-all@example.com")
+        run_later(*new_user(User.owner().email))  # a duplicate: refused with the COMMIT
+    assert status() == TransactionStatus.IDLE
+    assert not User.select().where(User.email == "kept-only-if-all@example.com").exists()
+
+
+def test_a_write_held_outside_a_transaction_runs_at_once(postgres):
+    assert run_later(*new_user("now@example.com")) is not None
+    assert User.select().where(User.email == "now@example.com").exists()
 
 
 def test_a_transaction_that_runs_nothing_sends_nothing(postgres, control):
