@@ -30,7 +30,7 @@ from actions.task_query import (
     selection,
     task_rows,
 )
-from models.compiled import slot
+from models.compiled import slot, together
 from models.events import Event
 from models.members import User
 from models.projects import Project
@@ -72,32 +72,38 @@ def posted(task: Task, project: Project, written: Written, event: Event) -> InHa
 
 def read_task(id_task: int) -> InHand:
     """A task as update_task and complete_task find it (code 5 when the caller cannot see
-    it), its executive set, in two statements."""
+    it), its executive set, in two statements sent together."""
     sel = selection("task", lambda: Task.id == slot("id"), id=id_task)
-    row = task_rows(sel, True, "all").one(**sel.values)
-    if row is None:
+    rows, around = together((task_rows(sel, True, "all"), sel.values),
+                            (around_rows(Family(sel)), {**sel.values, "lo": id_task,
+                                                        "hi": id_task}))
+    if not rows:
         raise TaskInvalid()
+    return with_around(in_hand(rows[0]), around)
+
+
+def in_hand(row: tuple) -> InHand:
+    """A task row of ``task_rows`` (with its text), its executive set."""
     task = Task(**{name: column.python_value(value) for name, column, value
                    in zip(ATTRIBUTES, TASK_FIELDS, row[OWN], strict=True)}, text=row[-1])
     if task.user_to_id:  # the executive the update event compares
         email, first, last = row[EXECUTIVE]
         task.user_to = User(id=task.user_to_id, email=email, first_name=first, last_name=last)
-    hand = InHand(task, row[AUTHOR], row[PROJECT_NAME], row[PARENT] if task.parent_id else None,
+    return InHand(task, row[AUTHOR], row[PROJECT_NAME], row[PARENT] if task.parent_id else None,
                   row[UID], row[TYPE] if row[TYPE][0] else None,
                   row[PRIORITY] if row[PRIORITY][0] is not None else None, row[TOUCHED])
-    read_around(hand, sel)
-    return hand
 
 
-def read_around(hand: InHand, sel) -> None:
-    values = {**sel.values, "lo": hand.task.id, "hi": hand.task.id}
-    for kind, _, pk, text, group, scope in around_rows(Family(sel)).rows(**values):
+def with_around(hand: InHand, around: list[tuple]) -> InHand:
+    """``hand`` with its tags, assignees and teams (rows of ``around_rows``)."""
+    for kind, _, pk, text, group, scope in around:
         if kind == 0:
             hand.tags[pk] = (text, group == STATUS_GROUP and scope == "task")
         elif kind == 1:
             hand.assignees.append((pk, text, group, scope))
         else:
             hand.groups.append((pk, text))
+    return hand
 
 
 def wrote(hand: InHand, written: Written, event: Event | None) -> InHand:

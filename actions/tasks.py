@@ -32,7 +32,7 @@ from actions.task_query import all_of, selection
 from actions.task_statements import project_and_author, subscribing
 from actions.task_written import answer, posted, read_task, wrote
 from models.base import now
-from models.compiled import inserted, slot
+from models.compiled import inserted, saved_later, slot
 from models.events import Event, record
 from models.members import User
 from models.projects import Project
@@ -134,7 +134,7 @@ def update_task(params):
     hand = read_task(params["id_task"])
     task, before = hand.task, event_values(hand.task)
     apply_changes(task, params)
-    task.save()
+    saved_later(task)
     add_subscribers(task, [task.user_to] if task.user_to_id else [])
     written = link_extras(task, params, replace=True)
     custom_old, custom_new = save_values("task", task, params.get("custom_fields", {}))
@@ -154,7 +154,7 @@ def complete_task(params):
                            Task.status == "active").exists():
         raise HasChildren()
     task.status, task.date_closed = "done", now()
-    task.save()
+    saved_later(task)
     return answer(wrote(hand, Written(), record_event("close", task, params)))
 
 
@@ -167,7 +167,7 @@ def reopen_task(params):
     if task.parent_id and task.parent.status == "done":
         raise ParentDone()
     task.status, task.date_closed = "active", None
-    task.save()
+    saved_later(task)
     record_event("reopen", task, params)
 
 

@@ -46,11 +46,14 @@ READY = re.compile(r"^B\t\d+\tReadyForQuery\b")
 
 @contextmanager
 def traced(database, path: str):
-    """The pool's idle connections write libpq's trace to ``path`` while inside (the warm-up
-    before leaves them as a busy server finds them: pooled, statements prepared)."""
+    """The pool's connections, idle and in use, write libpq's trace to ``path`` while inside
+    (the warm-up before leaves them as a busy server finds them: pooled, statements
+    prepared)."""
     from psycopg.pq import Trace
 
     connections = [conn for _, _, conn in database._connections]
+    if database._state.conn is not None and database._state.conn not in connections:
+        connections.append(database._state.conn)
     with open(path, "w") as out:
         for connection in connections:
             connection.pgconn.trace(out.fileno())

@@ -156,6 +156,16 @@ def inserted(row: Any, later: bool = False) -> Any:
     return row._pk
 
 
+def saved_later(row: Any) -> None:
+    """``row.save()`` for a row read before (its key set) whose update no constraint can
+    refuse: the UPDATE goes with the next statement (``models.base.run_later``)."""
+    model = type(row)
+    key, fields = model._meta.primary_key, model._meta.fields
+    run_later(*model.update({fields[name]: value for name, value in row.__data__.items()
+                             if name != key.name}).where(key == row._pk).sql())
+    row._dirty.clear()
+
+
 INSERTS: dict[Hashable, tuple] = {}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from peewee import __exception_wrapper__, _transaction
 from playhouse.pool import PooledPostgresqlDatabase
+from psycopg.pq import PipelineStatus
 
 PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
 PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged before use
@@ -120,8 +121,13 @@ class PooledPostgres(PooledPostgresqlDatabase):
     @contextlib.contextmanager
     def round_trip(self) -> Iterator[None]:
         """The statements run in this block go to the server together (a pipeline): read
-        their cursors after it."""
-        with __exception_wrapper__, self.connection().pipeline():
+        their cursors after it. Inside another, they go with the outer one's (psycopg ends
+        a nested pipeline with a round trip of its own)."""
+        conn = self.connection()
+        if conn.pgconn.pipeline_status != PipelineStatus.OFF:
+            yield
+            return
+        with __exception_wrapper__, conn.pipeline():
             yield
 
     def deferred_transaction(self):

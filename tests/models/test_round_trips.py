@@ -17,6 +17,7 @@ from psycopg.pq import TransactionStatus
 from actions.gateway import key_cache
 from bench.pg_round_trips import round_trips, traced
 from models.base import connect_database, db, run_later, transaction
+from models.compiled import compiled, together
 from models.events import Event
 from models.members import User
 from models.postgres import PooledPostgres, is_plain_read, set_up
@@ -194,6 +195,30 @@ def test_begin_goes_with_the_first_statement_and_unread_writes_with_the_commit(
     assert [s.user_id for s in TaskSubscriber.select().where(TaskSubscriber.task == task)] \
         == [User.owner().id]
     assert Event.select().where(Event.task_id == task.id, Event.action == "post").count() == 1
+
+
+def test_update_task_reads_together_and_holds_its_writes(postgres, api, key_checked_once):
+    project = Project.create(name="Trips", author=User.owner())
+    task = Task.create(project=project, name="Three", author=User.owner())
+    titles = iter(range(10))
+    trips = trips_of(postgres, lambda: ok_data(api.call("update_task", id_task=task.id,
+                                                        title=f"Three {next(titles)}")))
+    # the task with its tags and people; its update and the owner the event names; the event
+    # and the COMMIT
+    assert trips == ["BEGIN+SELECT+SELECT", "UPDATE+SELECT", "INSERT+COMMIT"]
+    assert Task.get_by_id(task.id).name == "Three 2"
+    assert Event.select().where(Event.task_id == task.id, Event.action == "update").count() == 3
+
+
+def test_reads_sent_together_first_in_a_transaction_go_with_its_begin(postgres):
+    project = Project.create(name="Trips", author=User.owner())
+    statement = compiled(None, lambda: Project.select(Project.name).where(Project.id == project.id))
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+        with traced(postgres, trace.name), transaction(writes=True):
+            found = together((statement, {}), (statement, {}))
+        trips = round_trips(trace.read().splitlines())
+    assert (trips[0], trips[-1]) == ("BEGIN+SELECT+SELECT", "COMMIT")
+    assert found == [[("Trips",)], [("Trips",)]]
 
 
 def new_user(email: str) -> tuple[str, list]:
