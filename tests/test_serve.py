@@ -24,6 +24,7 @@ from serve_kit import (  # noqa: F401 - served: the real-gunicorn fixture
     ROOT,
     START_LIMIT,
     environment,
+    free_port,
     served,
     stop,
     wait_until_up,
@@ -64,7 +65,8 @@ def test_serve_prints_the_key_on_the_first_start_only(tmp_path):
     assert "creating the database…" in first
     key = first.split("Admin API key (shown once): ")[1].split()[0]
     assert "curl 'http://127.0.0.1:" in first and "action=get_users&hash=" in first
-    second = serve_until_serving(env)
+    # a port of its own: the first server's last worker may still hold its socket a moment
+    second = serve_until_serving({**env, "PORT": str(free_port())})
     assert key not in second and "Admin API key" not in second and "curl" not in second
     assert "creating the database" not in second and "Serving on" in second
 
