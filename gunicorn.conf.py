@@ -160,14 +160,23 @@ def post_worker_init(worker):
     flask_app = getattr(app, "app_context", None) and app
     if flask_app is None:
         return
+    from peewee import DatabaseError, InterfaceError
+
     from models.base import db
     from models.install import secret_problem
 
     if db.obj is None:  # another Flask app (a benchmark's baseline): no keys to check
         return
-    with flask_app.app_context():
-        problem = secret_problem(flask_app.config["SECRET_KEY"])
-        db.close()
+    try:
+        with flask_app.app_context():
+            problem = secret_problem(flask_app.config["SECRET_KEY"])
+            db.close()
+    except (DatabaseError, InterfaceError) as err:
+        # A worker (re)booting while the database is away (restarting, a network moment)
+        # serves on, as the running ones do, and /readyz says so; an exception here would
+        # halt the whole server (gunicorn stops every worker when one fails to boot).
+        worker.log.warning("could not check the secret against the database: %s", err)
+        return
     if problem:
         worker.log.critical("stopping: %s", problem)
         raise SystemExit(3)  # gunicorn's WORKER_BOOT_ERROR: the arbiter stops every worker

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -147,6 +148,37 @@ def test_a_wrong_secret_stops_serve_and_gunicorn_with_one_line(tmp_path):
                               timeout=START_LIMIT)
     assert gunicorn.returncode != 0
     assert f"stopping: {WRONG_SECRET}" in gunicorn.stderr
+
+
+def test_a_worker_booting_while_the_database_is_away_serves_on(tmp_path):
+    """The secret check at a worker's boot cannot reach the database: the worker serves (the
+    readiness probe says why it is not ready) instead of halting every worker."""
+    env = environment(tmp_path, WEB_CONCURRENCY="1", TASKGATE_WEBHOOK_WORKER="false",
+                      TASKGATE_DATABASE_URL="postgresql://postgres@127.0.0.1:1/away")
+    base = f"http://127.0.0.1:{env['PORT']}"
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"],
+                                   cwd=ROOT, env=env, stdout=output, stderr=output,
+                                   start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_LIMIT
+        while True:
+            assert process.poll() is None, f"gunicorn stopped: {log.read_text()[-800:]}"
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.skip(f"gunicorn did not answer within {START_LIMIT}s")
+                time.sleep(0.2)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/readyz", timeout=10)
+        assert refused.value.code == 503
+        assert json.load(refused.value)["message"] == "Not ready: the database cannot be reached"
+        assert "could not check the secret against the database" in log.read_text()
+    finally:
+        stop(process)
 
 
 def test_hup_then_term_leaves_no_temporary_folder(tmp_path):

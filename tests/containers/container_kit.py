@@ -86,6 +86,11 @@ def ok(response: requests.Response):
     return body.get("data", body)
 
 
+def ends(log: str) -> str:
+    """A log's first and last lines: a container that restarted wrote why in its first run."""
+    return log if len(log) <= 7000 else f"{log[:3000]}\n[...]\n{log[-4000:]}"
+
+
 class Stack:
     """One compose project (its own name, ports on 127.0.0.1), taken down with ``down -v``."""
 
@@ -144,7 +149,7 @@ class Stack:
             states = podman("ps", "-a", "--filter", f"label=io.podman.compose.project={self.name}",
                             "--format", "{{.Names}} {{.Status}} restarts={{.Restarts}}",
                             check=False).stdout
-            logs = "\n".join(f"--- {service}\n{self.logs(service)[-4000:]}" for service in services)
+            logs = "\n".join(f"--- {service}\n{ends(self.logs(service))}" for service in services)
             raise AssertionError(f"{err}\ncontainers:\n{states}{logs}") from err
 
     def request_ids(self, service: str, n: int) -> set[str]:
