@@ -113,9 +113,8 @@ def post_task(params):
         return dump_tasks([retried], params["extra"])[0]
     project, author, task_id = project_and_author(params)
     task = new_task(project, params, author)
-    if task_id is not None:
-        task.id = task_id
-    inserted(task, later=task_id is not None)
+    task.id = task_id  # taken ahead (PostgreSQL): its insert can wait for the next statement
+    inserted(task, later=task.id is not None)
     add_people(task, params)
     written = link_extras(task, params)
     attach_uploaded(params.get("files", []), task)

@@ -30,7 +30,7 @@ class IdField(AutoField):
 def next_id(model: type[BaseModel]) -> list[Any]:
     """The next id of ``model`` as a column to select with a row read before its insert, so
     that the insert, its id known, can wait to go with the statements after it: PostgreSQL's
-    ``nextval`` (no statement of its own). None on SQLite, where an insert's id costs
+    ``nextval`` (no statement of its own). No column on SQLite, where an insert's id costs
     nothing."""
     if isinstance(db.obj, SqliteDatabase):
         return []
