@@ -59,15 +59,20 @@ class Selection(NamedTuple):
     values: dict[str, Any]
     projects: bool
     own: dict[Hashable, Statement]
+    top_level: bool = False  # the clause holds only tasks without a parent
+    one_project: bool = False  # the clause holds the tasks of the ``project`` slot only
 
 
 def selection(name: str | None, where: Callable[[], Any], shape: tuple = (), *,
-              projects: bool = False, **values: Any) -> Selection:
+              projects: bool = False, top_level: bool = False, **values: Any) -> Selection:
     """A selection that also holds the caller's visibility: ``name`` and ``shape`` make its
-    key (no ``name``: the clause holds values); ``projects``: the clause reads ``Project``."""
+    key (no ``name``: the clause holds values); ``projects``: the clause reads ``Project``;
+    ``top_level``: it holds no subtask; a ``project`` value: it holds that project's tasks
+    only (its clause says ``Task.project == slot("project")``)."""
     kind, user_id = viewer()
     key = None if name is None else (name, kind, projects, *shape)
-    return Selection(key, lambda: visible(where()), {**values, "user": user_id}, projects, {})
+    return Selection(key, lambda: visible(where()), {**values, "user": user_id}, projects, {},
+                     top_level, "project" in values)
 
 
 def all_of(*clauses):
@@ -90,23 +95,31 @@ def statement(sel: Selection, shape: tuple, build: Callable[[], Any]) -> Stateme
     return sel.own[shape]
 
 
-def rows_select(text: bool, always_touched: bool = False, page=None):
+def rows_select(text: bool, always_touched: bool = False, page=None, sel: Selection | None = None):
     """Task rows; their last column but the text is the time of the task's last event (only
     for a task with a priority, unless ``always_touched``: the overdue clock). ``page``: a
     subquery of the ids to read, joined first (PostgreSQL keeps the order of this many joins:
-    the page's ids then drive the rest by index)."""
+    the page's ids then drive the rest by index). A selection of top-level tasks joins no
+    parent, one of a single project reads its name once (each join costs a lookup per row)."""
     touched = Event.select(fn.MAX(Event.date_added)).where(Event.task_id == Task.id)
     if not always_touched:
         touched = Case(None, [(TaskTicket.priority.is_null(False), touched)], None)
-    columns = [*ROW, touched] + ([Task.text] if text else [])
-    query = Task.select(*columns)
+    top_level, one_project = (sel.top_level, sel.one_project) if sel else (False, False)
+    row = list(ROW)
+    if one_project:
+        row[PROJECT_NAME] = Project.select(Project.name).where(Project.id == slot("project"))
+    if top_level:
+        row[PARENT] = [SQL("NULL")] * len(row[PARENT])
+    query = Task.select(*row, touched, *([Task.text] if text else []))
     if page is not None:
         query = query.join(page, on=(page.c.id == Task.id)).switch(Task)
+    query = (query.join(Author, on=(Author.id == Task.author))
+             .switch(Task).join(Executive, JOIN.LEFT_OUTER, on=(Executive.id == Task.user_to)))
+    if not one_project:
+        query = query.switch(Task).join(Project, on=(Project.id == Task.project))
+    if not top_level:
+        query = query.switch(Task).join(Parent, JOIN.LEFT_OUTER, on=(Parent.id == Task.parent))
     return (query
-            .join(Author, on=(Author.id == Task.author))
-            .switch(Task).join(Executive, JOIN.LEFT_OUTER, on=(Executive.id == Task.user_to))
-            .switch(Task).join(Project, on=(Project.id == Task.project))
-            .switch(Task).join(Parent, JOIN.LEFT_OUTER, on=(Parent.id == Task.parent))
             .switch(Task).join(TaskUid, JOIN.LEFT_OUTER, on=(TaskUid.task == Task.id))
             .switch(Task).join(TaskTicket, JOIN.LEFT_OUTER, on=(TaskTicket.task == Task.id))
             .join(TaskType, JOIN.LEFT_OUTER, on=(TaskType.id == TaskTicket.type))
@@ -121,8 +134,8 @@ def task_rows(sel: Selection, text: bool, mode: str) -> Statement:
         if mode == "page":  # the page's ids first (skipped in the id index), then joined
             page = (selected_ids(sel).order_by(Task.id).limit(slot("size"))
                     .offset(slot("offset")).alias("page"))
-            return rows_select(text, page=page).order_by(Task.id)
-        query = rows_select(text, mode == "all").order_by(Task.id)
+            return rows_select(text, page=page, sel=sel).order_by(Task.id)
+        query = rows_select(text, mode == "all", sel=sel).order_by(Task.id)
         if mode == "after":
             return query.where(sel.where(), Task.id > slot("after")).limit(slot("size"))
         return query.where(sel.where())

@@ -79,7 +79,7 @@ def get_all_tasks(params):
     return list_tasks(selection("all_tasks", lambda: all_of(
         Task.parent.is_null(), open_only(active),
         None if archive else Project.status != "archive"), (archive, active),
-        projects=not archive), params, active)
+        projects=not archive, top_level=True), params, active)
 
 
 @action(GetTasksIn)
@@ -88,7 +88,8 @@ def get_tasks(params):
     active = params["active"]
     return list_tasks(selection("tasks", lambda: all_of(
         Task.project == slot("project"), Task.parent.is_null(), open_only(active)), (active,),
-        project=params["id_project"]), params, active, project_check(params["id_project"]))
+        top_level=True, project=params["id_project"]), params, active,
+        project_check(params["id_project"]))
 
 
 @action(GetTaskIn, aliases=("get_subtasks",))
