@@ -66,22 +66,25 @@ def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False
     limit = params.get("limit") or setting("default_page_limit")
     if "cursor" in params:
         ID_KEYS.check(params["cursor"])
-        page = (task_rows(sel, shape.text, "after"),
-                {**sel.values, "after": params["cursor"][0] if params["cursor"] else 0,
-                 "size": limit + 1})
+        mode, values = "after", {**sel.values, "size": limit + 1,
+                                 "after": params["cursor"][0] if params["cursor"] else 0}
     else:
-        page = (task_rows(sel, shape.text, "page"),
-                {**sel.values, "size": limit, "offset": (params.get("page", 1) - 1) * limit})
+        mode, values = "page", {**sel.values, "size": limit,
+                                "offset": (params.get("page", 1) - 1) * limit}
     count = [(task_count(sel), sel.values)] if counted(params) else []
-    found = together(*checks, page, *count)
+    extras = [] if "subtasks" in shape.extras else extra_reads(  # read with the page's ids
+        Family(sel, False, active_only, mode), shape, values)
+    found = together(*checks, (task_rows(sel, shape.text, mode), values), *count, *extras)
     if check is not None:
         check.passed(found.pop(0))
-    rows = found[0]
-    top = {"total": found[1][0][0]} if count else {}
+    rows = found.pop(0)
+    top = {"total": found.pop(0)[0][0]} if count else {}
     if len(rows) > limit:  # a cursor page reads one more row: whether any remain
         rows = rows[:limit]
         top["next_cursor"] = packed((rows[-1][0],))
-    return Reply(dump_rows(rows, sel, shape, active_only), **top)
+    tasks = dumped(rows, [], shape, found) if extras else dump_rows(rows, sel, shape,
+                                                                    active_only)
+    return Reply(tasks, **top)
 
 
 def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iterator[dict]:

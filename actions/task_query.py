@@ -132,8 +132,7 @@ def task_rows(sel: Selection, text: bool, mode: str) -> Statement:
     or a ``page`` (``size`` rows from ``offset``)."""
     def build():
         if mode == "page":  # the page's ids first (skipped in the id index), then joined
-            page = (selected_ids(sel).order_by(Task.id).limit(slot("size"))
-                    .offset(slot("offset")).alias("page"))
+            page = page_ids(sel, "page").alias("page")
             return rows_select(text, page=page, sel=sel).order_by(Task.id)
         query = rows_select(text, mode == "all", sel=sel).order_by(Task.id)
         if mode == "after":
@@ -149,6 +148,14 @@ def task_count(sel: Selection) -> Statement:
 def selected_ids(sel: Selection):
     query = Task.select(Task.id)
     return (query.join(Project) if sel.projects else query).where(sel.where())
+
+
+def page_ids(sel: Selection, mode: str):
+    """The ids of a page of the selection: ``size`` of them from ``offset`` (``page``), or
+    after the id ``after`` (``after``)."""
+    query = selected_ids(sel).order_by(Task.id).limit(slot("size"))
+    return query.offset(slot("offset")) if mode == "page" else query.where(
+        Task.id > slot("after"))
 
 
 def batch_ids(sel: Selection):
@@ -170,17 +177,20 @@ def subtask_rows(sel: Selection, text: bool, active_only: bool) -> Statement:
 
 
 class Family(NamedTuple):
-    """A batch and, when ``subtasks``, its subtasks (only the open ones with ``active``)."""
+    """A batch and, when ``subtasks``, its subtasks (only the open ones with ``active``). The
+    batch is the selection's tasks from the ``lo`` to the ``hi`` id, or with ``page`` the ids
+    of a page (:func:`page_ids`), known before its rows are read."""
 
     sel: Selection
     subtasks: bool = False
     active: bool = False
+    page: str | None = None
 
     def statement(self, name: str, build: Callable[[], Any]) -> Statement:
-        return statement(self.sel, (name, self.subtasks, self.active), build)
+        return statement(self.sel, (name, self.subtasks, self.active, self.page), build)
 
     def ids(self):
-        batch = batch_ids(self.sel)
+        batch = batch_ids(self.sel) if self.page is None else page_ids(self.sel, self.page)
         if not self.subtasks:
             return batch
         return batch | under_batch(Task.select(Task.id), self.sel, self.active)

@@ -172,12 +172,18 @@ def test_a_task_and_every_extra_are_read_in_one_round_trip(postgres, api, key_ch
     assert trips == ["+".join(["SELECT"] * 8)]  # the task, tags and people, six extras
 
 
-def test_a_page_and_its_total_are_read_together(postgres, api, key_checked_once):
+def test_a_page_its_total_and_its_extras_are_read_together(postgres, api, key_checked_once):
     project = Project.create(name="Trips", author=User.owner())
     Task.create(project=project, name="One", author=User.owner())
     trips = trips_of(postgres, lambda: ok_data(api.call("get_tasks", id_project=project.id,
                                                         page=1, limit=10)))
-    assert trips == ["SELECT+SELECT+SELECT", "SELECT"]  # project, page, total; tags, people
+    assert trips == ["SELECT+SELECT+SELECT+SELECT"]  # project, page, total, tags and people
+    trips = trips_of(postgres, lambda: ok_data(api.call(
+        "get_tasks", id_project=project.id, cursor="", limit=10, extra="comments,files")))
+    assert trips == ["+".join(["SELECT"] * 6)]  # ... and each extra asked for
+    trips = trips_of(postgres, lambda: ok_data(api.call("get_tasks", id_project=project.id,
+                                                        page=1, extra="subtasks")))
+    assert trips == ["SELECT+SELECT+SELECT", "SELECT", "SELECT"]  # subtasks: by the page's
     trips = trips_of(postgres, lambda: ok_data(api.call("get_users", page=1, limit=10)))
     assert trips == ["SELECT+SELECT"]
 
