@@ -72,8 +72,8 @@ def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False
         mode, values = "page", {**sel.values, "size": limit,
                                 "offset": (params.get("page", 1) - 1) * limit}
     count = [(task_count(sel), sel.values)] if counted(params) else []
-    extras = [] if "subtasks" in shape.extras else extra_reads(  # read with the page's ids
-        Family(sel, False, active_only, mode), shape, values)
+    extras = extra_reads(Family(sel, False, active_only, mode), shape, values) \
+        if with_page(shape, values) else []
     found = together(*checks, (task_rows(sel, shape.text, mode), values), *count, *extras)
     if check is not None:
         check.passed(found.pop(0))
@@ -85,6 +85,13 @@ def list_tasks(sel: Selection, params: dict[str, Any], active_only: bool = False
     tasks = dumped(rows, [], shape, found) if extras else dump_rows(rows, sel, shape,
                                                                     active_only)
     return Reply(tasks, **top)
+
+
+def with_page(shape: Shape, values: dict[str, Any]) -> bool:
+    """Whether a page's extras are read with its rows, selecting the page's ids as the page
+    does (one round trip): not after its subtasks, nor where skipping to the page costs
+    more than a second round trip (an offset is walked again by each statement)."""
+    return "subtasks" not in shape.extras and not values.get("offset")
 
 
 def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iterator[dict]:

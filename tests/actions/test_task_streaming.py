@@ -115,6 +115,30 @@ def test_pages_with_a_total(api, project):
     assert api.call("get_all_tasks", limit=5, filter="active")["total"] == 25
 
 
+def test_pages_read_with_their_extras_are_the_streamed_list(api, project):
+    """A first page and a cursor's pages read their extras with their rows (by the page's
+    ids, one more for a cursor); a page past an offset reads them after its rows."""
+    seed(project, 30, comments_every=3)
+    tasks = list(Task.select().where(Task.project == project).order_by(Task.id))
+    label = Tag.create(group=TagGroup.create(scope="task", title="Labels"), title="x")
+    for task in tasks[9:12]:  # each side of the first page's end
+        TaskTag.create(task=task, tag=label)
+        TaskSubscriber.create(task=task, user=User.owner())
+    extra = "text,files,comments,relations,subscribers,custom_fields"
+    whole = streamed(api, "get_tasks", id_project=project.id, extra=extra)["data"]
+    assert whole[9]["tags"] == whole[10]["tags"] == {str(label.id): "x"}
+
+    def page(**paging):
+        return api.call("get_tasks", id_project=project.id, limit=10, extra=extra, **paging)
+
+    assert ok_data(page(page=1)) == whole[:10] and ok_data(page(page=2)) == whole[10:20]
+    walked, cursor = [], ""
+    while cursor is not None:
+        body = page(cursor=cursor)
+        walked, cursor = walked + ok_data(body), body.get("next_cursor")
+    assert walked == whole
+
+
 def test_errors_are_answered_before_streaming(api):
     assert api.call("get_tasks", id_project=999) == {
         "status": "error", "status_code": 4, "message": "Project is invalid"}

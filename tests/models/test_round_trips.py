@@ -184,6 +184,10 @@ def test_a_page_its_total_and_its_extras_are_read_together(postgres, api, key_ch
     trips = trips_of(postgres, lambda: ok_data(api.call("get_tasks", id_project=project.id,
                                                         page=1, extra="subtasks")))
     assert trips == ["SELECT+SELECT+SELECT", "SELECT", "SELECT"]  # subtasks: by the page's
+    Task.create(project=project, name="Two", author=User.owner())
+    trips = trips_of(postgres, lambda: ok_data(api.call("get_tasks", id_project=project.id,
+                                                        page=2, limit=1)))
+    assert trips == ["SELECT+SELECT", "SELECT"]  # past an offset: extras by the page's rows
     trips = trips_of(postgres, lambda: ok_data(api.call("get_users", page=1, limit=10)))
     assert trips == ["SELECT+SELECT"]
 
