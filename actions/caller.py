@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
+from peewee import JOIN
+
+from models.compiled import compiled, loaded, slot
+from models.ids import next_id
 from models.keys import ApiKey
 from models.members import User
 from models.tokens import Token
@@ -56,3 +61,33 @@ def acting_user(email: str | None = None) -> User:
             raise InvalidEmail(details=email)
         return user
     return User.owner()
+
+
+class WithOwner(NamedTuple):
+    """A row read with the account's owner, for the admin key acting as the owner."""
+
+    row: Any  # None: no row of that id
+    owner: User | None
+    id_ahead: int | None  # the next id of the row the action inserts, where taken ahead
+
+
+def with_owner(model, ahead, pk: int) -> WithOwner:
+    """The row of ``model`` with this id, the owner and, where the database gives it ahead,
+    the next id of ``ahead`` (``models.ids.next_id``): one statement, for the admin key (it
+    sees every row) acting as the owner, whose insert of ``ahead`` can then wait."""
+    row = compiled(("with owner", model.__name__, ahead.__name__),
+                   lambda: with_owner_query(model, ahead)).one(id=pk)
+    if row is None:
+        return WithOwner(None, None, None)
+    width, owner_width = len(model._meta.sorted_fields), len(User._meta.sorted_fields)
+    if row[width] is None:
+        raise User.DoesNotExist("the account has no owner")
+    return WithOwner(loaded(model, row[:width]), loaded(User, row[width:width + owner_width]),
+                     row[-1] if len(row) > width + owner_width else None)
+
+
+def with_owner_query(model, ahead):
+    owner = User.alias()
+    first_owner = User.select(User.id).where(User.role == "owner").order_by(User.id).limit(1)
+    return model.select(model, owner, *next_id(ahead)).join(
+        owner, JOIN.LEFT_OUTER, on=(owner.id == first_owner)).where(model.id == slot("id"))

@@ -88,7 +88,7 @@ WRITES = {  # statements per call of a write action
     "post_task": 7,
     "post_task with an Idempotency-Key": 9,  # + the claim and the stored answer
     "post_task, its retry": 2,  # the claim, the stored answer
-    "post_comment": 4,
+    "post_comment": 3,
     "add_costs": 3,
     "update_task": 7,
 }

@@ -17,6 +17,7 @@ from psycopg.pq import TransactionStatus
 from actions.gateway import key_cache
 from bench.pg_round_trips import round_trips, traced
 from models.base import connect_database, db, run_later, transaction
+from models.comments import Comment
 from models.compiled import compiled, together
 from models.events import Event
 from models.members import User
@@ -205,6 +206,22 @@ def test_begin_goes_with_the_first_statement_and_unread_writes_with_the_commit(
     assert [s.user_id for s in TaskSubscriber.select().where(TaskSubscriber.task == task)] \
         == [User.owner().id]
     assert Event.select().where(Event.task_id == task.id, Event.action == "post").count() == 1
+
+
+def test_post_comment_reads_its_task_owner_and_id_at_once_and_holds_its_writes(
+        postgres, api, key_checked_once):
+    task = Task.create(project=Project.create(name="Trips", author=User.owner()), name="Four",
+                       author=User.owner())
+    answers = []
+    trips = trips_of(postgres, lambda: answers.append(ok_data(api.call(
+        "post_comment", id_task=task.id, text=f"Noted {len(answers)}"))))
+    # the task, its owner and the comment's id; the comment, its event, COMMIT
+    assert trips == ["BEGIN+SELECT", "INSERT+INSERT+COMMIT"]
+    comment = Comment.get_by_id(int(answers[-1]["id"]))  # the id taken ahead is the row's
+    assert (comment.text, comment.task_id, comment.author_id) == ("Noted 2", task.id,
+                                                                  User.owner().id)
+    assert Event.get(Event.object_type == "comment", Event.object_id == comment.id).task_id \
+        == task.id
 
 
 def test_update_task_reads_together_and_holds_its_writes(postgres, api, key_checked_once):
