@@ -50,6 +50,12 @@ def token_user() -> User:
     return user
 
 
+def acts_as_owner(email: str | None = None) -> bool:
+    """Whether :func:`acting_user` is the owner: the admin key without ``email_user_from``
+    (its row can then be read with others)."""
+    return caller().user is None and not email
+
+
 def acting_user(email: str | None = None) -> User:
     """The author of a change: the token's user, else ``email_user_from``, else the owner."""
     current = caller().user

@@ -30,7 +30,7 @@ from actions.task_query import (
     selection,
     task_rows,
 )
-from models.compiled import slot, together
+from models.compiled import Statement, compiled, slot, together
 from models.events import Event
 from models.members import User
 from models.projects import Project
@@ -56,6 +56,8 @@ class InHand:
     type: tuple | None = None  # (id, name)
     priority: tuple | None = None  # (id, name, overdue_in, html_color)
     touched: Any = None  # the time of the task's last event
+    owner: User | None = None  # the account's owner, when read with the task
+    open_children: bool = False  # whether it has open subtasks, when read with the task
     tags: dict[int, tuple[str, bool]] = field(default_factory=dict)  # id: (title, status?)
     assignees: list[tuple] = field(default_factory=list)  # (id, email, first, last)
     groups: list[tuple] = field(default_factory=list)  # (id, title)
@@ -70,16 +72,29 @@ def posted(task: Task, project: Project, written: Written, event: Event) -> InHa
     return wrote(hand, written, event)
 
 
-def read_task(id_task: int) -> InHand:
+def read_task(id_task: int, owner: bool = False, children: bool = False) -> InHand:
     """A task as update_task and complete_task find it (code 5 when the caller cannot see
-    it), its executive set, in two statements sent together."""
+    it), its executive set; with ``owner`` the account's owner, with ``children`` whether it
+    has open subtasks: statements sent together (one round trip on PostgreSQL)."""
     sel = selection("task", lambda: Task.id == slot("id"), id=id_task)
-    rows, around = together((task_rows(sel, True, "all"), sel.values),
-                            (around_rows(Family(sel)), {**sel.values, "lo": id_task,
-                                                        "hi": id_task}))
+    rows, around, *found = together(
+        (task_rows(sel, True, "all"), sel.values),
+        (around_rows(Family(sel)), {**sel.values, "lo": id_task, "hi": id_task}),
+        *([(User.owner_read(), {})] if owner else []),
+        *([(open_children(), {"id": id_task})] if children else []))
     if not rows:
         raise TaskInvalid()
-    return with_around(in_hand(rows[0]), around)
+    hand = with_around(in_hand(rows[0]), around)
+    if owner:
+        hand.owner = User.owner_of(found.pop(0))
+    hand.open_children = bool(children and found.pop(0))
+    return hand
+
+
+def open_children() -> Statement:
+    return compiled("open children", lambda: Task.select(Task.id).where(
+        (Task.parent == slot("id")) | (Task.root == slot("id")), Task.status == "active")
+        .limit(1))
 
 
 def in_hand(row: tuple) -> InHand:

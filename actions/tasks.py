@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from actions.attachments import attach_uploaded, save_attachments
-from actions.caller import acting_user
+from actions.caller import acting_user, acts_as_owner
 from actions.custom_fields import save_values
 from actions.lookups import (
     composed_text,
@@ -131,7 +131,7 @@ def post_task(params):
 @action(UpdateTaskIn, writes=True, aliases=("update_subtask",))
 def update_task(params):
     """Update a task, open or closed."""
-    hand = read_task(params["id_task"])
+    hand = read_task(params["id_task"], owner=acts_as_owner(params.get("email_user_from")))
     task, before = hand.task, event_values(hand.task)
     apply_changes(task, params)
     saved_later(task)
@@ -139,23 +139,23 @@ def update_task(params):
     written = link_extras(task, params, replace=True)
     custom_old, custom_new = save_values("task", task, params.get("custom_fields", {}))
     event = record_changes(task, {**before, **custom_old},
-                           acting_user(params.get("email_user_from")), custom_new)
+                           hand.owner or acting_user(params.get("email_user_from")), custom_new)
     return answer(wrote(hand, written, event), params["extra"])
 
 
 @action(TaskIdIn, writes=True, aliases=("complete_subtask",))
 def complete_task(params):
     """Close a task whose subtasks are all closed."""
-    hand = read_task(params["id_task"])
+    hand = read_task(params["id_task"], owner=acts_as_owner(params.get("email_user_from")),
+                     children=True)
     task = hand.task
     if task.status == "done":
         raise AlreadyClosed()
-    if Task.select().where((Task.parent == task) | (Task.root == task),
-                           Task.status == "active").exists():
+    if hand.open_children:
         raise HasChildren()
     task.status, task.date_closed = "done", now()
     saved_later(task)
-    return answer(wrote(hand, Written(), record_event("close", task, params)))
+    return answer(wrote(hand, Written(), record_event("close", task, params, hand.owner)))
 
 
 @action(TaskIdIn, writes=True, aliases=("reopen_subtask",))
@@ -280,9 +280,11 @@ def record_changes(task: Task, before: dict[str, Any], user: User,
                   new={k: after[k] for k in changed}, old={k: before[k] for k in changed})
 
 
-def record_event(kind: str, task: Task, params: dict[str, Any]) -> Event:
+def record_event(kind: str, task: Task, params: dict[str, Any],
+                 owner: User | None = None) -> Event:
+    """``owner``: the acting user, when it was read already."""
     return record(kind, "task", task.id, task.page,
-                  user=acting_user(params.get("email_user_from")), project_id=task.project_id,
-                  task_id=task.id)
+                  user=owner or acting_user(params.get("email_user_from")),
+                  project_id=task.project_id, task_id=task.id)
 
 

@@ -12,7 +12,7 @@ from peewee import (
 )
 
 from models.base import BaseModel, now
-from models.compiled import compiled
+from models.compiled import Statement, compiled, loaded
 from models.ids import IdField
 
 ROLES = ("owner", "account admin", "team admin", "department admin", "user", "guest", "reader")
@@ -78,12 +78,19 @@ class User(BaseModel):
     @classmethod
     def owner(cls) -> User:
         """The account's owner, by a statement rendered once per process and database."""
-        statement = compiled("owner", lambda: cls.select().where(cls.role == "owner")
-                             .order_by(cls.id).limit(1))
-        owner = statement.first(cls)
-        if owner is None:
+        return cls.owner_of(cls.owner_read().rows())
+
+    @classmethod
+    def owner_read(cls) -> Statement:
+        """The owner's row, to send with other reads (``models.compiled.together``)."""
+        return compiled("owner", lambda: cls.select().where(cls.role == "owner")
+                        .order_by(cls.id).limit(1))
+
+    @classmethod
+    def owner_of(cls, rows: list[tuple]) -> User:
+        if not rows:
             raise cls.DoesNotExist("the account has no owner")
-        return owner
+        return loaded(cls, rows[0])
 
     @classmethod
     def by_email(cls, email: str) -> User | None:

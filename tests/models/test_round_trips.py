@@ -230,11 +230,30 @@ def test_update_task_reads_together_and_holds_its_writes(postgres, api, key_chec
     titles = iter(range(10))
     trips = trips_of(postgres, lambda: ok_data(api.call("update_task", id_task=task.id,
                                                         title=f"Three {next(titles)}")))
-    # the task with its tags and people; its update and the owner the event names; the event
-    # and the COMMIT
-    assert trips == ["BEGIN+SELECT+SELECT", "UPDATE+SELECT", "INSERT+COMMIT"]
+    # the task with its tags and people, and the owner the event names; its update, its
+    # executive's subscription (none: an insert of no row), the event and the COMMIT
+    assert trips == ["BEGIN+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
     assert Task.get_by_id(task.id).name == "Three 2"
-    assert Event.select().where(Event.task_id == task.id, Event.action == "update").count() == 3
+    assert [event.user_id for event in Event.select().where(
+        Event.task_id == task.id, Event.action == "update")] == [User.owner().id] * 3
+
+
+def test_complete_task_reads_its_subtasks_with_it_and_holds_its_writes(
+        postgres, api, key_checked_once):
+    project = Project.create(name="Trips", author=User.owner())
+    tasks = [Task.create(project=project, name=f"Five {n}", author=User.owner())
+             for n in range(4)]
+    child = Task.create(project=project, name="Child", author=User.owner(), parent=tasks[0],
+                        root=tasks[0], depth=1)
+    done = iter(tasks[1:])
+    trips = trips_of(postgres, lambda: ok_data(api.call("complete_task", id_task=next(done).id)))
+    # the task, its tags and people, the owner and whether it has open subtasks; its update,
+    # the event and the COMMIT
+    assert trips == ["BEGIN+SELECT+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
+    assert [Task.get_by_id(task.id).status for task in tasks] == ["active"] + ["done"] * 3
+    assert api.call("complete_task", id_task=tasks[0].id)["status_code"] == 13  # has children
+    ok_data(api.call("complete_task", id_task=child.id))
+    ok_data(api.call("complete_task", id_task=tasks[0].id))
 
 
 def test_reads_sent_together_first_in_a_transaction_go_with_its_begin(postgres):
