@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.attachments import save_attachments
-from actions.caller import acting_user, caller, with_owner
+from actions.caller import acting_user, acts_as_owner, with_owner
 from actions.lookups import composed_text, task_or_fail, users_or_fail, visible_comments
 from actions.mail.outbox import note_mentions
 from actions.registry import action
@@ -70,7 +70,7 @@ def task_and_author(params: dict[str, Any]) -> tuple[Task, User | None, int | No
     """post_comment's task (code 5 when the caller cannot see it); for the admin key posting
     as the owner, with the owner and the comment's id where it is taken ahead, in one
     statement."""
-    if caller().user is not None or params.get("email_user_from"):
+    if not acts_as_owner(params.get("email_user_from")):
         return task_or_fail(params["id_task"]), None, None
     found = with_owner(Task, Comment, params["id_task"])
     if found.row is None:

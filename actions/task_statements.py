@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from actions.caller import acting_user, caller, with_owner
+from actions.caller import acting_user, acts_as_owner, with_owner
 from actions.lookups import project_or_fail
 from models.compiled import Statement, compiled, slot
 from models.members import User
@@ -27,7 +27,7 @@ def project_and_author(params: dict[str, Any]) -> Posting:
     """post_task's project (code 4 when the caller cannot see it) and the task's author; for
     the admin key posting as the owner, the two and the task's id in one statement."""
     email = params.get("email_user_from")
-    if caller().user is not None or email:
+    if not acts_as_owner(email):
         return Posting(project_or_fail(params["id_project"]), acting_user(email), None)
     found = with_owner(Project, Task, params["id_project"])
     if found.row is None:
