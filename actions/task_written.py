@@ -62,6 +62,10 @@ class InHand:
     assignees: list[tuple] = field(default_factory=list)  # (id, email, first, last)
     groups: list[tuple] = field(default_factory=list)  # (id, title)
 
+    @property
+    def parent_done(self) -> bool:
+        return self.parent is not None and self.parent[3] == "done"
+
 
 def posted(task: Task, project: Project, written: Written, event: Event) -> InHand:
     """A task post_task just made."""

@@ -161,14 +161,15 @@ def complete_task(params):
 @action(TaskIdIn, writes=True, aliases=("reopen_subtask",))
 def reopen_task(params):
     """Reopen a closed task (its parent must be open)."""
-    task = task_or_fail(params["id_task"])
+    hand = read_task(params["id_task"], owner=acts_as_owner(params.get("email_user_from")))
+    task = hand.task
     if task.status == "active":
         raise AlreadyActive()
-    if task.parent_id and task.parent.status == "done":
+    if hand.parent_done:
         raise ParentDone()
     task.status, task.date_closed = "active", None
     saved_later(task)
-    record_event("reopen", task, params)
+    record_event("reopen", task, params, hand.owner)
 
 
 @action(TaskIdIn, writes=True)

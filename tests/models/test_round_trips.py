@@ -256,6 +256,24 @@ def test_complete_task_reads_its_subtasks_with_it_and_holds_its_writes(
     ok_data(api.call("complete_task", id_task=tasks[0].id))
 
 
+def test_reopen_task_reads_its_parent_and_owner_with_it_and_holds_its_writes(
+        postgres, api, key_checked_once):
+    project = Project.create(name="Trips", author=User.owner())
+    parent = Task.create(project=project, name="Parent", author=User.owner(), status="done")
+    tasks = [Task.create(project=project, name=f"Six {n}", author=User.owner(), status="done",
+                         parent=parent, root=parent, depth=1) for n in range(3)]
+    assert api.call("reopen_task", id_task=tasks[0].id)["status_code"] == 14  # parent done
+    ok_data(api.call("reopen_task", id_task=parent.id))
+    opened = iter(tasks)
+    trips = trips_of(postgres, lambda: ok_data(api.call("reopen_task", id_task=next(opened).id)))
+    # the task with its parent, its tags and people, and the owner; its update, the event and
+    # the COMMIT
+    assert trips == ["BEGIN+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
+    assert {Task.get_by_id(task.id).status for task in tasks} == {"active"}
+    assert [event.user_id for event in Event.select().where(
+        Event.task_id == tasks[2].id, Event.action == "reopen")] == [User.owner().id]
+
+
 def test_reads_sent_together_first_in_a_transaction_go_with_its_begin(postgres):
     project = Project.create(name="Trips", author=User.owner())
     statement = compiled(None, lambda: Project.select(Project.name).where(Project.id == project.id))
