@@ -56,8 +56,9 @@ def acts_as_owner(email: str | None = None) -> bool:
     return caller().user is None and not email
 
 
-def acting_user(email: str | None = None) -> User:
-    """The author of a change: the token's user, else ``email_user_from``, else the owner."""
+def acting_user(email: str | None = None, owner: User | None = None) -> User:
+    """The author of a change: the token's user, else ``email_user_from``, else the owner
+    (``owner``, when its row was read already)."""
     current = caller().user
     if current is not None:
         return current
@@ -66,7 +67,7 @@ def acting_user(email: str | None = None) -> User:
         if user is None or not user.is_active:
             raise InvalidEmail(details=email)
         return user
-    return User.owner()
+    return owner or User.owner()
 
 
 class WithOwner(NamedTuple):

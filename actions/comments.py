@@ -55,7 +55,7 @@ def post_comment(params):
     task, author, comment_id = task_and_author(params)
     if not any(params.get(name) for name in ("text", "todo", "attach")):
         raise OneOfRequired(details="text, todo")  # files alone make a comment too
-    author = author or acting_user(params.get("email_user_from"))
+    author = acting_user(params.get("email_user_from"), author)
     readers = users_or_fail(params.get("hidden", []))
     comment = Comment(id=comment_id, task=task, author=author, text=composed_text(params),
                       hidden=bool(readers))

@@ -76,19 +76,24 @@ def posted(task: Task, project: Project, written: Written, event: Event) -> InHa
     return wrote(hand, written, event)
 
 
-def read_task(id_task: int, owner: bool = False, children: bool = False) -> InHand:
-    """A task as update_task and complete_task find it (code 5 when the caller cannot see
-    it), its executive set; with ``owner`` the account's owner, with ``children`` whether it
-    has open subtasks: statements sent together (one round trip on PostgreSQL)."""
+def read_task(id_task: int, owner: bool = False, children: bool = False,
+              around: bool = True) -> InHand:
+    """A task as update_task, complete_task and reopen_task find it (code 5 when the caller
+    cannot see it), its executive set, with its tags and people unless not ``around``; with
+    ``owner`` the account's owner, with ``children`` whether it has open subtasks: statements
+    sent together (one round trip on PostgreSQL)."""
     sel = selection("task", lambda: Task.id == slot("id"), id=id_task)
-    rows, around, *found = together(
+    rows, *found = together(
         (task_rows(sel, True, "all"), sel.values),
-        (around_rows(Family(sel)), {**sel.values, "lo": id_task, "hi": id_task}),
+        *([(around_rows(Family(sel)), {**sel.values, "lo": id_task, "hi": id_task})]
+          if around else []),
         *([(User.owner_read(), {})] if owner else []),
         *([(open_children(), {"id": id_task})] if children else []))
     if not rows:
         raise TaskInvalid()
-    hand = with_around(in_hand(rows[0]), around)
+    hand = in_hand(rows[0])
+    if around:
+        with_around(hand, found.pop(0))
     if owner:
         hand.owner = User.owner_of(found.pop(0))
     hand.open_children = bool(children and found.pop(0))
@@ -113,7 +118,7 @@ def in_hand(row: tuple) -> InHand:
                   row[PRIORITY] if row[PRIORITY][0] is not None else None, row[TOUCHED])
 
 
-def with_around(hand: InHand, around: list[tuple]) -> InHand:
+def with_around(hand: InHand, around: list[tuple]) -> None:
     """``hand`` with its tags, assignees and teams (rows of ``around_rows``)."""
     for kind, _, pk, text, group, scope in around:
         if kind == 0:
@@ -122,7 +127,6 @@ def with_around(hand: InHand, around: list[tuple]) -> InHand:
             hand.assignees.append((pk, text, group, scope))
         else:
             hand.groups.append((pk, text))
-    return hand
 
 
 def wrote(hand: InHand, written: Written, event: Event | None) -> InHand:

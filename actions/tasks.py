@@ -139,7 +139,7 @@ def update_task(params):
     written = link_extras(task, params, replace=True)
     custom_old, custom_new = save_values("task", task, params.get("custom_fields", {}))
     event = record_changes(task, {**before, **custom_old},
-                           hand.owner or acting_user(params.get("email_user_from")), custom_new)
+                           acting_user(params.get("email_user_from"), hand.owner), custom_new)
     return answer(wrote(hand, written, event), params["extra"])
 
 
@@ -161,7 +161,8 @@ def complete_task(params):
 @action(TaskIdIn, writes=True, aliases=("reopen_subtask",))
 def reopen_task(params):
     """Reopen a closed task (its parent must be open)."""
-    hand = read_task(params["id_task"], owner=acts_as_owner(params.get("email_user_from")))
+    hand = read_task(params["id_task"], owner=acts_as_owner(params.get("email_user_from")),
+                     around=False)
     task = hand.task
     if task.status == "active":
         raise AlreadyActive()
@@ -283,9 +284,9 @@ def record_changes(task: Task, before: dict[str, Any], user: User,
 
 def record_event(kind: str, task: Task, params: dict[str, Any],
                  owner: User | None = None) -> Event:
-    """``owner``: the acting user, when it was read already."""
+    """``owner``: the owner's row, when it was read already (``acting_user``)."""
     return record(kind, "task", task.id, task.page,
-                  user=owner or acting_user(params.get("email_user_from")),
+                  user=acting_user(params.get("email_user_from"), owner),
                   project_id=task.project_id, task_id=task.id)
 
 

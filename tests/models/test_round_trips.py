@@ -266,9 +266,8 @@ def test_reopen_task_reads_its_parent_and_owner_with_it_and_holds_its_writes(
     ok_data(api.call("reopen_task", id_task=parent.id))
     opened = iter(tasks)
     trips = trips_of(postgres, lambda: ok_data(api.call("reopen_task", id_task=next(opened).id)))
-    # the task with its parent, its tags and people, and the owner; its update, the event and
-    # the COMMIT
-    assert trips == ["BEGIN+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
+    # the task with its parent, and the owner; its update, the event and the COMMIT
+    assert trips == ["BEGIN+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
     assert {Task.get_by_id(task.id).status for task in tasks} == {"active"}
     assert [event.user_id for event in Event.select().where(
         Event.task_id == tasks[2].id, Event.action == "reopen")] == [User.owner().id]
