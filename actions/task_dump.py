@@ -21,6 +21,7 @@ from actions.task_query import (
     file_rows,
     relation_rows,
     selection,
+    split_around,
     subscriber_rows,
     subtask_rows,
     task_count,
@@ -106,17 +107,18 @@ def streamed(sel: Selection, shape: Shape, active_only: bool, statement) -> Iter
 
 def one_task(sel: Selection, shape: Shape, active_only: bool = False) -> dict | None:
     """The task of a selection by ``id`` (get_task, its subtasks brief), or None when the
-    caller cannot see it. Its id range is known before its row is read, so every statement
-    goes at once (one round trip on PostgreSQL)."""
+    caller cannot see it. Its row brings its tags and people, and its id range is known
+    before its row is read, so every other statement goes with it (one round trip)."""
     values = {**sel.values, "lo": sel.values["id"], "hi": sel.values["id"]}
     family = Family(sel, False, active_only)
     subtasks = [(subtask_rows(sel, shape.text, active_only), values)] \
         if "subtasks" in shape.extras else []
-    rows, *found = together((task_rows(sel, shape.text, "all"), sel.values), *subtasks,
-                            *extra_reads(family, shape, values))
+    rows, *found = together((task_rows(sel, shape.text, "all", around=True), sel.values),
+                            *subtasks, *extra_reads(family, shape, values, around=False))
     if not rows:
         return None
-    return dumped(rows, found.pop(0) if subtasks else [], shape, found)[0]
+    row, around = split_around(rows[0])
+    return dumped([row], found.pop(0) if subtasks else [], shape, [around, *found])[0]
 
 
 def dump_tasks(tasks: Iterable[Task], extras: Iterable[str] = (), *,
@@ -145,10 +147,11 @@ def dump_rows(rows: list[tuple], sel: Selection, shape: Shape,
     return dumped(rows, subtasks, shape, together(*extra_reads(family, shape, values)))
 
 
-def extra_reads(family: Family, shape: Shape, values: dict[str, Any]) -> list[tuple]:
-    """The statements of a batch's extras, tags and people first, each with the batch's
-    values: none depends on another's rows."""
-    return [(around_rows(family), values)] + [
+def extra_reads(family: Family, shape: Shape, values: dict[str, Any],
+                around: bool = True) -> list[tuple]:
+    """The statements of a batch's extras, tags and people first (unless not ``around``),
+    each with the batch's values: none depends on another's rows."""
+    return [(around_rows(family), values)] * around + [
         (statement(family), values) for extra, statement, _ in LOADERS if extra in shape.extras]
 
 

@@ -13,9 +13,11 @@ import operator
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
-from peewee import JOIN, SQL, Case, Value, fn
+import orjson
+from peewee import JOIN, SQL, Case, Select, Value, fn
 
 from actions.lookups import tasks_visible, viewer, visible_comments, visible_tasks
+from models.base import on_postgres
 from models.comments import Comment
 from models.compiled import Statement, compiled, slot
 from models.custom_fields import CustomField, CustomValue
@@ -127,18 +129,21 @@ def rows_select(text: bool, always_touched: bool = False, page=None, sel: Select
             .join(TaskPriority, JOIN.LEFT_OUTER, on=(TaskPriority.id == TaskTicket.priority)))
 
 
-def task_rows(sel: Selection, text: bool, mode: str) -> Statement:
+def task_rows(sel: Selection, text: bool, mode: str, around: bool = False) -> Statement:
     """The selection's task rows by id: ``all`` of them, a batch ``after`` an id (``size``),
-    or a ``page`` (``size`` rows from ``offset``)."""
+    or a ``page`` (``size`` rows from ``offset``). ``around``: each row ends with its tags and
+    people (:func:`around_cell`), read with it instead of by a statement of their own."""
     def build():
         if mode == "page":  # the page's ids first (skipped in the id index), then joined
             page = page_ids(sel, "page").alias("page")
             return rows_select(text, page=page, sel=sel).order_by(Task.id)
         query = rows_select(text, mode == "all", sel=sel).order_by(Task.id)
+        if around:
+            query = query.select_extend(around_cell())
         if mode == "after":
             return query.where(sel.where(), Task.id > slot("after")).limit(slot("size"))
         return query.where(sel.where())
-    return statement(sel, ("rows", text, mode), build)
+    return statement(sel, ("rows", text, mode, around), build)
 
 
 def task_count(sel: Selection) -> Statement:
@@ -199,18 +204,40 @@ class Family(NamedTuple):
 def around_rows(family: Family) -> Statement:
     """Tags (with their group, for the ticket status), assignees and assigned teams:
     ``(kind, task, id, text, text, text)``, by kind then id."""
-    def build():
-        tags = (TaskTag.select(Value(0), TaskTag.task, Tag.id, Tag.title, TagGroup.title,
-                               TagGroup.scope)
-                .join(Tag).join(TagGroup).where(TaskTag.task.in_(family.ids())))
-        users = (TaskAssignee.select(Value(1), TaskAssignee.task, User.id, User.email,
-                                     User.first_name, User.last_name)
-                 .join(User).where(TaskAssignee.task.in_(family.ids())))
-        teams = (TaskTeam.select(Value(2), TaskTeam.task, Team.id, Team.title, Value(""),
-                                 Value(""))
-                 .join(Team).where(TaskTeam.task.in_(family.ids())))
-        return (tags + users + teams).order_by(SQL("1"), SQL("3"))
-    return family.statement("around", build)
+    return family.statement("around", lambda: around_of(
+        lambda task: task.in_(family.ids())).order_by(SQL("1"), SQL("3")))
+
+
+def around_of(of_tasks: Callable[[Any], Any]):
+    """The rows of :func:`around_rows` of the tasks whose id ``of_tasks(column)`` holds."""
+    tags = (TaskTag.select(Value(0).alias("kind"), TaskTag.task.alias("task"), Tag.id.alias("id"),
+                           Tag.title.alias("a"), TagGroup.title.alias("b"),
+                           TagGroup.scope.alias("c"))
+            .join(Tag).join(TagGroup).where(of_tasks(TaskTag.task)))
+    users = (TaskAssignee.select(Value(1), TaskAssignee.task, User.id, User.email,
+                                 User.first_name, User.last_name)
+             .join(User).where(of_tasks(TaskAssignee.task)))
+    teams = (TaskTeam.select(Value(2), TaskTeam.task, Team.id, Team.title, Value(""), Value(""))
+             .join(Team).where(of_tasks(TaskTeam.task)))
+    return tags + users + teams
+
+
+def around_cell():
+    """A task row's :func:`around_rows` as one JSON array (text), unordered: a column of the
+    row's own statement, where a second statement would cost a task read as much again on
+    PostgreSQL (psycopg's work per statement, not the server's)."""
+    rows = around_of(lambda task: task == Task.id).alias("around")
+    cells = [rows.c.kind, rows.c.task, rows.c.id, rows.c.a, rows.c.b, rows.c.c]
+    if on_postgres():
+        return Select([rows], [fn.json_agg(fn.json_build_array(*cells)).cast("text")])
+    return Select([rows], [fn.json_group_array(fn.json_array(*cells))])
+
+
+def split_around(row: tuple) -> tuple[tuple, list[tuple]]:
+    """A row of ``task_rows(..., around=True)``: the task row, and its around rows as
+    :func:`around_rows` reads them (by kind, then id)."""
+    cell = orjson.loads(row[-1] or "[]")  # PostgreSQL aggregates no row to NULL
+    return row[:-1], sorted((tuple(item) for item in cell), key=lambda item: (item[0], item[2]))
 
 
 def file_rows(family: Family) -> Statement:

@@ -1,6 +1,6 @@
 """The answer of a write (post_task, update_task, complete_task) made from what the action
 holds: the rows it read before writing (:func:`read_task`: the task with its people, project,
-parent and ticket in one statement, its tags and assignees in one more) and what it wrote
+parent, ticket, tags and assignees in one statement) and what it wrote
 (``task_extras.Written``). Nothing is read back, but custom field values when asked for."""
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from actions.task_query import (
     TYPE,
     UID,
     Family,
-    around_rows,
     custom_rows,
     selection,
+    split_around,
     task_rows,
 )
 from models.compiled import Statement, compiled, slot, together
@@ -84,16 +84,14 @@ def read_task(id_task: int, owner: bool = False, children: bool = False,
     sent together (one round trip on PostgreSQL)."""
     sel = selection("task", lambda: Task.id == slot("id"), id=id_task)
     rows, *found = together(
-        (task_rows(sel, True, "all"), sel.values),
-        *([(around_rows(Family(sel)), {**sel.values, "lo": id_task, "hi": id_task})]
-          if around else []),
+        (task_rows(sel, True, "all", around=around), sel.values),
         *([(User.owner_read(), {})] if owner else []),
         *([(open_children(), {"id": id_task})] if children else []))
     if not rows:
         raise TaskInvalid()
-    hand = in_hand(rows[0])
-    if around:
-        with_around(hand, found.pop(0))
+    row, tags_and_people = split_around(rows[0]) if around else (rows[0], [])
+    hand = in_hand(row)
+    with_around(hand, tags_and_people)
     if owner:
         hand.owner = User.owner_of(found.pop(0))
     hand.open_children = bool(children and found.pop(0))

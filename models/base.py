@@ -84,11 +84,15 @@ def one_round_trip() -> contextlib.AbstractContextManager:
     return contextlib.nullcontext() if round_trip is None else round_trip()
 
 
+def on_postgres() -> bool:
+    return isinstance(db.obj, PooledPostgres)
+
+
 def run_later(sql: str, params: list[Any]) -> Any:
     """Run a write whose result nobody reads and that no constraint can refuse: on PostgreSQL
     inside a transaction it waits for the transaction's next statement or its COMMIT and goes
     with it (one round trip less); elsewhere it runs now. Its cursor if it ran, else None."""
-    if isinstance(db.obj, PooledPostgres):
+    if on_postgres():
         return db.execute_sql(sql, params, later=True)
     return db.execute_sql(sql, params)
 

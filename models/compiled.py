@@ -76,6 +76,9 @@ class Statement:
 def together(*runs: tuple[Statement, dict[str, Any]]) -> list[list[tuple]]:
     """The rows of reads that do not depend on each other, each statement with its values:
     one round trip on PostgreSQL (a pipeline), one statement after another on SQLite."""
+    if len(runs) == 1:  # psycopg's pipeline costs more than a lone statement's round trip
+        statement, given = runs[0]
+        return [statement.rows(**given)]
     with one_round_trip():
         cursors = [db.execute_sql(statement.sql, statement.values(given))
                    for statement, given in runs]

@@ -61,7 +61,7 @@ STATEMENTS = {  # statements per call of a read action, whatever the number of r
     "get_projects": 4,
     "get_project_tag_groups": 1,
     "get_project_tags": 1,
-    "get_task": 7,
+    "get_task": 6,
     "get_task_tag_groups": 1,
     "get_task_tags": 1,
     "get_tasks": 8,
@@ -90,7 +90,7 @@ WRITES = {  # statements per call of a write action
     "post_task, its retry": 2,  # the claim, the stored answer
     "post_comment": 3,
     "add_costs": 3,
-    "update_task": 7,
+    "update_task": 6,
 }
 
 

@@ -170,7 +170,7 @@ def test_a_task_and_every_extra_are_read_in_one_round_trip(postgres, api, key_ch
     task = Task.create(project=project, name="One", author=User.owner())
     trips = trips_of(postgres, lambda: ok_data(api.call("get_task", id_task=task.id,
                                                         extra=EXTRAS)))
-    assert trips == ["+".join(["SELECT"] * 8)]  # the task, tags and people, six extras
+    assert trips == ["+".join(["SELECT"] * 7)]  # the task with its tags and people, six extras
 
 
 def test_a_page_its_total_and_its_extras_are_read_together(postgres, api, key_checked_once):
@@ -232,7 +232,7 @@ def test_update_task_reads_together_and_holds_its_writes(postgres, api, key_chec
                                                         title=f"Three {next(titles)}")))
     # the task with its tags and people, and the owner the event names; its update, its
     # executive's subscription (none: an insert of no row), the event and the COMMIT
-    assert trips == ["BEGIN+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
+    assert trips == ["BEGIN+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
     assert Task.get_by_id(task.id).name == "Three 2"
     assert [event.user_id for event in Event.select().where(
         Event.task_id == task.id, Event.action == "update")] == [User.owner().id] * 3
@@ -247,9 +247,9 @@ def test_complete_task_reads_its_subtasks_with_it_and_holds_its_writes(
                         root=tasks[0], depth=1)
     done = iter(tasks[1:])
     trips = trips_of(postgres, lambda: ok_data(api.call("complete_task", id_task=next(done).id)))
-    # the task, its tags and people, the owner and whether it has open subtasks; its update,
-    # the event and the COMMIT
-    assert trips == ["BEGIN+SELECT+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
+    # the task with its tags and people, the owner and whether it has open subtasks; its
+    # update, the event and the COMMIT
+    assert trips == ["BEGIN+SELECT+SELECT+SELECT", "UPDATE+INSERT+COMMIT"]
     assert [Task.get_by_id(task.id).status for task in tasks] == ["active"] + ["done"] * 3
     assert api.call("complete_task", id_task=tasks[0].id)["status_code"] == 13  # has children
     ok_data(api.call("complete_task", id_task=child.id))
