@@ -151,7 +151,7 @@ def extra_reads(family: Family, shape: Shape, values: dict[str, Any],
                 around: bool = True) -> list[tuple]:
     """The statements of a batch's extras, tags and people first (unless not ``around``),
     each with the batch's values: none depends on another's rows."""
-    return [(around_rows(family), values)] * around + [
+    return ([(around_rows(family), values)] if around else []) + [
         (statement(family), values) for extra, statement, _ in LOADERS if extra in shape.extras]
 
 
