@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from models.ids import next_id
 from models.keys import ApiKey
 from models.members import User
 from models.tokens import Token
-from schemas.envelope import InvalidEmail, UserOnly
+from schemas.envelope import ApiError, InvalidEmail, UserOnly
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,19 @@ class WithOwner(NamedTuple):
     id_ahead: int | None  # the next id of the row the action inserts, where taken ahead
 
 
+def read_as(model, ahead, pk: int, email: str | None, or_fail: Callable[[int], Any],
+            missing: type[ApiError]) -> WithOwner:
+    """The row of ``model`` with this id as the caller may see it (``or_fail`` raises when it
+    cannot); for the admin key acting as the owner, :func:`with_owner`'s one statement
+    (``missing`` when no row has this id)."""
+    if not acts_as_owner(email):
+        return WithOwner(or_fail(pk), None, None)
+    found = with_owner(model, ahead, pk)
+    if found.row is None:
+        raise missing()
+    return found
+
+
 def with_owner(model, ahead, pk: int) -> WithOwner:
     """The row of ``model`` with this id, the owner and, where the database gives it ahead,
     the next id of ``ahead`` (``models.ids.next_id``): one statement, for the admin key (it
@@ -86,15 +99,15 @@ def with_owner(model, ahead, pk: int) -> WithOwner:
                    lambda: with_owner_query(model, ahead)).one(id=pk)
     if row is None:
         return WithOwner(None, None, None)
-    width, owner_width = len(model._meta.sorted_fields), len(User._meta.sorted_fields)
-    if row[width] is None:
-        raise User.DoesNotExist("the account has no owner")
-    return WithOwner(loaded(model, row[:width]), loaded(User, row[width:width + owner_width]),
-                     row[-1] if len(row) > width + owner_width else None)
+    width = len(model._meta.sorted_fields)
+    owner_end = width + len(User._meta.sorted_fields)
+    owner = User.owner_of([row[width:owner_end]] if row[width] is not None else [])
+    return WithOwner(loaded(model, row[:width]), owner,
+                     row[-1] if len(row) > owner_end else None)
 
 
 def with_owner_query(model, ahead):
     owner = User.alias()
-    first_owner = User.select(User.id).where(User.role == "owner").order_by(User.id).limit(1)
     return model.select(model, owner, *next_id(ahead)).join(
-        owner, JOIN.LEFT_OUTER, on=(owner.id == first_owner)).where(model.id == slot("id"))
+        owner, JOIN.LEFT_OUTER, on=(owner.id == User.first_owner().select(User.id))).where(
+        model.id == slot("id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.attachments import save_attachments
-from actions.caller import acting_user, acts_as_owner, with_owner
+from actions.caller import acting_user, read_as
 from actions.lookups import composed_text, task_or_fail, users_or_fail, visible_comments
 from actions.mail.outbox import note_mentions
 from actions.registry import action
@@ -52,10 +52,12 @@ def get_comments(params):
 @action(PostCommentIn, writes=True)
 def post_comment(params):
     """Post a comment on a task (text and/or a checklist, hidden from all but some users)."""
-    task, author, comment_id = task_and_author(params)
+    email = params.get("email_user_from")
+    task, owner, comment_id = read_as(Task, Comment, params["id_task"], email, task_or_fail,
+                                      TaskInvalid)
     if not any(params.get(name) for name in ("text", "todo", "attach")):
         raise OneOfRequired(details="text, todo")  # files alone make a comment too
-    author = acting_user(params.get("email_user_from"), author)
+    author = acting_user(email, owner)
     readers = users_or_fail(params.get("hidden", []))
     comment = Comment(id=comment_id, task=task, author=author, text=composed_text(params),
                       hidden=bool(readers))
@@ -64,18 +66,6 @@ def post_comment(params):
     save_attachments(params.get("attach", []), author, comment=comment)
     note_mentions(record_post(comment, task), params.get("mention", []))
     return comment_out.dump(comment)
-
-
-def task_and_author(params: dict[str, Any]) -> tuple[Task, User | None, int | None]:
-    """post_comment's task (code 5 when the caller cannot see it); for the admin key posting
-    as the owner, with the owner and the comment's id where it is taken ahead, in one
-    statement."""
-    if not acts_as_owner(params.get("email_user_from")):
-        return task_or_fail(params["id_task"]), None, None
-    found = with_owner(Task, Comment, params["id_task"])
-    if found.row is None:
-        raise TaskInvalid()
-    return found
 
 
 @action(UpdateCommentIn, writes=True)

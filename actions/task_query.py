@@ -135,14 +135,14 @@ def task_rows(sel: Selection, text: bool, mode: str, around: bool = False) -> St
     people (:func:`around_cell`), read with it instead of by a statement of their own."""
     def build():
         if mode == "page":  # the page's ids first (skipped in the id index), then joined
-            page = page_ids(sel, "page").alias("page")
-            return rows_select(text, page=page, sel=sel).order_by(Task.id)
-        query = rows_select(text, mode == "all", sel=sel).order_by(Task.id)
+            query = rows_select(text, page=page_ids(sel, "page").alias("page"), sel=sel)
+        else:
+            query = rows_select(text, mode == "all", sel=sel).where(sel.where())
+        if mode == "after":
+            query = query.where(Task.id > slot("after")).limit(slot("size"))
         if around:
             query = query.select_extend(around_cell())
-        if mode == "after":
-            return query.where(sel.where(), Task.id > slot("after")).limit(slot("size"))
-        return query.where(sel.where())
+        return query.order_by(Task.id)
     return statement(sel, ("rows", text, mode, around), build)
 
 

@@ -1,12 +1,12 @@
 """The statements of post_task's write path, rendered once per process (``models.compiled``):
-the project with the owner it is posted as (``actions.caller.with_owner``), and the
+the project with the owner it is posted as (``actions.caller.read_as``), and the
 subscribers' insert."""
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from actions.caller import acting_user, acts_as_owner, with_owner
+from actions.caller import acting_user, read_as
 from actions.lookups import project_or_fail
 from models.compiled import Statement, compiled, slot
 from models.members import User
@@ -24,15 +24,12 @@ class Posting(NamedTuple):
 
 
 def project_and_author(params: dict[str, Any]) -> Posting:
-    """post_task's project (code 4 when the caller cannot see it) and the task's author; for
-    the admin key posting as the owner, the two and the task's id in one statement."""
+    """post_task's project (code 4 when the caller cannot see it), the task's author and, for
+    the admin key posting as the owner, the task's id taken ahead (``actions.caller.read_as``)."""
     email = params.get("email_user_from")
-    if not acts_as_owner(email):
-        return Posting(project_or_fail(params["id_project"]), acting_user(email), None)
-    found = with_owner(Project, Task, params["id_project"])
-    if found.row is None:
-        raise ProjectInvalid()
-    return Posting(*found)
+    project, owner, task_id = read_as(Project, Task, params["id_project"], email,
+                                      project_or_fail, ProjectInvalid)
+    return Posting(project, acting_user(email, owner), task_id)
 
 
 def subscribing(count: int) -> Statement:

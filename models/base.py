@@ -130,6 +130,6 @@ def transaction(writes: bool = True):
         return db.atomic()
     if isinstance(db.obj, SqliteDatabase):
         return db.atomic(lock_type="DEFERRED")
-    if isinstance(db.obj, PooledPostgres):
+    if on_postgres():
         return db.obj.deferred_transaction()
     return db.atomic()

@@ -83,8 +83,12 @@ class User(BaseModel):
     @classmethod
     def owner_read(cls) -> Statement:
         """The owner's row, to send with other reads (``models.compiled.together``)."""
-        return compiled("owner", lambda: cls.select().where(cls.role == "owner")
-                        .order_by(cls.id).limit(1))
+        return compiled("owner", cls.first_owner)
+
+    @classmethod
+    def first_owner(cls):
+        """The query of the owner's row (the first, should there be more)."""
+        return cls.select().where(cls.role == "owner").order_by(cls.id).limit(1)
 
     @classmethod
     def owner_of(cls, rows: list[tuple]) -> User:
