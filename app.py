@@ -67,13 +67,16 @@ DEFAULTS: dict[str, Any] = {
 class Taskgate(Flask):
     """Flask, without asking at every request whether each hook and view is a coroutine
     (``inspect.iscoroutinefunction``, eight times a request): a plain function's code says so
-    at once."""
+    at once; and without searching the URL map for the API's own paths."""
 
     def ensure_sync(self, func):
         code = getattr(func, "__code__", None)
         if code is not None and not code.co_flags & inspect.CO_COROUTINE:
             return func
         return super().ensure_sync(func)
+
+    def request_context(self, environ):
+        return gateway.request_context(self, environ)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -49,8 +49,8 @@ def get_webhooks(params):
     return listing(Webhook.select(), params, (Webhook.id,), webhooks_out.dump)
 
 
-# locks_late begins the transaction DEFERRED on SQLite, so the probe (up to 5 s) does not hold
-# the write lock; the insert is then the first statement, which takes it before any read.
+# locks_late begins no transaction until the first write, so the probe (up to 5 s) does not
+# hold SQLite's write lock; the insert is then the first statement, which takes it.
 @action(AddWebhookIn, writes=True, locks_late=True)
 def add_webhook(params):
     """Create a webhook for a URL that answers the probe; its signing secret is shown once."""

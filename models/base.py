@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
@@ -12,6 +11,7 @@ from peewee import DatabaseProxy, DoesNotExist, Model, PostgresqlDatabase, Sqlit
 from playhouse import db_url
 
 from models.postgres import PREPARE_AFTER, PooledPostgres
+from models.sqlite import connect_sqlite
 
 if TYPE_CHECKING:
     from schemas.envelope import ApiError
@@ -37,25 +37,15 @@ class UnsupportedDatabase(RuntimeError):
 def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
     """Open a database from a URL: ``sqlite:///path`` or ``postgresql://...``.
 
-    SQLite runs in WAL mode with a busy timeout and takes the write lock when a transaction
-    begins (IMMEDIATE): a read-then-write transaction under DEFERRED fails with "database is
-    locked" as soon as another process has written in between.
+    SQLite runs in WAL mode with a busy timeout and takes the write lock when a write's
+    transaction begins (IMMEDIATE), a read's at its first write (:mod:`models.sqlite`).
     """
     scheme = urlparse(url).scheme
     if scheme not in {"sqlite", "postgres", "postgresql"} or "://" not in url:
         what = f"scheme {scheme}://, which is not supported" if scheme else "no scheme"
         raise UnsupportedDatabase(f"the database URL {url!r} has {what}: use {SUPPORTED_URLS}")
-    if scheme == "sqlite":  # pooled: a connection (and its PRAGMAs) outlives the request
-        url = url.replace("sqlite://", "sqlite+pool://", 1)
-        pragmas = {"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1}
-        # A pooled connection serves one thread at a time, but not always the same one.
-        database = db_url.connect(url, stale_timeout=300, pragmas=pragmas, timeout=10,
-                                  lock_type="IMMEDIATE", check_same_thread=False)
-        # SQLite's own lower() folds ASCII only; filters compare names ignoring case in
-        # every alphabet, as PostgreSQL's lower() does.
-        database.register_function(unicode_lower, "lower", 1, deterministic=True)
-        create_private(database.database)
-        return database
+    if scheme == "sqlite":
+        return connect_sqlite(url)
     if scheme in {"postgres", "postgresql"}:
         # psycopg 3 prepares a statement its connection has run twice: the compiled reads
         # (models.compiled) are then planned once per pooled connection, not at every call.
@@ -63,17 +53,6 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         return PooledPostgres(settings.pop("database"), prefer_psycopg3=True,
                               prepare_threshold=PREPARE_AFTER, **settings)
     return db_url.connect(url)
-
-
-def create_private(path: str) -> None:
-    """Create the SQLite file readable by its owner only (0600): it holds the account's data.
-    SQLite gives its -wal and -shm files the mode of the database file."""
-    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
-        return
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    except OSError:  # no such folder, no right to write: SQLite says so on first use
-        pass
 
 
 def one_round_trip() -> contextlib.AbstractContextManager:
@@ -95,10 +74,6 @@ def run_later(sql: str, params: list[Any]) -> Any:
     if on_postgres():
         return db.execute_sql(sql, params, later=True)
     return db.execute_sql(sql, params)
-
-
-def unicode_lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
 
 
 def bind(database: Any) -> None:
@@ -123,13 +98,7 @@ def get_or_fail(model: type[M], pk: Any, error: type[ApiError], **where: Any) ->
 
 def transaction(writes: bool = True):
     """One transaction for one action. An action that writes nothing (or writes late) begins
-    deferred: on SQLite DEFERRED, so that readers do not queue behind the write lock that
-    IMMEDIATE takes at once; on PostgreSQL with no BEGIN until its first statement that is
-    not a plain read (a read alone sends neither BEGIN nor COMMIT)."""
-    if writes:
-        return db.atomic()
-    if isinstance(db.obj, SqliteDatabase):
-        return db.atomic(lock_type="DEFERRED")
-    if on_postgres():
-        return db.obj.deferred_transaction()
-    return db.atomic()
+    deferred, with no BEGIN until its first statement that is not a plain read: a read alone
+    sends neither BEGIN nor COMMIT, and readers do not queue behind SQLite's write lock."""
+    deferred = getattr(db.obj, "deferred_transaction", None)
+    return db.atomic() if writes or deferred is None else deferred()

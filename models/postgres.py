@@ -10,9 +10,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from peewee import __exception_wrapper__, _transaction
+from peewee import __exception_wrapper__
 from playhouse.pool import PooledPostgresqlDatabase
 from psycopg.pq import PipelineStatus
+
+from models.deferred import DeferredTransaction, begin_before
 
 PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
 PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged before use
@@ -61,12 +63,8 @@ class PooledPostgres(PooledPostgresqlDatabase):
     def execute_sql(self, sql, params=None, later=False):
         """Run ``sql`` after what the connection holds, in one round trip; ``later``: hold it
         too, if a transaction is open (it returns no cursor then)."""
-        transactions = self._state.transactions
-        if transactions:
-            outermost = transactions[0]
-            if type(outermost) is DeferredTransaction and not outermost.begun \
-                    and not is_plain_read(sql):
-                outermost.begin_now()
+        if self._state.transactions:
+            begin_before(self, sql, is_plain_read)
             if later:
                 self.held().append((sql, params))
                 return None
@@ -142,34 +140,6 @@ class PooledPostgres(PooledPostgresqlDatabase):
 def is_begin(statement: tuple[str, Any]) -> bool:
     """Whether a held statement is its transaction's BEGIN (then nothing of it was sent)."""
     return statement[0].startswith("BEGIN")
-
-
-class DeferredTransaction(_transaction):
-    """A transaction whose BEGIN waits for :meth:`begin_now` (``PooledPostgres.execute_sql``
-    calls it before the first statement that could lock, set or write anything); one that
-    never began has nothing to commit or roll back."""
-
-    begun = False
-
-    def _begin(self):
-        self.begun = False
-
-    def begin_now(self):
-        self.db.begin()
-        self.begun = True
-
-    def commit(self, begin=True):
-        self.end(self.db.commit, self.db._run_commit_callbacks, begin)
-
-    def rollback(self, begin=True):
-        self.end(self.db.rollback, self.db._clear_commit_callbacks, begin)
-
-    def end(self, finish, callbacks, begin: bool) -> None:
-        if self.begun:
-            finish()
-        callbacks()
-        if begin:
-            self._begin()
 
 
 @functools.lru_cache(maxsize=512)

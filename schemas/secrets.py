@@ -32,8 +32,9 @@ IN_QUERY = re.compile(rf"(?<![\w\[%])({NAMES})=[^&\s\"'#]*", re.IGNORECASE)
 IN_JSON = re.compile(rf"""(["'](?:{NAMES})["']\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^,}}\s]+)""",
                      re.IGNORECASE)
 IN_PATH = re.compile(rf"({'|'.join(map(re.escape, SECRET_PATHS))})[^/?\s\"'#&]+")
-# What each pattern needs: ``=``, ``:`` or a secret path as written.
-MIGHT_MATCH = re.compile("|".join(["=", ":", *map(re.escape, SECRET_PATHS)]))
+# What each pattern needs as written: ``=``, a quote before ``:``, or a secret path (a caller's
+# ``key:admin`` or a log line's time needs none of the three substitutions).
+MIGHT_MATCH = re.compile("|".join(["=", r"[\"']\s*:", *map(re.escape, SECRET_PATHS)]))
 
 
 def redact(text: str) -> str:

@@ -62,6 +62,8 @@ class KeyCache:
         snapshot = self.snapshot
         if self.is_stale(snapshot):
             snapshot = self.refresh()
+        if not any(live.until is not None for live in snapshot.keys):
+            return snapshot.keys  # no rotated secret ends its grace: no clock to read
         moment = now()
         return tuple(live for live in snapshot.keys if live.until is None or live.until > moment)
 

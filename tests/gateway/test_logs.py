@@ -4,12 +4,16 @@ traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import os
+import re
 
 import pytest
 from conftest import API_KEY, md5_hash, ok_data
 
+from actions.gateway import logs
 from actions.registry import ACTIONS, Action
 from models.members import User
 from schemas.base import Params
@@ -132,3 +136,24 @@ def test_the_direct_line_is_the_line_logging_writes(api, capsys, monkeypatch, qu
     shape = [(k, type(v)) for k, v in direct.items()]
     assert shape == [(k, type(v)) for k, v in through_logging.items()]
     assert direct_text.count(", ") == logged_text.count(", ")
+
+
+def test_a_lines_time_and_pid_are_those_of_its_process(client, capsys):
+    capsys.readouterr()
+    before = dt.datetime.now().astimezone()
+    client.get("/healthz")
+    [line] = request_lines(capsys)
+    written = dt.datetime.fromisoformat(line["time"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d", line["time"])
+    assert before - dt.timedelta(seconds=1) <= written <= dt.datetime.now().astimezone()
+    assert line["pid"] == os.getpid()
+
+
+def test_a_forked_worker_logs_its_own_pid():
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # gunicorn forks its workers after the app is imported
+        os.write(write, str(logs.PID[0] == os.getpid()).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 10) == b"True"

@@ -27,6 +27,13 @@ from app import create_app
     ("?HASH=ABC&Access_Token=x", "?HASH=***&Access_Token=***"),
     ("?hash=&action=me", "?hash=***&action=me"),
     ("?id_hash=1&hashtag=2&text=hash%3D3", "?id_hash=1&hashtag=2&text=hash%3D3"),
+    ('{"hash": "0a1b", "action":"me"}', '{"hash": "***", "action":"me"}'),
+    ("{'password' :'p4ss', 'email': 'a@b.c'}", """{'password' :"***", 'email': 'a@b.c'}"""),
+    ('{"Token"\t:\t12345}', '{"Token"\t:\t"***"}'),
+    ("POST /hooks/tok3n/ HTTP/1.1", "POST /hooks/***/ HTTP/1.1"),
+    ("/mail/unsubscribe/abc.def", "/mail/unsubscribe/***"),
+    ("key:admin", "key:admin"),
+    ("user:12 at 2026-12-06T03:40:24.087+00:00", "user:12 at 2026-12-06T03:40:24.087+00:00"),
 ])
 def test_redact_masks_the_values_of_credential_parameters_only(line, masked):
     assert redact(line) == masked

@@ -6,7 +6,9 @@ import json
 
 import pytest
 from conftest import API_KEY, admin_header, md5_hash, ok_data, php_query
+from werkzeug.exceptions import MethodNotAllowed
 
+from actions.gateway import KNOWN_PATHS
 from actions.registry import ACTIONS, Action
 from models.members import Team
 from schemas.base import Params
@@ -285,3 +287,21 @@ def test_nul_characters_are_refused(client, where):
                                    "message": "Parameters must not contain NUL characters",
                                    "message_details": "title"}
     assert Team.select().count() == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD", "OPTIONS", "PUT"])
+def test_the_api_paths_find_the_rule_the_url_map_finds(app, method):
+    """``KnownPathContext`` skips the URL map's search for a GET or POST to the API's own
+    paths; every path and method reaches the same rule, or the same refusal, as the map."""
+    known = app.extensions[KNOWN_PATHS]
+    assert {"/api/admin/v2/", "/api/admin/", "/api/oauth2"} <= known.keys()
+    adapter = app.url_map.bind("localhost")
+    for path, rule in known.items():
+        with app.test_request_context(path, method=method) as context:
+            try:
+                expected = adapter.match(path, method=method, return_rule=True)[0]
+            except MethodNotAllowed as refused:
+                assert type(context.request.routing_exception) is type(refused)
+                continue
+            assert context.request.url_rule is expected is rule
+            assert context.request.endpoint == rule.endpoint

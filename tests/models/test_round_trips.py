@@ -1,6 +1,6 @@
 """What a request costs in round trips to PostgreSQL, and what the savings must not cost.
 
-A read sends neither BEGIN nor COMMIT (``models.postgres.DeferredTransaction``), but a write made
+A read sends neither BEGIN nor COMMIT (``models.deferred.DeferredTransaction``), but a write made
 in a read's transaction, or a lock taken there, is still one transaction; a pooled connection
 is not pinged when it was in use a moment ago, but one the server closed is never handed out.
 """
