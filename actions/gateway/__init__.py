@@ -56,7 +56,7 @@ class NoSessions(SessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = NoSessions()
     # Hooks. A liveness probe answers first, before a database session or a rate limit.
-    app.before_request(begin)  # the request id and start time, a probe's answer, the database
+    app.before_request(begin)  # the request id and start time, a probe's answer
     guard.init_app(app)  # failed passwords and client secrets, counted per account and address
     if rate_limits.configure(app):
         app.before_request(rate_limits.count_by_ip)
@@ -125,13 +125,11 @@ def request_context(app: Flask, environ: dict) -> RequestContext:
 
 def begin():
     """Before every other hook (one hook, not three: Flask's dispatch of each costs as much
-    as its work): the request's id and start time, then a probe's answer, else the database."""
+    as its work): the request's id and start time, then a probe's answer. A connection is
+    taken from the pool at the request's first statement (Peewee's autoconnect), so that a
+    request refused before it reads anything takes none; :func:`close_db` gives it back."""
     logs.start()
-    answer = health.answer_health()
-    if answer is not None:
-        return answer
-    open_db()
-    return None
+    return health.answer_health()
 
 
 def end(response: Response) -> Response:
@@ -139,10 +137,6 @@ def end(response: Response) -> Response:
     CSP and no framing on the HTML pages), the request's count in the metrics, its log line
     and X-Request-Id header."""
     return logs.finish(metrics.record(headers.harden(response)))
-
-
-def open_db() -> None:
-    db.connect(reuse_if_open=True)
 
 
 def close_db(_exc: BaseException | None) -> None:

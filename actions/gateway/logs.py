@@ -184,7 +184,7 @@ def envelope(response: Response,
     body = response.get_data()
     if not ERROR_START.match(body[:64]):
         return ("ok" if b'"status"' in body[:32] else None), None, None
-    answer = json.loads(body)
+    answer = orjson.loads(body)
     details = answer.get("message_details")
     reason = answer.get("message", "") + (f" ({details})" if details not in (None, "") else "")
     return "error", answer.get("status_code"), redact(reason)
