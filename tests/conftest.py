@@ -217,6 +217,18 @@ def api(client) -> Api:
 KEY_BOOKKEEPING = 'UPDATE "api_keys" SET "last_used"'  # once a minute per key, not per call
 
 
+@pytest.fixture
+def control(monkeypatch, app) -> list[str]:
+    """The BEGIN and COMMIT (or ROLLBACK) the database is asked for from now on."""
+    sent: list[str] = []
+    for name in ("begin", "commit", "rollback"):
+        real = getattr(db.obj, name)
+        monkeypatch.setattr(db.obj, name, lambda *a, _real=real, _name=name, **k: (
+            sent.append(_name.upper()), _real(*a, **k))[1])
+    with app.app_context():
+        yield sent
+
+
 def is_key_cache(sql: str) -> bool:
     """A statement of the key cache, or of a key change: at most every 0.25 s per process,
     not per call (tests/gateway/test_key_cache.py counts them)."""

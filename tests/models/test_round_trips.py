@@ -35,17 +35,6 @@ def postgres(app, database_url):
         yield db.obj
 
 
-@pytest.fixture
-def control(monkeypatch, postgres) -> list[str]:
-    """The BEGIN and COMMIT (or ROLLBACK) statements sent from now on."""
-    sent: list[str] = []
-    for name in ("begin", "commit", "rollback"):
-        real = getattr(postgres, name)
-        monkeypatch.setattr(postgres, name, lambda *a, _real=real, _name=name, **k: (
-            sent.append(_name.upper()), _real(*a, **k))[1])
-    return sent
-
-
 def status() -> TransactionStatus:
     return db.connection().pgconn.transaction_status
 
@@ -64,18 +53,6 @@ def status() -> TransactionStatus:
 ])
 def test_only_a_select_that_locks_sets_and_moves_nothing_is_a_plain_read(sql, plain):
     assert is_plain_read(sql) is plain
-
-
-def test_a_read_action_sends_no_begin_nor_commit(postgres, control, api):
-    project = Project.create(name="Read", author=User.owner())
-    assert ok_data(api.call("get_project", id_project=project.id))["name"] == "Read"
-    assert control == []
-
-
-def test_a_write_action_is_one_transaction(postgres, control, api):
-    project = Project.create(name="Write", author=User.owner())
-    ok_data(api.call("post_task", id_project=project.id, title="One"))
-    assert control == ["BEGIN", "COMMIT"]
 
 
 def test_a_write_in_a_reads_transaction_begins_it_and_an_error_undoes_it(postgres, control):
