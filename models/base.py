@@ -46,13 +46,12 @@ def connect_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         raise UnsupportedDatabase(f"the database URL {url!r} has {what}: use {SUPPORTED_URLS}")
     if scheme == "sqlite":
         return connect_sqlite(url)
-    if scheme in {"postgres", "postgresql"}:
-        # psycopg 3 prepares a statement its connection has run twice: the compiled reads
-        # (models.compiled) are then planned once per pooled connection, not at every call.
-        settings = db_url.parse(url)
-        return PooledPostgres(settings.pop("database"), prefer_psycopg3=True,
-                              prepare_threshold=PREPARE_AFTER, **settings)
-    return db_url.connect(url)
+    # postgres:// or postgresql://. psycopg 3 prepares a statement its connection has run
+    # twice: the compiled reads (models.compiled) are then planned once per pooled
+    # connection, not at every call.
+    settings = db_url.parse(url)
+    return PooledPostgres(settings.pop("database"), prefer_psycopg3=True,
+                          prepare_threshold=PREPARE_AFTER, **settings)
 
 
 def one_round_trip() -> contextlib.AbstractContextManager:

@@ -37,6 +37,22 @@ class DeferredTransaction(_transaction):
             self._begin()
 
 
+class DefersReads:
+    """A database whose reads run in a :class:`DeferredTransaction` (mixed into each
+    database's class, whose ``execute_sql`` calls :func:`begin_before`)."""
+
+    def deferred_transaction(self):
+        """A read's transaction: BEGIN only before its first statement that is not a plain
+        read; inside another transaction, or where the connection cannot defer, a plain one."""
+        connection = self.connection()  # opened first: opening one empties the stack
+        if self.in_transaction() or not self.defers_on(connection):
+            return self.atomic()
+        return DeferredTransaction(self)
+
+    def defers_on(self, connection: Any) -> bool:
+        return True
+
+
 def begin_before(database: Any, sql: str, is_plain_read: Callable[[str], bool]) -> None:
     """Begin the open deferred transaction before ``sql``, unless ``sql`` is a plain read."""
     outermost = database._state.transactions[0]

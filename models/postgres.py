@@ -14,7 +14,7 @@ from peewee import __exception_wrapper__
 from playhouse.pool import PooledPostgresqlDatabase
 from psycopg.pq import PipelineStatus
 
-from models.deferred import DeferredTransaction, begin_before
+from models.deferred import DefersReads, begin_before
 
 PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
 PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged before use
@@ -24,7 +24,7 @@ NOT_PLAIN_READ = (" FOR UPDATE", " FOR SHARE", " FOR NO KEY UPDATE", " FOR KEY S
                   "PG_ADVISORY", "SET_CONFIG(", "SETVAL(", "NEXTVAL(")  # upper case
 
 
-class PooledPostgres(PooledPostgresqlDatabase):
+class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
     """PostgreSQL through psycopg 3, connections pooled per process.
 
     Two round trips are saved on every request. A pooled connection is pinged (``SELECT 1``)
@@ -128,13 +128,10 @@ class PooledPostgres(PooledPostgresqlDatabase):
         with __exception_wrapper__, conn.pipeline():
             yield
 
-    def deferred_transaction(self):
-        """A read's transaction: BEGIN only before its first statement that is not a plain
-        read. Under READ COMMITTED every statement reads its own snapshot, in a transaction
-        or not, so the reads before it see what they would have seen inside one."""
-        if self.in_transaction() or not self.connection().taskgate_read_committed:
-            return self.atomic()
-        return DeferredTransaction(self)
+    def defers_on(self, connection) -> bool:
+        """Under READ COMMITTED every statement reads its own snapshot, in a transaction or
+        not, so a read's statements before its BEGIN see what they would have seen in one."""
+        return connection.taskgate_read_committed
 
 
 def is_begin(statement: tuple[str, Any]) -> bool:

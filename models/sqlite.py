@@ -9,27 +9,21 @@ from typing import Any
 from playhouse import db_url
 from playhouse.pool import PooledSqliteDatabase
 
-from models.deferred import DeferredTransaction, begin_before
+from models.deferred import DefersReads, begin_before
 
 PRAGMAS = {"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1}
 
 
-class PooledSqlite(PooledSqliteDatabase):
-    """A read runs in a :class:`DeferredTransaction`: in WAL mode each statement reads the
-    last commit, as PostgreSQL's READ COMMITTED does, and its first write begins IMMEDIATE
-    (the write lock before anything is read for it: a transaction that began DEFERRED and read
-    fails with "database is locked" once another process wrote in between)."""
+class PooledSqlite(DefersReads, PooledSqliteDatabase):
+    """A read runs in a deferred transaction (:mod:`models.deferred`): in WAL mode each
+    statement reads the last commit, as PostgreSQL's READ COMMITTED does, and its first write
+    begins IMMEDIATE (the write lock before anything is read for it: a transaction that began
+    DEFERRED and read fails with "database is locked" once another process wrote in between)."""
 
     def execute_sql(self, sql, params=None):
         if self._state.transactions:
             begin_before(self, sql, is_plain_read)
         return super().execute_sql(sql, params)
-
-    def deferred_transaction(self):
-        self.connection()  # opened first: opening a connection empties the transaction stack
-        if self.in_transaction():
-            return self.atomic()
-        return DeferredTransaction(self)
 
 
 def is_plain_read(sql: str) -> bool:
