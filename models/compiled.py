@@ -50,17 +50,17 @@ class Statement:
         return params
 
     def run(self, **given: Any) -> None:
-        db.execute_sql(self.sql, self.values(given))
+        db.execute_sql(self.sql, self.values(given), read_at_once=True)  # read: never
 
     def later(self, **given: Any) -> None:
         """Run it with the transaction's next statement (``models.base.run_later``)."""
         run_later(self.sql, self.values(given))
 
     def rows(self, **given: Any) -> list[tuple]:
-        return db.execute_sql(self.sql, self.values(given)).fetchall()
+        return db.execute_sql(self.sql, self.values(given), read_at_once=True).fetchall()
 
     def one(self, **given: Any) -> tuple | None:
-        return db.execute_sql(self.sql, self.values(given)).fetchone()
+        return db.execute_sql(self.sql, self.values(given), read_at_once=True).fetchone()
 
     def objects(self, model: Any, **given: Any) -> Any:
         """The rows as ``model`` instances (the statement selects the model's columns)."""
@@ -151,7 +151,8 @@ def inserted(row: Any, later: bool = False) -> Any:
         name for name in data if name != key or data[name] is not None))
     values = statement.values(
         {name: converted(data[name], same, convert) for name, same, convert in writing})
-    cursor = run_later(statement.sql, values) if later else db.execute_sql(statement.sql, values)
+    cursor = (run_later(statement.sql, values) if later
+              else db.execute_sql(statement.sql, values, read_at_once=True))
     if cursor is not None:
         found = cursor.fetchone() if statement.returns else None
         row._pk = found[0] if found else cursor.lastrowid
