@@ -4,13 +4,21 @@ an optional bearer token."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from conftest import ok_data
 from mail_kit import comment, drain
+from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 from webhook_kit import add, deliver
 
 from app import create_app
 from models.mail import MailOut
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def samples(client, headers=None) -> dict[tuple[str, frozenset], float]:
@@ -125,3 +133,31 @@ def test_webhook_and_mail_counters_never_go_down(hooks_app, mail_app, api, clien
 def counters(found, counted) -> dict[str, float]:
     names = [*counted, "taskgate_mail_queue_depth"]
     return {name: found[(name, frozenset())] for name in names}
+
+
+WORKERS = """
+import os, sys
+from actions.gateway import metrics
+metrics.counted("api", "get_users", "ok").inc()  # the parent, then a forked worker
+child = os.fork()
+if child == 0:
+    metrics.counted("api", "get_users", "ok").inc()
+    os._exit(0)
+os.waitpid(child, 0)
+print(os.getpid(), child)
+"""
+
+
+def test_under_gunicorn_each_forked_worker_counts_in_its_own_file(tmp_path):
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    done = subprocess.run([sys.executable, "-c", WORKERS], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    pids = done.stdout.split()
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        f"counter_{pid}.db" for pid in pids)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(folder))
+    assert registry.get_sample_value("taskgate_requests_total", {
+        "endpoint": "api", "action": "get_users", "code": "ok"}) == 2
