@@ -36,6 +36,7 @@ from models import all_models, create_tables
 from models.base import connect_database, db
 from models.install import ensure_install
 from models.members import User
+from models.postgres import PooledPostgres
 from models.settings import SNAPSHOT as SETTINGS_SNAPSHOT
 from schemas.envelope import ApiError, fail
 
@@ -227,6 +228,16 @@ def control(monkeypatch, app) -> list[str]:
             sent.append(_name.upper()), _real(*a, **k))[1])
     with app.app_context():
         yield sent
+
+
+@pytest.fixture
+def postgres(app, database_url):
+    """The PostgreSQL database, in an app context; the test is skipped on SQLite."""
+    if not database_url:
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    assert isinstance(db.obj, PooledPostgres)
+    with app.app_context():
+        yield db.obj
 
 
 def is_key_cache(sql: str) -> bool:

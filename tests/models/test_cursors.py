@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
 from models.base import db, run_later, transaction
 from models.compiled import compiled
 from models.members import User
-from models.postgres import PooledPostgres
 
 
 def emails() -> list[str]:
@@ -31,15 +28,6 @@ def test_reads_at_once_inside_a_lazy_read_leave_its_rows_alone(app):
             assert by_id.rows() and by_id.one()  # run between two rows of the lazy read
             seen.append(user.email)
         assert seen == expected
-
-
-@pytest.fixture
-def postgres(app, database_url):
-    if not database_url:
-        pytest.skip("PostgreSQL only (TEST_DATABASE_URL): SQLite's cursors cost nothing")
-    assert isinstance(db.obj, PooledPostgres)
-    with app.app_context():
-        yield db.obj
 
 
 def test_reads_at_once_share_one_cursor_and_other_statements_get_their_own(postgres):

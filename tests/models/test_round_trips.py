@@ -21,18 +21,9 @@ from models.comments import Comment
 from models.compiled import compiled, together
 from models.events import Event
 from models.members import User
-from models.postgres import PooledPostgres, is_plain_read, set_up
+from models.postgres import is_plain_read, set_up
 from models.projects import Project
 from models.tasks import Task, TaskSubscriber
-
-
-@pytest.fixture
-def postgres(app, database_url):
-    if not database_url:
-        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
-    assert isinstance(db.obj, PooledPostgres)
-    with app.app_context():
-        yield db.obj
 
 
 def status() -> TransactionStatus:
