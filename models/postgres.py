@@ -78,7 +78,8 @@ class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
 
     def cursor(self, named_cursor=None, read_at_once=False):
         """A new cursor, or for a statement read at once the connection's reader: psycopg
-        builds each new cursor's row loaders anew (40 µs of a task's read by id)."""
+        builds each new cursor's row loaders anew (40 µs of a task's read by id). The reader
+        holds its last rows (a page, a batch) until its next statement."""
         if not read_at_once:
             return super().cursor(named_cursor)
         return own_cursor(self.connection(), "taskgate_reader")
