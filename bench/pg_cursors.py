@@ -5,7 +5,8 @@ cursor for every statement, in one process, alternating the two action by action
            [--rounds 8] [--calls 250] [--out FILE.json]
 
 The database must be seeded (``bench/scale_seed.py``). Prints, per action, the median CPU and
-wall µs per call of each way and the kept cursors' share of the new ones'.
+wall µs per call of each way, then the CPU of a task's row read by id through psycopg alone on
+a new cursor each time and on one kept cursor.
 """
 
 from __future__ import annotations
@@ -69,10 +70,37 @@ def main() -> None:
                 runs.setdefault(action, {}).setdefault(way, []).append(
                     per_call(client, url, args.calls))
     postgres.own_cursor = kept
-    report(runs, started, args)
+    bare = bare_statement(args)
+    report(runs, started, args, bare)
 
 
-def report(runs: dict[str, dict[str, list]], started: dict, args) -> None:
+def bare_statement(args) -> dict[str, float]:
+    """A task's row by id (every column) through psycopg alone, on a new cursor each time and
+    on one kept cursor: CPU µs per statement, the median of the rounds."""
+    import psycopg
+
+    from models.base import db
+    from models.compiled import Statement, slot
+    from models.tasks import Task
+
+    sql = Statement(Task.select().where(Task.id == slot("id"))).sql
+    db.close()
+    with psycopg.connect(args.postgresql, autocommit=True, prepare_threshold=0) as connection:
+        kept = connection.cursor()
+        ways = {"new cursor": connection.cursor, "kept cursor": lambda: kept}
+        figures: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for way, cursor_of in ways.items():
+                start = time.process_time()
+                for _ in range(args.calls * 4):
+                    cursor_of().execute(sql, (int(args.task),)).fetchall()
+                figures.setdefault(way, []).append(
+                    (time.process_time() - start) / (args.calls * 4) * 1e6)
+    return {way: round(statistics.median(values), 1) for way, values in figures.items()}
+
+
+def report(runs: dict[str, dict[str, list]], started: dict, args,
+           bare: dict[str, float]) -> None:
     print("| action | way | CPU µs | wall µs |\n|---|---|---:|---:|")
     medians: dict[str, dict[str, dict[str, float]]] = {}
     for action, ways in runs.items():
@@ -81,12 +109,13 @@ def report(runs: dict[str, dict[str, list]], started: dict, args) -> None:
             wall = statistics.median(w for _, w in figures)
             medians.setdefault(action, {})[way] = {"cpu_us": round(cpu), "wall_us": round(wall)}
             print(f"| {action} | {way} | {cpu:,.0f} | {wall:,.0f} |")
+    print(f"a task's row by id, psycopg alone, CPU µs: {bare}")
     print(f"load average {started['load_average']} at start, "
           f"{machine()['load_average']} at the end")
     if args.out:
         with open(args.out, "w") as handle:
             json.dump({"machine": started, "rounds": args.rounds, "calls": args.calls,
-                       "medians": medians, "runs": runs,
+                       "medians": medians, "runs": runs, "bare_statement_cpu_us": bare,
                        "load_average_at_end": machine()["load_average"]}, handle, indent=2)
 
 
