@@ -50,7 +50,7 @@ class Statement:
         return params
 
     def run(self, **given: Any) -> None:
-        db.execute_sql(self.sql, self.values(given), read_at_once=True)  # read: never
+        db.execute_sql(self.sql, self.values(given))
 
     def later(self, **given: Any) -> None:
         """Run it with the transaction's next statement (``models.base.run_later``)."""
@@ -152,7 +152,7 @@ def inserted(row: Any, later: bool = False) -> Any:
     values = statement.values(
         {name: converted(data[name], same, convert) for name, same, convert in writing})
     cursor = (run_later(statement.sql, values) if later
-              else db.execute_sql(statement.sql, values, read_at_once=True))
+              else db.execute_sql(statement.sql, values, read_at_once=statement.returns))
     if cursor is not None:
         found = cursor.fetchone() if statement.returns else None
         row._pk = found[0] if found else cursor.lastrowid

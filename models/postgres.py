@@ -63,7 +63,9 @@ class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
     def execute_sql(self, sql, params=None, later=False, read_at_once=False):
         """Run ``sql`` after what the connection holds, in one round trip; ``later``: hold it
         too, if a transaction is open (it returns no cursor then); ``read_at_once``: its rows are
-        read, if at all, before the connection runs another statement (see :meth:`cursor`)."""
+        read before the connection runs another statement (see :meth:`cursor`): in a
+        pipeline, a statement whose result is never fetched would leave it to land on the
+        reader among a later statement's."""
         if self._state.transactions:
             begin_before(self, sql, is_plain_read)
             if later:
