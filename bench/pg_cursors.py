@@ -20,17 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import installed_app, machine, signed  # noqa: E402
-
-
-def calls(args) -> dict[str, str]:
-    return {
-        "get_task": signed({"action": "get_task", "id_task": str(args.task)}),
-        "get_tasks limit=100": signed({"action": "get_tasks", "id_project": str(args.project),
-                                       "limit": "100"}),
-        "post_task": signed({"action": "post_task", "id_project": str(args.post_project),
-                             "title": "Bench"}),
-    }
+from bench.alternate_calls import calls  # noqa: E402
+from bench.common import installed_app, machine  # noqa: E402
 
 
 def per_call(client, url: str, count: int) -> tuple[float, float]:
