@@ -99,5 +99,4 @@ def transaction(writes: bool = True):
     """One transaction for one action. An action that writes nothing (or writes late) begins
     deferred, with no BEGIN until its first statement that is not a plain read: a read alone
     sends neither BEGIN nor COMMIT, and readers do not queue behind SQLite's write lock."""
-    deferred = getattr(db.obj, "deferred_transaction", None)
-    return db.atomic() if writes or deferred is None else deferred()
+    return db.atomic() if writes else db.obj.deferred_transaction()

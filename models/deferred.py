@@ -11,8 +11,8 @@ from peewee import _transaction
 
 class DeferredTransaction(_transaction):
     """A transaction whose BEGIN waits for :meth:`begin_now` (the database's ``execute_sql``
-    calls it, through :func:`begin_before`, before the first statement that could lock, set or
-    write anything); one that never began has nothing to commit or roll back."""
+    calls it, through :meth:`DefersReads.begin_before`, before the first statement that could
+    lock, set or write anything); one that never began has nothing to commit or roll back."""
 
     begun = False
 
@@ -38,8 +38,10 @@ class DeferredTransaction(_transaction):
 
 
 class DefersReads:
-    """A database whose reads run in a :class:`DeferredTransaction` (mixed into each
-    database's class, whose ``execute_sql`` calls :func:`begin_before`)."""
+    """A database whose reads run in a :class:`DeferredTransaction`; its ``execute_sql`` calls
+    :meth:`begin_before` first, and it says what a plain read is (``is_plain_read``)."""
+
+    is_plain_read: Callable[[str], bool]
 
     def deferred_transaction(self):
         """A read's transaction: BEGIN only before its first statement that is not a plain
@@ -52,10 +54,12 @@ class DefersReads:
     def defers_on(self, connection: Any) -> bool:
         return True
 
-
-def begin_before(database: Any, sql: str, is_plain_read: Callable[[str], bool]) -> None:
-    """Begin the open deferred transaction before ``sql``, unless ``sql`` is a plain read."""
-    outermost = database._state.transactions[0]
-    if type(outermost) is DeferredTransaction and not outermost.begun \
-            and not is_plain_read(sql):
-        outermost.begin_now()
+    def begin_before(self, sql: str) -> None:
+        """Begin the open deferred transaction before ``sql``, unless ``sql`` is a plain read."""
+        transactions = self._state.transactions
+        if not transactions:
+            return
+        outermost = transactions[0]
+        if type(outermost) is DeferredTransaction and not outermost.begun \
+                and not self.is_plain_read(sql):
+            outermost.begin_now()

@@ -14,7 +14,7 @@ from peewee import __exception_wrapper__
 from playhouse.pool import PooledPostgresqlDatabase
 from psycopg.pq import PipelineStatus
 
-from models.deferred import DefersReads, begin_before
+from models.deferred import DefersReads
 
 PREPARE_AFTER = 1  # runs of a statement on a connection before psycopg prepares it
 PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged before use
@@ -22,6 +22,14 @@ PING_AFTER_IDLE = 5.0  # seconds in the pool after which a connection is pinged 
 # transaction-scoped locks and settings, sequence moves.
 NOT_PLAIN_READ = (" FOR UPDATE", " FOR SHARE", " FOR NO KEY UPDATE", " FOR KEY SHARE",
                   "PG_ADVISORY", "SET_CONFIG(", "SETVAL(", "NEXTVAL(")  # upper case
+
+
+@functools.lru_cache(maxsize=512)
+def is_plain_read(sql: str) -> bool:
+    """A SELECT that takes no row lock, sets nothing and moves no sequence."""
+    text = " ".join(sql.upper().split())
+    return text.lstrip(" (").startswith("SELECT") and not any(
+        word in text for word in NOT_PLAIN_READ)
 
 
 class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
@@ -38,6 +46,8 @@ class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
     connection and go with the transaction's next statement or its COMMIT; reads that do not
     depend on each other go together (``models.base.one_round_trip``).
     """
+
+    is_plain_read = staticmethod(is_plain_read)
 
     def _connect(self):
         connection = super()._connect()  # from the pool, or new
@@ -66,11 +76,10 @@ class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
         read before the connection runs another statement (see :meth:`cursor`): in a
         pipeline, a statement whose result is never fetched would leave it to land on the
         reader among a later statement's."""
-        if self._state.transactions:
-            begin_before(self, sql, is_plain_read)
-            if later:
-                self.held().append((sql, params))
-                return None
+        self.begin_before(sql)
+        if later and self._state.transactions:
+            self.held().append((sql, params))
+            return None
         held = self.taken_held()
         if not held:
             return self._execute_cursor(sql, params, read_at_once=read_at_once)
@@ -148,14 +157,6 @@ class PooledPostgres(DefersReads, PooledPostgresqlDatabase):
 def is_begin(statement: tuple[str, Any]) -> bool:
     """Whether a held statement is its transaction's BEGIN (then nothing of it was sent)."""
     return statement[0].startswith("BEGIN")
-
-
-@functools.lru_cache(maxsize=512)
-def is_plain_read(sql: str) -> bool:
-    """A SELECT that takes no row lock, sets nothing and moves no sequence."""
-    text = " ".join(sql.upper().split())
-    return text.lstrip(" (").startswith("SELECT") and not any(
-        word in text for word in NOT_PLAIN_READ)
 
 
 def set_up(connection) -> bool:

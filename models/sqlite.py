@@ -9,9 +9,14 @@ from typing import Any
 from playhouse import db_url
 from playhouse.pool import PooledSqliteDatabase
 
-from models.deferred import DefersReads, begin_before
+from models.deferred import DefersReads
 
 PRAGMAS = {"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1}
+
+
+def is_plain_read(sql: str) -> bool:
+    """A SELECT (SQLite has no row locks; a PRAGMA sets the connection, not a transaction)."""
+    return sql.lstrip(" (")[:6].upper() in ("SELECT", "PRAGMA")
 
 
 class PooledSqlite(DefersReads, PooledSqliteDatabase):
@@ -20,16 +25,12 @@ class PooledSqlite(DefersReads, PooledSqliteDatabase):
     begins IMMEDIATE (the write lock before anything is read for it: a transaction that began
     DEFERRED and read fails with "database is locked" once another process wrote in between)."""
 
+    is_plain_read = staticmethod(is_plain_read)
+
     def execute_sql(self, sql, params=None, read_at_once=False):
         """``read_at_once`` changes nothing here: a sqlite3 cursor costs next to nothing."""
-        if self._state.transactions:
-            begin_before(self, sql, is_plain_read)
+        self.begin_before(sql)
         return super().execute_sql(sql, params)
-
-
-def is_plain_read(sql: str) -> bool:
-    """A SELECT (SQLite has no row locks; a PRAGMA sets the connection, not a transaction)."""
-    return sql.lstrip(" (")[:6].upper() in ("SELECT", "PRAGMA")
 
 
 def connect_sqlite(url: str) -> PooledSqlite:

@@ -38,6 +38,7 @@ from models.install import ensure_install
 from models.members import User
 from models.postgres import PooledPostgres
 from models.settings import SNAPSHOT as SETTINGS_SNAPSHOT
+from models.sqlite import PooledSqlite
 from schemas.envelope import ApiError, fail
 
 API_KEY = "7776461cd931e7b1c8e9632ff8e979ce"
@@ -233,9 +234,21 @@ def control(monkeypatch, app) -> list[str]:
 @pytest.fixture
 def postgres(app, database_url):
     """The PostgreSQL database, in an app context; the test is skipped on SQLite."""
-    if not database_url:
-        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
-    assert isinstance(db.obj, PooledPostgres)
+    yield from only_on(app, PooledPostgres, None if database_url else
+                       "PostgreSQL only (TEST_DATABASE_URL)")
+
+
+@pytest.fixture
+def sqlite(app, database_url):
+    """The SQLite database, in an app context; the test is skipped on PostgreSQL."""
+    yield from only_on(app, PooledSqlite, "SQLite only (the default database)"
+                       if database_url else None)
+
+
+def only_on(app, kind: type, skipped: str | None):
+    if skipped:
+        pytest.skip(skipped)
+    assert isinstance(db.obj, kind)
     with app.app_context():
         yield db.obj
 

@@ -10,19 +10,10 @@ import sqlite3
 import pytest
 from conftest import ok_data
 
-from models.base import db, transaction
+from models.base import transaction
 from models.members import Team, User
 from models.projects import Project
-from models.sqlite import PooledSqlite, is_plain_read
-
-
-@pytest.fixture
-def sqlite(app, database_url):
-    if database_url:
-        pytest.skip("SQLite only (the default database)")
-    assert isinstance(db.obj, PooledSqlite)
-    with app.app_context():
-        yield db.obj
+from models.sqlite import is_plain_read
 
 
 @pytest.mark.parametrize(("sql", "plain"), [
