@@ -126,8 +126,9 @@ def request_context(app: Flask, environ: dict) -> RequestContext:
 def begin():
     """Before every other hook (one hook, not three: Flask's dispatch of each costs as much
     as its work): the request's id and start time, then a probe's answer. A connection is
-    taken from the pool at the request's first statement (Peewee's autoconnect), so that a
-    request refused before it reads anything takes none; :func:`close_db` gives it back."""
+    taken from the pool when the action's transaction opens, or at an earlier statement
+    (Peewee's autoconnect), so that a request refused before it reads anything takes none;
+    :func:`close_db` gives it back."""
     logs.start()
     return health.answer_health()
 
