@@ -27,14 +27,20 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import REFUSED, cpu_per_call, hello_app, installed_app, signed  # noqa: E402
+from bench.common import (  # noqa: E402
+    PIPELINE,
+    REFUSED,
+    cpu_per_call,
+    hello_app,
+    installed_app,
+    signed,
+)
 from models.base import db  # noqa: E402
 from models.members import User  # noqa: E402
 from models.projects import Project  # noqa: E402
 from models.tasks import Task  # noqa: E402
 
 BASELINE = "flask hello"
-PIPELINE = "pipeline (no-op action)"
 
 
 def seed_tasks(count: int) -> None:

@@ -33,8 +33,9 @@ from bench.common import REFUSED, ROOT, machine, signed  # noqa: E402
 SCRIPTS = ("bench_api.py", "common.py", "http_bench.py", "scale_seed.py")
 
 
-def export(commit: str, folder: Path) -> Path:
-    """The tree of ``commit`` in ``folder``, with this checkout's bench scripts."""
+def export(commit: str, folder: Path, scripts: tuple[str, ...] = ()) -> Path:
+    """The tree of ``commit`` in ``folder``, with this checkout's bench scripts (``SCRIPTS``
+    and ``scripts``)."""
     archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT,
                              capture_output=True, check=True).stdout
     tree = folder / "before"
@@ -44,7 +45,7 @@ def export(commit: str, folder: Path) -> Path:
         handle.seek(0)
         with tarfile.open(fileobj=handle) as tar:
             tar.extractall(tree, filter="data")
-    for name in SCRIPTS:
+    for name in SCRIPTS + scripts:
         shutil.copy(ROOT / "bench" / name, tree / "bench" / name)
     return tree
 

@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import http_bench  # noqa: E402
-from bench.common import REFUSED, ROOT, machine, signed  # noqa: E402
+from bench.common import PIPELINE, REFUSED, ROOT, machine, signed  # noqa: E402
 from bench.scale_anchor import postgres_driver  # noqa: E402
 from bench.scale_measure import LISTS  # noqa: E402
 from bench.scale_report import into_readme, report  # noqa: E402
@@ -157,6 +157,7 @@ def measure_http(url: str, seed: dict, args, database: str = "SQLite") -> dict:
     targets = {
         "raw WSGI": (http_bench.RAW, "/"),
         "flask hello": (http_bench.HELLO, "/"),
+        PIPELINE: (http_bench.NOOP, signed({"action": "bench_noop"})),
         "get_task": (http_bench.TASKGATE, signed({"action": "get_task",
                                                   "id_task": seed["task"]})),
         "post_task": (http_bench.TASKGATE, signed({"action": "post_task", "title": "Bench",

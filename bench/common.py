@@ -21,6 +21,7 @@ KEY = "7776461cd931e7b1c8e9632ff8e979ce"
 SECRET = "bench"
 OWNER_EMAIL = "owner@example.com"
 REFUSED = "/api/admin/v2/?action=get_users&hash=0"  # a wrong signature
+PIPELINE = "pipeline (no-op action)"  # bench_api.add_noop_action's action: the pipeline alone
 
 
 def signed(params: dict[str, str]) -> str:

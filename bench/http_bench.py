@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import REFUSED, ROOT, SECRET, machine, signed  # noqa: E402
+from bench.common import PIPELINE, REFUSED, ROOT, SECRET, machine, signed  # noqa: E402
 
 LUA = """
 local threads = {}
@@ -62,11 +62,22 @@ def raw(environ, start_response):
 
 hello = Flask("hello")
 hello.add_url_rule("/", "hello", lambda: {"status": "ok", "data": []})
+
+
+def taskgate_noop():
+    """Taskgate with ``bench_noop``, an action that does nothing: its calls cost the pipeline."""
+    from app import create_app
+    from bench.bench_api import add_noop_action
+
+    add_noop_action()
+    return create_app()
 '''
 RAW, HELLO, TASKGATE = "baselines:raw", "baselines:hello", "app:create_app()"
+NOOP = "baselines:taskgate_noop()"
 TARGETS = {  # name → (gunicorn app, path); "bad hash" answers errors by design
     "raw WSGI": (RAW, "/"),
     "flask hello": (HELLO, "/"),
+    PIPELINE: (NOOP, signed({"action": "bench_noop"})),
     "get_task": (TASKGATE, signed({"action": "get_task", "id_task": "1"})),
     "post_task": (TASKGATE,
                   signed({"action": "post_task", "id_project": "1", "title": "Bench"})),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ACTIONS = ("flask hello", "refused signature", "get_task", "post_task", "get_tasks (1,000)",
-           "get_tasks limit=100", "get_tasks page=5", "search_tasks name",
+from bench.common import PIPELINE
+
+ACTIONS = ("flask hello", PIPELINE, "refused signature", "get_task", "post_task",
+           "get_tasks (1,000)", "get_tasks limit=100", "get_tasks page=5", "search_tasks name",
            "get_events limit=100", "post_task bare SQL")
 PG_WALL_GOALS = ("get_task", "get_tasks limit=100", "post_task")  # issue #22: PG ÷ SQLite wall
 LIST_NAMES = {"get_all_tasks": "get_all_tasks", "get_all_tasks_comments": "… extra=comments",
@@ -17,6 +19,7 @@ HTTP_GOALS = {  # issue #22: over HTTP ÷ raw WSGI under the same server, per da
 HTTP_RESULTS = {"sqlite": "http", "postgresql": "http_postgresql"}  # where each run is kept
 ANCHOR_GOAL, MEMORY_GOAL_MB, PG_GOAL = 1.5, 64, 1.5
 WRITE_GOAL = 4  # issue #22: post_task CPU ÷ the same writes in bare SQL
+PIPELINE_GOAL = 1.5  # issue #22: the pipeline's cost per request ÷ a Flask hello's
 
 
 def ratio(part: float | None, whole: float | None) -> float | None:
@@ -64,6 +67,10 @@ def targets(results: dict) -> list[dict]:
             for name, goal in HTTP_GOALS[db_name].items():
                 check(f"{name} over HTTP ({db_name}) ÷ raw WSGI",
                       ratio(http[name]["rps"], raw), goal, False)
+            if PIPELINE in http:  # time per request: the hello's req/s ÷ the pipeline's
+                check(f"{PIPELINE} over HTTP ({db_name}): time per request ÷ Flask hello's",
+                      ratio(http["flask hello"]["rps"], http[PIPELINE]["rps"]),
+                      PIPELINE_GOAL, True)
     for db_name, lists in results.get("lists", {}).items():
         for name, figures in lists.items():
             check(f"{LIST_NAMES[name]} ({db_name}) CPU per row ÷ anchor",
@@ -73,6 +80,9 @@ def targets(results: dict) -> list[dict]:
               MEMORY_GOAL_MB, True)
     for db_name, figures in results.get("calls", {}).items():
         cpu = figures.get("cpu_us", {})
+        if PIPELINE in cpu:
+            check(f"{PIPELINE} ({db_name}) CPU in process ÷ Flask hello",
+                  ratio(cpu[PIPELINE], cpu.get("flask hello")), PIPELINE_GOAL, True)
         if "post_task bare SQL" in cpu:
             check(f"post_task ({db_name}) CPU ÷ the same writes in bare SQL",
                   ratio(cpu.get("post_task"), cpu["post_task bare SQL"]), WRITE_GOAL, True)
@@ -81,7 +91,7 @@ def targets(results: dict) -> list[dict]:
             check(f"{name} PostgreSQL ÷ SQLite wall", results["pg_vs_sqlite_wall"][name],
                   PG_GOAL, True)
     for name, value in results.get("pg_vs_sqlite", {}).items():
-        if name not in ("flask hello", "post_task bare SQL"):
+        if name not in ("flask hello", PIPELINE, "post_task bare SQL"):
             check(f"{LIST_NAMES.get(name, name)} PostgreSQL ÷ SQLite CPU", value, PG_GOAL, True)
     return found
 

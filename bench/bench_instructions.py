@@ -1,0 +1,262 @@
+"""Instructions per request, counted by valgrind's callgrind: a count that does not move with
+the other jobs on the host, so a change of a few percent shows where CPU time cannot show it.
+
+    python bench/bench_instructions.py [--calls 400] [--before REV] [--out FILE]
+    python bench/bench_instructions.py --steps [--out FILE]
+
+Each target is called straight through WSGI (a prepared environ, the answer read to its last
+byte; no test client, no server), so the count is the app's own work. Every run is one process
+under ``valgrind --tool=callgrind`` with ``PYTHONHASHSEED=0`` that installs Taskgate on a new
+SQLite database (a project of 100 tasks), warms every target up, then calls one target
+``--calls`` times; a run that calls none is the baseline, and a target's instructions per call
+are (its run − the baseline) ÷ calls. Repeated runs of the same code agree within 0.5 %.
+``--before REV``: the same for that commit's tree, in the same run. About 40 s per run.
+
+``--steps``: what each step of the pipeline costs, as the instructions a call of the no-op
+action saves when that step alone is replaced by one that does nothing (its answer, its
+caller or its request read once and handed back). The steps are named by the functions they
+replace (:data:`STEPS`), so this mode follows the code of this checkout only.
+
+Instructions are not time: Python's interpreter runs fewer instructions per cycle than
+SQLite's C code, so read these as a ratio between versions of the same target, or between the
+pipeline and the Flask hello (both Python), not as CPU time. ``bench_api.py`` and
+``bench_scale.py`` measure time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import PIPELINE, REFUSED, ROOT, machine, signed  # noqa: E402
+
+HELLO = "flask hello"
+TARGETS = {  # name → path and query; every call answers HTTP 200
+    HELLO: "/",
+    PIPELINE: signed({"action": "bench_noop"}),
+    "refused signature": REFUSED,
+    "get_task": signed({"action": "get_task", "id_task": "50"}),
+    "post_task": signed({"action": "post_task", "id_project": "1", "title": "Bench"}),
+}
+BASELINE = "none"
+WHOLE = "whole pipeline"
+
+
+def once(function):
+    """``function``, run at its first call only: later calls get the first call's result."""
+    kept = []
+
+    def first(*args, **kwargs):
+        if not kept:
+            kept.append(function(*args, **kwargs))
+        return kept[0]
+
+    return first
+
+
+def skip_step(step: str) -> None:
+    """Replace one step of the pipeline by one that does nothing (``--steps``)."""
+    from flask import Response
+
+    from actions import gateway
+    from actions.gateway import headers, idempotency, logs, metrics, views
+
+    if step == "read the request (query, headers)":
+        views.read_request = once(views.read_request)
+    elif step == "check the signature (key cache, md5)":
+        views.authenticated = once(views.authenticated)
+    elif step == "request id and start time":
+        logs.start = lambda: logs.g._get_current_object().__dict__.update(
+            started=0.0, request_id="0" * 32)  # what the log line and the metrics read
+    elif step == "the log line":
+        logs.finish = lambda response: response
+    elif step == "metrics":
+        metrics.record = lambda response: response
+    elif step == "hardening headers":
+        headers.harden = lambda response: response
+    elif step == "transaction (a pooled connection taken)":
+        views.transaction = lambda writes=True: contextlib.nullcontext()
+    elif step == "connection given back (teardown)":
+        gateway.close_db.__code__ = (lambda _exc: None).__code__
+    elif step == "schema, rights check, handler":
+        idempotency.dispatch_once = lambda *args: {}
+    elif step == "the envelope (jsonify)":
+        views.jsonify = lambda _body: Response(b'{"status":"ok","data":{}}',
+                                               mimetype="application/json")
+    elif step != WHOLE:
+        raise SystemExit(f"unknown step: {step}")
+
+
+STEPS = (WHOLE, "read the request (query, headers)", "check the signature (key cache, md5)",
+         "request id and start time", "the log line", "metrics", "hardening headers",
+         "transaction (a pooled connection taken)", "connection given back (teardown)",
+         "schema, rights check, handler", "the envelope (jsonify)")
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def wsgi_call(app, path_and_query: str):
+    """A call of ``app`` through WSGI with a prepared environ, reading the whole answer."""
+    from werkzeug.test import EnvironBuilder
+
+    path, _, query = path_and_query.partition("?")
+    environ = EnvironBuilder(path=path, query_string=query).get_environ()
+    environ["REMOTE_ADDR"] = "127.0.0.1"
+
+    def call() -> None:
+        statuses = []
+        answer = app({**environ, "wsgi.input": io.BytesIO(b"")},
+                     lambda status, headers, exc_info=None: statuses.append(status))
+        try:
+            body = b"".join(answer)
+        finally:
+            getattr(answer, "close", lambda: None)()
+        if not statuses[0].startswith("200") or b'"status":' not in body[:40]:
+            raise SystemExit(f"unexpected answer {statuses[0]}: {body[:200]!r}")
+
+    return call
+
+
+def run_target(target: str, calls: int, folder: str, step: str = WHOLE) -> None:
+    """Inside valgrind: install, warm every target up, then call ``target`` ``calls`` times
+    (with ``step`` skipped)."""
+    from bench.bench_api import add_noop_action, seed_tasks
+    from bench.common import hello_app, installed_app
+    from models.base import db
+
+    app = installed_app(f"sqlite:///{folder}/instructions.sqlite")
+    with app.app_context():
+        seed_tasks(100)
+        db.close()
+    add_noop_action()
+    skip_step(step)
+    hello = hello_app()
+    prepared = {name: wsgi_call(hello if name == HELLO else app, path)
+                for name, path in TARGETS.items()}
+    for call in prepared.values():
+        for _ in range(30):
+            call()
+    if target != BASELINE:
+        for _ in range(calls):
+            prepared[target]()
+
+
+def count(tree: Path, target: str, calls: int, step: str = WHOLE) -> int:
+    """Instructions of one run of ``run_target`` on the code of ``tree``."""
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder, "valgrind.log")
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+             f"--log-file={log}", sys.executable, "bench/bench_instructions.py", "--run",
+             target, "--calls", str(calls), "--folder", folder, "--step", step],
+            cwd=tree, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        found = COLLECTED.search(log.read_text())
+        if found is None:
+            raise SystemExit(f"callgrind printed no count: {log.read_text()[-1000:]}")
+        return int(found.group(1))
+
+
+def per_call(version: str, tree: Path, calls: int) -> dict[str, float]:
+    """Instructions per call of each target, on the code of ``tree``."""
+    baseline = count(tree, BASELINE, calls)
+    found = {}
+    for target in TARGETS:
+        found[target] = round((count(tree, target, calls) - baseline) / calls)
+        print(f"  {version}: {target}: {found[target]:,} instructions per call", flush=True)
+    return found
+
+
+def steps(calls: int) -> dict[str, int]:
+    """Instructions per no-op call with each step skipped, two runs at a time (a count does
+    not depend on what else runs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def per_call_without(step: str) -> int:
+        baseline = count(ROOT, BASELINE, calls, step)
+        return round((count(ROOT, PIPELINE, calls, step) - baseline) / calls)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(STEPS, pool.map(per_call_without, STEPS), strict=True))
+
+
+def steps_report(found: dict[str, int]) -> str:
+    whole = found[WHOLE]
+    lines = ["| step skipped | instructions per no-op call | the step's cost | share |",
+             "|---|---:|---:|---:|"]
+    for step, instructions in found.items():
+        saved = whole - instructions
+        lines.append(f"| {step} | {instructions:,} | {saved:,} | {saved / whole:.1%} |")
+    return "\n".join(lines)
+
+
+def report(results: dict) -> str:
+    versions = list(results["instructions"])
+    lines = ["| target | " + " | ".join(f"{v} instructions | {v} ÷ hello" for v in versions)
+             + (" | after ÷ before |" if len(versions) == 2 else " |"),
+             "|---|" + "---:|" * (2 * len(versions) + (len(versions) == 2))]
+    for target in TARGETS:
+        cells = []
+        for version in versions:
+            figures = results["instructions"][version]
+            cells += [f"{figures[target]:,}", f"{figures[target] / figures[HELLO]:.2f}"]
+        if len(versions) == 2:
+            before, after = (results["instructions"][v][target] for v in versions)
+            cells.append(f"{after / before:.3f}")
+        lines.append(f"| {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--before", help="also count the code of this commit")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results-instructions.json"))
+    parser.add_argument("--steps", action="store_true",
+                        help="what each step of the pipeline costs (the no-op action)")
+    parser.add_argument("--run", help=argparse.SUPPRESS)  # inside valgrind: one run
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
+    parser.add_argument("--step", default=WHOLE, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        run_target(args.run, args.calls, args.folder, args.step)
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed: apt-get install valgrind")
+    results: dict = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                     "machine": machine(), "calls": args.calls, "instructions": {}}
+    if args.steps:
+        results["steps"] = steps(args.calls)
+        del results["instructions"]
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+        print(steps_report(results["steps"]))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        trees = {"after": ROOT}
+        if args.before:
+            from bench.bench_pipeline import export
+
+            trees = {"before": export(args.before, Path(folder), ("bench_instructions.py",)),
+                     "after": ROOT}
+            results["before"] = args.before
+        for version, tree in trees.items():
+            results["instructions"][version] = per_call(version, tree, args.calls)
+    results["commit"] = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                                       capture_output=True, text=True).stdout.strip()
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
