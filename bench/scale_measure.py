@@ -28,14 +28,8 @@ from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import (  # noqa: E402
-    PIPELINE,
-    REFUSED,
-    cpu_per_call,
-    hello_app,
-    installed_app,
-    signed,
-)
+from bench import common  # noqa: E402
+from bench.common import REFUSED, cpu_per_call, hello_app, installed_app, signed  # noqa: E402
 from bench.scale_anchor import anchor, post_task_anchor  # noqa: E402
 
 DATA_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -59,7 +53,7 @@ def action_calls(client, args) -> dict[str, tuple]:
 
     return {
         "flask hello": (lambda: whole(hello.get("/")), "ok"),
-        PIPELINE: (get(action="bench_noop"), "ok"),
+        common.PIPELINE: (get(action="bench_noop"), "ok"),
         "refused signature": (lambda: whole(client.get(REFUSED)), "error"),
         "get_task": (get(action="get_task", id_task=args.task), "ok"),
         "post_task": (get(action="post_task", id_project=args.post_project, title="Bench"), "ok"),
