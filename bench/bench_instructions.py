@@ -9,8 +9,9 @@ byte; no test client, no server), so the count is the app's own work. Every run 
 under ``valgrind --tool=callgrind`` with ``PYTHONHASHSEED=0`` that installs Taskgate on a new
 SQLite database (a project of 100 tasks), warms every target up, then calls one target
 ``--calls`` times; a run that calls none is the baseline, and a target's instructions per call
-are (its run − the baseline) ÷ calls. Repeated runs of the same code agree within 1 % (the
-log line's time and random id vary a little).
+are (its run − the baseline) ÷ calls. Repeated runs of the same code agree within 1 % at
+400 calls (the log line's time and random id vary a little from run to run, a spread that
+fewer calls share: ±2.5 % at 50).
 ``--before REV``: the same for that commit's tree, in the same run. About 40 s per run.
 
 ``--steps``: what each step of the pipeline costs, as the instructions a call of the no-op
