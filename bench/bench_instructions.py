@@ -39,8 +39,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from flask import Response  # noqa: E402
 
 from bench.common import PIPELINE, REFUSED, ROOT, machine, signed  # noqa: E402
 
@@ -68,44 +71,47 @@ def once(function):
     return first
 
 
+def envelope_only(_body):
+    return Response(b'{"status":"ok","data":{}}', mimetype="application/json")
+
+
+def no_connection(m) -> None:
+    """Both halves at once: a connection not given back is still open at the next request,
+    which then takes none (skipping either half alone skips both)."""
+    m.views.transaction = lambda writes=True: contextlib.nullcontext()
+    m.gateway.close_db.__code__ = (lambda _exc: None).__code__  # registered as a hook
+
+
+# --steps: each step of the pipeline, and how to replace it by one that does nothing (``m``:
+# the gateway's modules); the first replaces nothing.
+STEPS = {
+    WHOLE: lambda m: None,
+    "read the request (query, headers)": lambda m: setattr(
+        m.views, "read_request", once(m.views.read_request)),
+    "check the signature (key cache, md5)": lambda m: setattr(
+        m.views, "authenticated", once(m.views.authenticated)),
+    "request id and start time": lambda m: setattr(  # sets what the log line and metrics read
+        m.logs, "start", lambda: m.logs.g._get_current_object().__dict__.update(
+            started=0.0, request_id="0" * 32)),
+    "the log line": lambda m: setattr(m.logs, "finish", lambda response: response),
+    "metrics": lambda m: setattr(m.metrics, "record", lambda response: response),
+    "hardening headers": lambda m: setattr(m.headers, "harden", lambda response: response),
+    "pooled connection and the read's transaction (taken, given back)": no_connection,
+    "schema, rights check, handler": lambda m: setattr(
+        m.idempotency, "dispatch_once", lambda *args: {}),
+    "the envelope (jsonify)": lambda m: setattr(m.views, "jsonify", envelope_only),
+}
+
+
 def skip_step(step: str) -> None:
     """Replace one step of the pipeline by one that does nothing (``--steps``)."""
-    from flask import Response
-
     from actions import gateway
     from actions.gateway import headers, idempotency, logs, metrics, views
 
-    if step == "read the request (query, headers)":
-        views.read_request = once(views.read_request)
-    elif step == "check the signature (key cache, md5)":
-        views.authenticated = once(views.authenticated)
-    elif step == "request id and start time":
-        logs.start = lambda: logs.g._get_current_object().__dict__.update(
-            started=0.0, request_id="0" * 32)  # what the log line and the metrics read
-    elif step == "the log line":
-        logs.finish = lambda response: response
-    elif step == "metrics":
-        metrics.record = lambda response: response
-    elif step == "hardening headers":
-        headers.harden = lambda response: response
-    elif step == "pooled connection and the read's transaction (taken, given back)":
-        # Both halves at once: a connection not given back is still open at the next request,
-        # which then takes none (skipping either half alone skips both).
-        views.transaction = lambda writes=True: contextlib.nullcontext()
-        gateway.close_db.__code__ = (lambda _exc: None).__code__
-    elif step == "schema, rights check, handler":
-        idempotency.dispatch_once = lambda *args: {}
-    elif step == "the envelope (jsonify)":
-        views.jsonify = lambda _body: Response(b'{"status":"ok","data":{}}',
-                                               mimetype="application/json")
-    elif step != WHOLE:
-        raise SystemExit(f"unknown step: {step}")
+    STEPS[step](SimpleNamespace(gateway=gateway, headers=headers, idempotency=idempotency,
+                                logs=logs, metrics=metrics, views=views))
 
 
-STEPS = (WHOLE, "read the request (query, headers)", "check the signature (key cache, md5)",
-         "request id and start time", "the log line", "metrics", "hardening headers",
-         "pooled connection and the read's transaction (taken, given back)",
-         "schema, rights check, handler", "the envelope (jsonify)")
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
@@ -171,14 +177,19 @@ def count(tree: Path, target: str, calls: int, step: str = WHOLE) -> int:
         return int(found.group(1))
 
 
-def per_call(version: str, tree: Path, calls: int) -> dict[str, float]:
+def per_call(version: str, tree: Path, calls: int) -> dict[str, int]:
     """Instructions per call of each target, on the code of ``tree``."""
     baseline = count(tree, BASELINE, calls)
     found = {}
     for target in TARGETS:
-        found[target] = round((count(tree, target, calls) - baseline) / calls)
+        found[target] = above(baseline, tree, target, calls)
         print(f"  {version}: {target}: {found[target]:,} instructions per call", flush=True)
     return found
+
+
+def above(baseline: int, tree: Path, target: str, calls: int, step: str = WHOLE) -> int:
+    """Instructions per call of ``target``: its run's over the baseline run's."""
+    return round((count(tree, target, calls, step) - baseline) / calls)
 
 
 def steps(calls: int) -> dict[str, int]:
@@ -187,8 +198,7 @@ def steps(calls: int) -> dict[str, int]:
     from concurrent.futures import ThreadPoolExecutor
 
     def per_call_without(step: str) -> int:
-        baseline = count(ROOT, BASELINE, calls, step)
-        return round((count(ROOT, PIPELINE, calls, step) - baseline) / calls)
+        return above(count(ROOT, BASELINE, calls, step), ROOT, PIPELINE, calls, step)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(STEPS, pool.map(per_call_without, STEPS), strict=True))
@@ -230,7 +240,7 @@ def main() -> None:
                         help="what each step of the pipeline costs (the no-op action)")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # inside valgrind: one run
     parser.add_argument("--folder", help=argparse.SUPPRESS)
-    parser.add_argument("--step", default=WHOLE, help=argparse.SUPPRESS)
+    parser.add_argument("--step", default=WHOLE, choices=list(STEPS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         run_target(args.run, args.calls, args.folder, args.step)
