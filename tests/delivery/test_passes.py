@@ -255,6 +255,10 @@ def test_concurrent_senders_deliver_each_event_once(hooks_app, api, receiver, pr
         thread.start()
     for thread in threads:
         thread.join()
+    # On a busy machine a sender's passes may all find the head leased by another sender that
+    # is still posting it: what they left is sent by passes after them (none is lost).
+    while (last := deliver(hooks_app)).delivered:
+        results.append(last)
     ids = [int(e["object"]["id"]) for e in receiver.events()]
     assert sorted(ids) == list(range(1, 251))
     assert sum(r.delivered for r in results) == len(receiver.deliveries) == 3  # 100+100+50
