@@ -68,6 +68,12 @@ def decode(raw: bytes, where: str) -> str:
 
 
 def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True)``, strict about UTF-8 and the count."""
+    if "%" not in text and "+" not in text:  # nothing to decode: the pairs as they are written
+        if text.count("&") >= MAX_PARAMS:
+            raise BadRequest(f"Too many parameters: at most {MAX_PARAMS} in {where}")
+        return [(name, value) for name, _, value in
+                (pair.partition("=") for pair in text.split("&") if pair)]
     try:
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
                          max_num_fields=MAX_PARAMS)
@@ -82,7 +88,7 @@ def fold(pairs: Iterable[tuple[str, Any]], always_list: bool = False) -> dict[st
     params: dict[str, Any] = {}
     indexed: dict[str, dict[str, Any]] = {}
     for key, value in pairs:
-        match = BRACKETS.match(key)
+        match = BRACKETS.match(key) if "[" in key else None
         if match is None:
             if always_list:
                 params.setdefault(key, []).append(value)

@@ -21,8 +21,9 @@ ENDPOINTS = ("healthz", "readyz", "metrics")  # probes and scrapes: never limite
 
 def answer_health():
     """Answer a health check (or a metrics scrape) before any other hook runs."""
-    if request.endpoint in ENDPOINTS:
-        return current_app.view_functions[request.endpoint]()
+    endpoint = request.endpoint
+    if endpoint in ENDPOINTS:
+        return current_app.view_functions[endpoint]()
     return None
 
 

@@ -98,19 +98,19 @@ def read_request(request: Request, path_action: str | None = None) -> SignedRequ
 
     ``path_action`` is the action named by the path (``/api/admin/v2/<action>``): it is signed
     as if the query began with ``action=<path_action>&``."""
-    limit = current_app.config["MAX_QUERY_LENGTH"]
-    if len(request.query_string) > limit:
+    limit, wire = current_app.config["MAX_QUERY_LENGTH"], request.query_string
+    if len(wire) > limit:
         raise UriTooLong(f"The query string is longer than {limit} bytes: send the parameters "
-                         "in a body signed with it", details=len(request.query_string))
-    raw_query = decode(request.query_string, "the query string")
+                         "in a body signed with it", details=len(wire))
+    raw_query = decode(wire, "the query string")
     query = part_of(parse_pairs(raw_query, "the query string"), raw_query)
     if path_action is not None:
         query = with_path_action(path_action, query)
-    req = SignedRequest(query=query, body=None, authorization=header(request, "Authorization"),
+    req = SignedRequest(query=query, body=None, authorization=header(request, "AUTHORIZATION"),
                         method=request.method, path=request.path, path_action=path_action,
                         wire_query=raw_query)
     signed = any(name in query.params for name in CREDENTIALS) or req.authorization or \
-        header(request, "accesstoken")
+        header(request, "ACCESSTOKEN")
     needed = "action" not in query.params or not signed
     if not needed or is_strict(req):  # the strict scheme reads its body once its header passed
         return req
@@ -195,7 +195,8 @@ def is_strict(req: SignedRequest) -> bool:
 
 
 def header(request: Request, name: str) -> str:
-    value = request.headers.get(name, "")
+    """The header ``name`` (as the WSGI environ spells it: ``AUTHORIZATION``), if ASCII."""
+    value = request.environ.get(f"HTTP_{name}", "")
     return value if value.isascii() else ""
 
 

@@ -88,20 +88,21 @@ def user_caller(req: SignedRequest, spec: Action | None) -> tuple[Caller, str, S
 def run_action(authenticate: Authenticate, path_action: str | None = None,
                shape: Callable[[Any], Any] | None = None):
     """Run one action as the caller ``authenticate`` finds, in one transaction."""
-    req = read_request(request, path_action=path_action)
-    g.action = req.action  # for the request log and the metrics
-    if not req.action:
+    asked, here = request._get_current_object(), g._get_current_object()  # one lookup each
+    req = read_request(asked, path_action=path_action)
+    here.action = action = req.action  # for the request log and the metrics
+    if not action:
         raise ActionRequired()
-    spec = ACTIONS.get(req.action)
+    spec = ACTIONS.get(action)
     who, covers, req = authenticated(authenticate, req, spec)  # no body parsed yet, or bounded
-    g.caller = who
+    here.caller = who
     rate_limits.admit(who)
-    params = covered_params(with_body(req, request), covers)
+    params = covered_params(with_body(req, asked), covers)
     with ExitStack() as contexts:
         contexts.enter_context(calling_as(who))
         contexts.enter_context(transaction(writes=spec is None or spec.locks_at_start))
-        result = idempotency.dispatch_once(req.action, params, spec,
-                                           request.headers.get(idempotency.HEADER))
+        result = idempotency.dispatch_once(action, params, spec,
+                                           asked.headers.get(idempotency.HEADER))
         if shape is not None and not isinstance(result, idempotency.Stored):
             result = shape(result)
         if streaming.is_stream(result) and not current_app.debug:
@@ -134,7 +135,9 @@ def answer(result):
         return result.response()
     if isinstance(result, Download):
         return send_download(result)
-    return jsonify(ok(streaming.whole(result)))
+    response = jsonify(ok(streaming.whole(result)))
+    g.answered_ok = True  # the log and the metrics need not read it back
+    return response
 
 
 def send_download(download: Download):
