@@ -23,6 +23,7 @@ import functools
 import hashlib
 import itertools
 import secrets
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
 from peewee import (
@@ -159,7 +160,7 @@ class ApiKey(BaseModel):
         return unseal(self.sealed_secret, master)
 
     def allows(self, action: str, writes: bool = True) -> bool:
-        scopes = {scope.strip() for scope in self.scopes.split(",")}
+        scopes = scope_set(self.scopes)
         return (ALL_SCOPES in scopes or action in scopes
                 or (READ_SCOPE in scopes and not writes))
 
@@ -170,12 +171,15 @@ class ApiKey(BaseModel):
 
     def touch(self) -> ApiKey:
         """Record that the key was used: at most one write a minute, never one per request."""
+        if time.time() < self.__dict__.get("touch_due", 0.0):  # most requests: one clock read
+            return self
         moment = now()
         last = ApiKey.last_used.python_value(self.last_used)
         if last is None or last <= moment - TOUCH_EVERY:
             stale = ApiKey.last_used.is_null() | (ApiKey.last_used <= moment - TOUCH_EVERY)
             ApiKey.update(last_used=moment).where((ApiKey.id == self.id) & stale).execute()
-            self.last_used = moment  # for the threads that use this cached key until reloaded
+            self.last_used = last = moment  # for the threads that use this cached key
+        self.touch_due = (last + TOUCH_EVERY).replace(tzinfo=dt.UTC).timestamp()
         return self
 
     def rotate(self, master: str, grace: dt.timedelta) -> tuple[ApiKey, str]:
@@ -190,6 +194,12 @@ class ApiKey(BaseModel):
         """Revoke a key now, with the rotated secrets still in their grace; how many."""
         family = [key.id for key in cls.active() if name in (key.name, key.family)]
         return cls.update(revoked_at=now()).where(cls.id.in_(family)).execute() if family else 0
+
+
+@functools.lru_cache(maxsize=256)
+def scope_set(scopes: str) -> frozenset[str]:
+    """A key's comma-separated scopes as a set (read once per distinct list, not per call)."""
+    return frozenset(scope.strip() for scope in scopes.split(","))
 
 
 class RequestNonce(BaseModel):

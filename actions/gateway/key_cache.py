@@ -96,8 +96,9 @@ def live_keys() -> tuple[LiveKey, ...]:
 
 
 def app_cache() -> KeyCache:
-    master = current_app.config["SECRET_KEY"]
-    cache = current_app.extensions.get(EXTENSION)
+    app = current_app._get_current_object()  # one lookup through the proxy, not three
+    master = app.config["SECRET_KEY"]
+    cache = app.extensions.get(EXTENSION)
     if cache is None or cache.master != master:
-        cache = current_app.extensions[EXTENSION] = KeyCache(master)
+        cache = app.extensions[EXTENSION] = KeyCache(master)
     return cache

@@ -88,30 +88,28 @@ class Claim:
     def __init__(self, req: SignedRequest) -> None:
         self.req, self.part = req, req.hash_part
         self.covers = QUERY if self.part is req.query else BODY  # what an md5 signs
-        self.scheme, self.given, self.timestamp = self.read(req)
+        self.scheme, self.given, self.timestamp = self.read(req, self.part)
+        # The query (or body) as received without its hash, the documented md5 input, and its
+        # md5 up to the key: every md5 is tried with them first (:func:`standard_match`).
+        self.stripped = without_hash(self.part.raw) if self.scheme == MD5 and self.part.raw \
+            else None
+        self.standard = None if self.stripped is None else md5_state(self.stripped)
 
     @staticmethod
-    def read(req: SignedRequest) -> tuple[str, str, str]:
+    def read(req: SignedRequest, part: Part | None) -> tuple[str, str, str]:
         """The kind of signature (HMAC, MD5 or "" for none), its value and its time."""
-        header = ADMIN_HEADER.fullmatch(req.authorization.strip())
+        header = req.authorization and ADMIN_HEADER.fullmatch(req.authorization.strip())
         if header:
             return HMAC, header[2].lower(), header[1]
-        part, hashes = req.hash_part, req.hash_values
+        hashes = req.hash_values
         if part is None or len(hashes) != 1:
             return "", "", ""
-        given, timestamp = hashes[0].strip().lower(), str(part.params.get("time") or "")
-        if HEX64.fullmatch(given) and timestamp.isdigit():
-            return HMAC, given, timestamp
-        return (MD5, given, "") if HEX32.fullmatch(given) else ("", "", "")
-
-    @functools.cached_property
-    def stripped(self) -> str | None:
-        """The query (or body) as received without its hash: the documented md5 input."""
-        return without_hash(self.part.raw) if self.part.raw else None
-
-    @functools.cached_property
-    def standard(self) -> hashlib._Hash | None:
-        return None if self.stripped is None else md5_state(self.stripped)
+        given = hashes[0].strip().lower()
+        if HEX32.fullmatch(given):
+            return MD5, given, ""
+        timestamp = str(part.params.get("time") or "")
+        return (HMAC, given, timestamp) if HEX64.fullmatch(given) and timestamp.isdigit() \
+            else ("", "", "")
 
     @functools.cached_property
     def forms(self) -> list[tuple[str, hashlib._Hash]]:

@@ -25,8 +25,13 @@ def md5_hex(text: str) -> str:
 
 def without_hash(raw: str) -> str:
     """The raw ``a=1&b=2`` string with its ``hash`` pair removed, all else byte for byte."""
-    return "&".join(pair for pair in raw.split("&")
-                    if pair and unquote_plus(pair.split("=", 1)[0]) != "hash")
+    return "&".join(pair for pair in raw.split("&") if pair and pair_name(pair) != "hash")
+
+
+def pair_name(pair: str) -> str:
+    """The name of a raw ``name=value`` pair, decoded (only when it has something to decode)."""
+    name = pair.partition("=")[0]
+    return unquote_plus(name) if "%" in name or "+" in name else name
 
 
 def spelled(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
