@@ -19,8 +19,7 @@ import random
 import re
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from flask import Flask, Response, g, has_request_context, request
@@ -36,8 +35,7 @@ PID = [os.getpid()]  # os.getpid() is a system call at every line; a forked work
 os.register_at_fork(after_in_child=lambda: PID.__setitem__(0, os.getpid()))
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a request did, as the log line and the metrics see it."""
 
     action: str | None
@@ -158,7 +156,7 @@ def start() -> None:
     """Before anything else: the request's id and start time."""
     here = g._get_current_object()  # one lookup: each through the proxy costs a microsecond
     here.started = time.perf_counter()
-    given = request.headers.get(HEADER, "")
+    given = request.environ.get("HTTP_X_REQUEST_ID", "")  # the HEADER
     # An id names a request, it guards nothing: Python's generator (reseeded in each forked
     # worker) instead of a system call for os.urandom at every request.
     here.request_id = given if SANE_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
@@ -170,14 +168,15 @@ def outcome(response: Response) -> Outcome:
     found = here.get("outcome")
     if found is None:
         found = here.outcome = Outcome(here.get("action"), caller_name(here.get("caller")),
-                                       *envelope(response, here.get("streamed")))
+                                       *envelope(response, here.get("answered_ok")))
     return found
 
 
 def envelope(response: Response,
-             streamed: bool = False) -> tuple[str | None, int | None, str | None]:
-    """(status, status_code, reason) of an envelope answer; only errors are parsed."""
-    if streamed:
+             answered_ok: bool = False) -> tuple[str | None, int | None, str | None]:
+    """(status, status_code, reason) of an envelope answer (``answered_ok``: the view answered
+    with the success envelope, whole or streamed); only errors are parsed."""
+    if answered_ok and response.status_code == 200:
         return "ok", None, None
     if not response.is_json or response.direct_passthrough or response.is_streamed:
         return None, None, None

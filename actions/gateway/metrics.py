@@ -143,10 +143,11 @@ class OutboxCollector:
 def record(response: Response) -> Response:
     """Count the request (after the view and the error handlers)."""
     here, asked = g._get_current_object(), request._get_current_object()  # one lookup each
-    if "started" not in here or asked.endpoint == "metrics":
+    endpoint = asked.endpoint
+    if "started" not in here or endpoint == "metrics":
         return response
     done = outcome(response)
-    endpoint = asked.endpoint or "not_found"
+    endpoint = endpoint or "not_found"
     action = done.action if done.action in ACTIONS else ("unknown" if done.action else "")
     code = (str(done.status_code) if done.status == "error"
             else done.status or str(response.status_code))  # a page, a 404, a 405...

@@ -59,7 +59,7 @@ def response(result: Any, contexts: ExitStack):
     """The streamed envelope of ``result``; ``contexts`` are closed after its last byte."""
     rows = result.data if isinstance(result, Reply) else result
     top = result.top if isinstance(result, Reply) else {}
-    g.streamed = g.stream_open = True  # the log reads "ok"; teardown leaves the database open
+    g.answered_ok = g.stream_open = True  # the log reads "ok"; teardown leaves the database open
     body = stream_with_context(envelope(rows, top, contexts))
     answer = current_app.response_class(body, mimetype=current_app.json.mimetype)
     answer.call_on_close(lambda: finish(contexts))  # also when the client left before the first row
