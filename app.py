@@ -67,7 +67,8 @@ DEFAULTS: dict[str, Any] = {
 class Taskgate(Flask):
     """Flask, without asking at every request whether each hook and view is a coroutine
     (``inspect.iscoroutinefunction``, eight times a request): a plain function's code says so
-    at once; and without searching the URL map for the API's own paths."""
+    at once; and without searching the URL map for the API's own paths, nor binding it to
+    their requests until a URL is built."""
 
     def ensure_sync(self, func):
         code = getattr(func, "__code__", None)
@@ -77,6 +78,9 @@ class Taskgate(Flask):
 
     def request_context(self, environ):
         return gateway.request_context(self, environ)
+
+    def create_url_adapter(self, request):
+        return gateway.url_adapter(self, request, super().create_url_adapter)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

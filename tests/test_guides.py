@@ -169,7 +169,8 @@ def test_the_configuration_page_lists_every_setting_the_code_reads():
     for path in [*ROOT.glob("actions/**/*.py"), *ROOT.glob("models/**/*.py"), ROOT / "app.py"]:
         read |= set(re.findall(r"config(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
     flask_own = {"TESTING", "DEBUG", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
-                 "MAX_FORM_PARTS", "SECRET_KEY", "SERVER_NAME", "PREFERRED_URL_SCHEME"}
+                 "MAX_FORM_PARTS", "SECRET_KEY", "SERVER_NAME", "PREFERRED_URL_SCHEME",
+                 "TRUSTED_HOSTS"}
     assert read - documented - flask_own == set(), "add them to DEFAULTS in app.py, commented"
     assert all(s.doc for s in docs.settings() if s.name not in flask_own), (
         [s.name for s in docs.settings() if not s.doc])

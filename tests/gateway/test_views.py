@@ -6,9 +6,10 @@ import json
 
 import pytest
 from conftest import API_KEY, admin_header, md5_hash, ok_data, php_query
+from flask import url_for
 from werkzeug.exceptions import MethodNotAllowed
 
-from actions.gateway import KNOWN_PATHS
+from actions.gateway import KNOWN_PATHS, BoundWhenAsked
 from actions.registry import ACTIONS, Action
 from models.members import Team
 from schemas.base import Params
@@ -305,3 +306,22 @@ def test_the_api_paths_find_the_rule_the_url_map_finds(app, method):
                 continue
             assert context.request.url_rule is expected is rule
             assert context.request.endpoint == rule.endpoint
+
+
+def test_an_api_path_binds_the_url_map_only_to_build_a_url(app):
+    """The URL map is bound to a request of the API's own paths only when a URL is built (its
+    rule is known): ``url_for`` still works there, and ``TRUSTED_HOSTS`` still refuses a Host
+    it does not list."""
+    with app.test_request_context("/api/admin/v2/", base_url="http://api.example") as context:
+        assert isinstance(context.url_adapter, BoundWhenAsked)
+        assert context.url_adapter.bound is None
+        assert url_for("healthz", _external=True) == "http://api.example/healthz"
+        assert context.url_adapter.bound is not None
+    with app.test_request_context("/healthz") as context:  # not an API path: bound at once
+        assert not isinstance(context.url_adapter, BoundWhenAsked)
+    app.config["TRUSTED_HOSTS"] = ["api.example"]
+    client = app.test_client()
+    refused = client.get("/api/admin/v2/?action=get_users", base_url="http://elsewhere.example")
+    assert refused.status_code == 400 and refused.get_json()["status"] == "error"
+    with app.test_request_context("/api/admin/v2/", base_url="http://api.example") as context:
+        assert not isinstance(context.url_adapter, BoundWhenAsked)
