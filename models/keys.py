@@ -124,6 +124,7 @@ class ApiKey(BaseModel):
     revoked_at = DateTimeField(null=True)
     require_strict = BooleanField(default=False)  # only the Taskgate-HMAC-SHA256 scheme
     allow_legacy = BooleanField(default=True)  # md5(page + action + key), which signs no params
+    touch_due = 0.0  # not a column: the time.time() from which touch() writes last_used again
 
     class Meta:
         table_name = "api_keys"
@@ -171,7 +172,7 @@ class ApiKey(BaseModel):
 
     def touch(self) -> ApiKey:
         """Record that the key was used: at most one write a minute, never one per request."""
-        if time.time() < self.__dict__.get("touch_due", 0.0):  # most requests: one clock read
+        if time.time() < self.touch_due:  # most requests: one clock read
             return self
         moment = now()
         last = ApiKey.last_used.python_value(self.last_used)
