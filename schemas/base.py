@@ -272,14 +272,18 @@ class Number(fields.Field):
         return int(number) if number == number.to_integral_value() else float(number)
 
 
-def datetime_out(value: dt.datetime | None) -> str:
-    """``YYYY-MM-DD HH:MM``, Worksection's format for moments."""
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+def datetime_out(value: dt.date | None) -> str:
+    """``YYYY-MM-DD HH:MM`` ("" unset; a date at midnight), Worksection's format for moments,
+    by ``isoformat``: a third of ``strftime``'s cost; years before 1000 as SQLite stores them."""
+    if not value:
+        return ""
+    text = value.isoformat(" ", "minutes") if isinstance(value, dt.datetime) else f"{value} 00:00"
+    return text[:16]
 
 
 def date_out(value: dt.date | None) -> str:
     """``YYYY-MM-DD``, Worksection's format for days."""
-    return value.strftime("%Y-%m-%d") if value else ""
+    return value.isoformat()[:10] if value else ""
 
 
 class Choice(fields.Field):

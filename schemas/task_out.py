@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.base import now
+from schemas.base import datetime_out
 from schemas.members import ANY, NOONE
-
-MOMENT, DAY = "%Y-%m-%d %H:%M", "%Y-%m-%d"
 
 
 def moment(value: Any) -> str:
@@ -29,14 +28,14 @@ def moment(value: Any) -> str:
         if len(value) >= 16 and value[10] == " ":
             return value[:16]
         value = dt.datetime.fromisoformat(value)
-    return value.strftime(MOMENT)
+    return datetime_out(value)
 
 
 def day(value: Any) -> str:
     """``YYYY-MM-DD`` ("" unset), from a date or its stored text."""
     if not value:
         return ""
-    return value[:10] if isinstance(value, str) else value.strftime(DAY)
+    return value[:10] if isinstance(value, str) else value.isoformat()[:10]
 
 
 def as_datetime(value: Any) -> dt.datetime:
