@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.base import now
-from schemas.base import datetime_out
+from schemas.base import date_out, datetime_out
 from schemas.members import ANY, NOONE
 
 
@@ -35,7 +35,7 @@ def day(value: Any) -> str:
     """``YYYY-MM-DD`` ("" unset), from a date or its stored text."""
     if not value:
         return ""
-    return value[:10] if isinstance(value, str) else value.isoformat()[:10]
+    return value[:10] if isinstance(value, str) else date_out(value)
 
 
 def as_datetime(value: Any) -> dt.datetime:

@@ -113,12 +113,11 @@ class KnownPathContext(RequestContext):
     to it only if it builds a URL (:func:`url_adapter`)."""
 
     def __init__(self, app: Flask, environ: dict, rule: Rule) -> None:
-        environ[KNOWN_RULE] = rule
+        environ[KNOWN_RULE] = rule  # read by match_request and url_adapter
         super().__init__(app, environ)
-        self.rule = rule
 
     def match_request(self) -> None:
-        self.request.url_rule, self.request.view_args = self.rule, {}
+        self.request.url_rule, self.request.view_args = self.request.environ[KNOWN_RULE], {}
 
 
 def request_context(app: Flask, environ: dict) -> RequestContext:

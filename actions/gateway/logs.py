@@ -28,6 +28,7 @@ from flask.logging import default_handler
 from actions.gateway.redaction import REDACT, redact
 
 HEADER = "X-Request-Id"
+HEADER_IN_ENVIRON = "HTTP_" + HEADER.upper().replace("-", "_")
 SANE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 ERROR_START = re.compile(rb'\s*\{\s*"status"\s*:\s*"error"')
 REQUESTS = logging.getLogger("taskgate.requests")
@@ -156,7 +157,7 @@ def start() -> None:
     """Before anything else: the request's id and start time."""
     here = g._get_current_object()  # one lookup: each through the proxy costs a microsecond
     here.started = time.perf_counter()
-    given = request.environ.get("HTTP_X_REQUEST_ID", "")  # the HEADER
+    given = request.environ.get(HEADER_IN_ENVIRON, "")
     # An id names a request, it guards nothing: Python's generator (reseeded in each forked
     # worker) instead of a system call for os.urandom at every request.
     here.request_id = given if SANE_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
