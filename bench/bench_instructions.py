@@ -3,6 +3,7 @@ the other jobs on the host, so a change of a few percent shows where CPU time ca
 
     python bench/bench_instructions.py [--calls 400] [--before REV] [--out FILE]
     python bench/bench_instructions.py --steps [--out FILE]
+    python bench/bench_instructions.py --postgres [--out FILE]
 
 Each target is called straight through WSGI (a prepared environ, the answer read to its last
 byte; no test client, no server), so the count is the app's own work. Every run is one process
@@ -13,6 +14,10 @@ are (its run − the baseline) ÷ calls. Repeated runs of the same code agree wi
 400 calls (the log line's time and random id vary a little from run to run, a spread that
 fewer calls share: ±2.5 % at 50).
 ``--before REV``: the same for that commit's tree, in the same run. About 40 s per run.
+
+``--postgres``: each target on SQLite and on PostgreSQL (a new database per run, on
+``127.0.0.1:5432`` as ``postgres``): this process's instructions only; the kernel's, the
+server's and the wait are ``pg_floor.py``'s to measure.
 
 ``--steps``: what each step of the pipeline costs, as the instructions a call of the no-op
 action saves when that step alone is replaced by one that does nothing (its answer, its
@@ -137,14 +142,27 @@ def wsgi_call(app, path_and_query: str):
     return call
 
 
-def run_target(target: str, calls: int, folder: str, step: str = WHOLE) -> None:
-    """Inside valgrind: install, warm every target up, then call ``target`` ``calls`` times
-    (with ``step`` skipped)."""
+def run_target(target: str, calls: int, folder: str, step: str = WHOLE,
+               database: str = "sqlite") -> None:
+    """Inside valgrind: install on a new database, warm every target up, then call ``target``
+    ``calls`` times (with ``step`` skipped)."""
+    if database == "sqlite":
+        run_on(f"sqlite:///{folder}/instructions.sqlite", target, calls, step)
+        return
+    from bench.bench_scale import PG_ADMIN, temporary_postgres
+
+    with temporary_postgres(PG_ADMIN) as url:
+        if url is None:
+            raise SystemExit("PostgreSQL does not answer on 127.0.0.1:5432 as user postgres")
+        run_on(url, target, calls, step)
+
+
+def run_on(url: str, target: str, calls: int, step: str) -> None:
     from bench.bench_api import add_noop_action, seed_tasks
     from bench.common import hello_app, installed_app
     from models.base import db
 
-    app = installed_app(f"sqlite:///{folder}/instructions.sqlite")
+    app = installed_app(url)
     with app.app_context():
         seed_tasks(100)
         db.close()
@@ -161,14 +179,15 @@ def run_target(target: str, calls: int, folder: str, step: str = WHOLE) -> None:
             prepared[target]()
 
 
-def count(tree: Path, target: str, calls: int, step: str = WHOLE) -> int:
+def count(tree: Path, target: str, calls: int, step: str = WHOLE, database="sqlite") -> int:
     """Instructions of one run of ``run_target`` on the code of ``tree``."""
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder, "valgrind.log")
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
              f"--log-file={log}", sys.executable, "bench/bench_instructions.py", "--run",
-             target, "--calls", str(calls), "--folder", folder, "--step", step],
+             target, "--calls", str(calls), "--folder", folder, "--step", step,
+             "--database", database],
             cwd=tree, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         found = COLLECTED.search(log.read_text())
@@ -177,19 +196,20 @@ def count(tree: Path, target: str, calls: int, step: str = WHOLE) -> int:
         return int(found.group(1))
 
 
-def per_call(version: str, tree: Path, calls: int) -> dict[str, int]:
+def per_call(version: str, tree: Path, calls: int, database: str = "sqlite") -> dict[str, int]:
     """Instructions per call of each target, on the code of ``tree``."""
-    baseline = count(tree, BASELINE, calls)
+    baseline = count(tree, BASELINE, calls, database=database)
     found = {}
     for target in TARGETS:
-        found[target] = above(baseline, tree, target, calls)
+        found[target] = above(baseline, tree, target, calls, database=database)
         print(f"  {version}: {target}: {found[target]:,} instructions per call", flush=True)
     return found
 
 
-def above(baseline: int, tree: Path, target: str, calls: int, step: str = WHOLE) -> int:
+def above(baseline: int, tree: Path, target: str, calls: int, step: str = WHOLE,
+          database: str = "sqlite") -> int:
     """Instructions per call of ``target``: its run's over the baseline run's."""
-    return round((count(tree, target, calls, step) - baseline) / calls)
+    return round((count(tree, target, calls, step, database) - baseline) / calls)
 
 
 def steps(calls: int) -> dict[str, int]:
@@ -217,7 +237,7 @@ def steps_report(found: dict[str, int]) -> str:
 def report(results: dict) -> str:
     versions = list(results["instructions"])
     lines = ["| target | " + " | ".join(f"{v} instructions | {v} ÷ hello" for v in versions)
-             + (" | after ÷ before |" if len(versions) == 2 else " |"),
+             + (f" | {versions[1]} ÷ {versions[0]} |" if len(versions) == 2 else " |"),
              "|---|" + "---:|" * (2 * len(versions) + (len(versions) == 2))]
     for target in TARGETS:
         cells = []
@@ -238,12 +258,16 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results-instructions.json"))
     parser.add_argument("--steps", action="store_true",
                         help="what each step of the pipeline costs (the no-op action)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="count each target on SQLite and on PostgreSQL")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # inside valgrind: one run
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--step", default=WHOLE, choices=list(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        run_target(args.run, args.calls, args.folder, args.step)
+        run_target(args.run, args.calls, args.folder, args.step, args.database)
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed: apt-get install valgrind")
@@ -256,20 +280,21 @@ def main() -> None:
         print(steps_report(results["steps"]))
         return
     with tempfile.TemporaryDirectory() as folder:
-        trees = {"after": ROOT}
-        if args.before:
+        versions = {"after": (ROOT, "sqlite")}  # name → the code's tree and the database
+        if args.postgres:
+            versions = {"sqlite": (ROOT, "sqlite"), "postgresql": (ROOT, "postgresql")}
+        elif args.before:
             from bench.bench_pipeline import export
 
-            trees = {"before": export(args.before, Path(folder), ("bench_instructions.py",)),
-                     "after": ROOT}
+            before = export(args.before, Path(folder), ("bench_instructions.py",))
+            versions = {"before": (before, "sqlite"), "after": (ROOT, "sqlite")}
             results["before"] = args.before
-        for version, tree in trees.items():
-            results["instructions"][version] = per_call(version, tree, args.calls)
+        for version, (tree, database) in versions.items():
+            results["instructions"][version] = per_call(version, tree, args.calls, database)
     results["commit"] = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
                                        capture_output=True, text=True).stdout.strip()
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(report(results))
-
 
 if __name__ == "__main__":
     main()
