@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import statistics
 import sys
@@ -21,7 +20,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import installed_app, machine, signed  # noqa: E402
+from bench.common import machine, on_both, signed  # noqa: E402
+
+DATABASES = ("sqlite", "postgresql")
 
 
 def calls(args) -> dict[str, str]:
@@ -44,33 +45,21 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--out")
     args = parser.parse_args()
-    from models.base import bind, db
-
-    clients, databases = {}, {}
-    for name in ("sqlite", "postgresql"):
-        clients[name] = installed_app(getattr(args, name)).test_client()
-        databases[name] = db.obj  # each app bound the proxy to its own database
-    logging.getLogger("taskgate.requests").disabled = True
+    ask = on_both(args.sqlite, args.postgresql)
 
     def one(name: str, path: str) -> tuple[float, float]:
-        bind(databases[name])
         wall, cpu = time.perf_counter(), time.process_time()
-        response = clients[name].get(path)
-        body = response.get_data()
-        response.close()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        if not body.startswith(b'{"status":"ok"'):
-            raise SystemExit(f"unexpected answer from {name}: {body[:300]!r}")
-        return wall, cpu
+        ask(name, path)
+        return time.perf_counter() - wall, time.process_time() - cpu
 
     results: dict = {"machine": machine(), "calls": args.calls, "actions": {}}
     for action, path in calls(args).items():
         for _ in range(20):  # warm-up: caches, pooled connections, prepared statements
-            for name in databases:
+            for name in DATABASES:
                 one(name, path)
-        seen: dict[str, list] = {name: [] for name in databases}
+        seen: dict[str, list] = {name: [] for name in DATABASES}
         for index in range(args.calls):
-            order = list(databases) if index % 2 else list(databases)[::-1]
+            order = list(DATABASES) if index % 2 else list(DATABASES)[::-1]
             for name in order:
                 seen[name].append(one(name, path))
         figures = {name: {"wall_us": round(statistics.median(w for w, _ in runs) * 1e6),

@@ -1,5 +1,6 @@
 """What every bench script shares: the admin key, signed URLs, the Flask "hello" baseline, an
-installed app on a database URL, and a median of timed rounds.
+installed app on a database URL (or one on each database, in one process), and a median of
+timed rounds.
 
 Scripts run as ``python bench/<name>.py``: they put the checkout on ``sys.path`` and import
 this module as ``bench.common``.
@@ -8,9 +9,11 @@ this module as ``bench.common``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -48,6 +51,30 @@ def installed_app(database_url: str, **config):
         ensure_install(SECRET, OWNER_EMAIL, KEY)
         db.close()
     return app
+
+
+def on_both(sqlite_url: str, postgresql_url: str) -> Callable[[str, str], bytes]:
+    """``ask(database, path)``: the body of a GET of ``path`` through Taskgate installed on
+    ``"sqlite"`` or ``"postgresql"`` (both in this process, each call binding its own database;
+    request logs off), checked to be a success envelope."""
+    from models.base import bind, db
+
+    clients, databases = {}, {}
+    for name, url in (("sqlite", sqlite_url), ("postgresql", postgresql_url)):
+        clients[name] = installed_app(url).test_client()
+        databases[name] = db.obj  # each app bound the proxy to its own database
+    logging.getLogger("taskgate.requests").disabled = True
+
+    def ask(name: str, path: str) -> bytes:
+        bind(databases[name])
+        response = clients[name].get(path)
+        body = response.get_data()
+        response.close()
+        if not body.startswith(b'{"status":"ok"'):
+            raise SystemExit(f"unexpected answer from {name}: {body[:300]!r}")
+        return body
+
+    return ask
 
 
 def cpu_per_call(call, seconds: float, check=None) -> float:

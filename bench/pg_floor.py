@@ -38,10 +38,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import installed_app, machine, signed  # noqa: E402
+from bench.common import machine, on_both, signed  # noqa: E402
 
 SCRATCH = f"bench_floor_{os.getpid()}"
 
@@ -84,11 +85,11 @@ def compute(seconds: float) -> float:
     return time.process_time() - cpu
 
 
-def rendered(client, path: str) -> tuple[str, list]:
-    """The SQL and parameters of the one statement a warm call of ``path`` runs (Peewee logs
-    each statement)."""
+def rendered(ask: Callable[[str, str], bytes], database: str, path: str) -> tuple[str, list]:
+    """The SQL and parameters of the one statement a warm call of ``path`` runs on
+    ``database`` (Peewee logs each statement)."""
     for _ in range(3):  # the key cache and the settings read, at first
-        client.get(path).close()
+        ask(database, path)
     seen: list = []
     handler = logging.Handler()
     handler.emit = lambda record: seen.append(record.msg)
@@ -96,7 +97,7 @@ def rendered(client, path: str) -> tuple[str, list]:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
-        client.get(path).close()
+        ask(database, path)
     finally:
         logger.removeHandler(handler)
     statements = [msg for msg in seen if isinstance(msg, tuple)]
@@ -145,34 +146,6 @@ def postgres_measures(url: str, sql: str, params: list):
             "PostgreSQL commit, synchronous_commit off": (commit(False), write_pid)}, close
 
 
-def app_calls(sqlite_url: str, postgresql_url: str):
-    """``call(database, path)``: a call of ``path`` through the whole app on that database;
-    and ``statement(database, path)``: the one statement a warm call of ``path`` runs."""
-    from models.base import bind, db
-
-    clients, databases = {}, {}
-    for name, url in (("sqlite", sqlite_url), ("postgresql", postgresql_url)):
-        clients[name] = installed_app(url).test_client()
-        databases[name] = db.obj
-    logging.getLogger("taskgate.requests").disabled = True
-
-    def call(name: str, path: str) -> Callable[[], None]:
-        def one() -> None:
-            bind(databases[name])
-            response = clients[name].get(path)
-            body = response.get_data()
-            response.close()
-            if not body.startswith(b'{"status":"ok"'):
-                raise SystemExit(f"unexpected answer from {name}: {body[:300]!r}")
-        return one
-
-    def statement(name: str, path: str) -> tuple[str, list]:
-        bind(databases[name])
-        return rendered(clients[name], path)
-
-    return call, statement
-
-
 def sqlite_measures(url: str, sql: str, params: list):
     """get_task's statement and a write's commit on the SQLite file, as the app runs them
     (WAL, ``synchronous=NORMAL``, the write lock taken at BEGIN)."""
@@ -205,14 +178,14 @@ def main() -> None:
     args = parser.parse_args()
     read = signed({"action": "get_task", "id_task": str(args.task)})
     write = signed({"action": "post_task", "id_project": str(args.post_project), "title": "B"})
-    call, statement = app_calls(args.sqlite, args.postgresql)
+    ask = on_both(args.sqlite, args.postgresql)
     postgres, close_postgres = postgres_measures(args.postgresql,
-                                                 *statement("postgresql", read))
-    lite, close_sqlite = sqlite_measures(args.sqlite, *statement("sqlite", read))
+                                                 *rendered(ask, "postgresql", read))
+    lite, close_sqlite = sqlite_measures(args.sqlite, *rendered(ask, "sqlite", read))
     results = {"machine": machine(), "calls": args.calls, "rounds": []}
     try:
         for _ in range(args.rounds):
-            found = {f"{action} call, {label}": timed(call(name, path), args.calls)
+            found = {f"{action} call, {label}": timed(partial(ask, name, path), args.calls)
                      for action, path in (("get_task", read), ("post_task", write))
                      for name, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))}
             for name, (one, pid) in {**postgres, **lite}.items():
