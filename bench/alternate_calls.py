@@ -11,7 +11,6 @@ rounds, a database per process one after the other, are fairer on a quiet machin
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -20,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import machine, on_both, signed  # noqa: E402
+from bench.common import machine, on_both, seeded_pair_arguments, signed  # noqa: E402
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -36,14 +35,8 @@ def calls(args) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("sqlite")
-    parser.add_argument("postgresql")
-    parser.add_argument("--task", type=int, required=True)
+    parser = seeded_pair_arguments(calls=300)
     parser.add_argument("--project", type=int, required=True)
-    parser.add_argument("--post-project", type=int, required=True)
-    parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--out")
     args = parser.parse_args()
     ask = on_both(args.sqlite, args.postgresql)
 

@@ -8,6 +8,7 @@ this module as ``bench.common``.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
 import os
@@ -51,6 +52,20 @@ def installed_app(database_url: str, **config):
         ensure_install(SECRET, OWNER_EMAIL, KEY)
         db.close()
     return app
+
+
+def seeded_pair_arguments(calls: int) -> argparse.ArgumentParser:
+    """The arguments of a script run on a seeded SQLite and PostgreSQL pair
+    (``scale_seed.py`` prints the ids): both URLs, ``--task``, ``--post-project``,
+    ``--calls`` and ``--out``."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sqlite")
+    parser.add_argument("postgresql")
+    parser.add_argument("--task", type=int, required=True)
+    parser.add_argument("--post-project", type=int, required=True)
+    parser.add_argument("--calls", type=int, default=calls)
+    parser.add_argument("--out")
+    return parser
 
 
 def on_both(sqlite_url: str, postgresql_url: str) -> Callable[[str, str], bytes]:

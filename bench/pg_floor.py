@@ -29,7 +29,6 @@ place of SQLite's (its first round trip, the reads, left out).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -42,7 +41,7 @@ from functools import partial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import machine, on_both, signed  # noqa: E402
+from bench.common import machine, on_both, seeded_pair_arguments, signed  # noqa: E402
 
 SCRATCH = f"bench_floor_{os.getpid()}"
 
@@ -167,14 +166,8 @@ def sqlite_measures(url: str, sql: str, params: list):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("sqlite")
-    parser.add_argument("postgresql")
-    parser.add_argument("--task", type=int, required=True)
-    parser.add_argument("--post-project", type=int, required=True)
-    parser.add_argument("--calls", type=int, default=2000)
+    parser = seeded_pair_arguments(calls=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--out")
     args = parser.parse_args()
     read = signed({"action": "get_task", "id_task": str(args.task)})
     write = signed({"action": "post_task", "id_project": str(args.post_project), "title": "B"})
