@@ -19,9 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import machine, on_both, seeded_pair_arguments, signed  # noqa: E402
-
-DATABASES = ("sqlite", "postgresql")
+from bench.common import DATABASES, machine, on_both, seeded_pair_arguments, signed  # noqa: E402
 
 
 def calls(args) -> dict[str, str]:

@@ -26,6 +26,7 @@ SECRET = "bench"
 OWNER_EMAIL = "owner@example.com"
 REFUSED = "/api/admin/v2/?action=get_users&hash=0"  # a wrong signature
 PIPELINE = "pipeline (no-op action)"  # bench_api.add_noop_action's action: the pipeline alone
+DATABASES = ("sqlite", "postgresql")  # as on_both() names them
 
 
 def signed(params: dict[str, str]) -> str:
@@ -75,7 +76,7 @@ def on_both(sqlite_url: str, postgresql_url: str) -> Callable[[str, str], bytes]
     from models.base import bind, db
 
     clients, databases = {}, {}
-    for name, url in (("sqlite", sqlite_url), ("postgresql", postgresql_url)):
+    for name, url in zip(DATABASES, (sqlite_url, postgresql_url), strict=True):
         clients[name] = installed_app(url).test_client()
         databases[name] = db.obj  # each app bound the proxy to its own database
     logging.getLogger("taskgate.requests").disabled = True

@@ -41,7 +41,7 @@ from functools import partial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import machine, on_both, seeded_pair_arguments, signed  # noqa: E402
+from bench.common import DATABASES, machine, on_both, seeded_pair_arguments, signed  # noqa: E402
 
 SCRATCH = f"bench_floor_{os.getpid()}"
 
@@ -106,9 +106,9 @@ def rendered(ask: Callable[[str, str], bytes], database: str, path: str) -> tupl
 
 
 def postgres_measures(url: str, sql: str, params: list):
-    """The PostgreSQL measures: name → (call, its server process's pid); and a closer that
-    drops the scratch table. Reads run on a connection in autocommit (the app sends no BEGIN
-    before a read), the commits on another."""
+    """The PostgreSQL measures: name → (call, its server process's pid, the action whose SQLite
+    call sets the gap before it); and a closer that drops the scratch table. Reads run on a
+    connection in autocommit (the app sends no BEGIN before a read), the commits on another."""
     import psycopg
 
     reader = psycopg.connect(url, autocommit=True, prepare_threshold=0)
@@ -139,10 +139,11 @@ def postgres_measures(url: str, sql: str, params: list):
         writer.close()
 
     read_pid, write_pid = reader.info.backend_pid, writer.info.backend_pid
-    return {"PostgreSQL SELECT 1": (read("SELECT 1"), read_pid),
-            "PostgreSQL get_task statement": (read(sql, params), read_pid),
-            "PostgreSQL commit, durable": (commit(True), write_pid),
-            "PostgreSQL commit, synchronous_commit off": (commit(False), write_pid)}, close
+    return {"PostgreSQL SELECT 1": (read("SELECT 1"), read_pid, "get_task"),
+            "PostgreSQL get_task statement": (read(sql, params), read_pid, "get_task"),
+            "PostgreSQL commit, durable": (commit(True), write_pid, "post_task"),
+            "PostgreSQL commit, synchronous_commit off": (commit(False), write_pid,
+                                                          "post_task")}, close
 
 
 def sqlite_measures(url: str, sql: str, params: list):
@@ -161,8 +162,9 @@ def sqlite_measures(url: str, sql: str, params: list):
         lite.execute(f"DROP TABLE {SCRATCH}")
         lite.close()
 
-    return {"SQLite get_task statement": (lambda: lite.execute(sql, params).fetchall(), None),
-            "SQLite commit": (commit, None)}, close
+    return {"SQLite get_task statement": (lambda: lite.execute(sql, params).fetchall(), None,
+                                          "get_task"),
+            "SQLite commit": (commit, None, "post_task")}, close
 
 
 def main() -> None:
@@ -180,10 +182,9 @@ def main() -> None:
         for _ in range(args.rounds):
             found = {f"{action} call, {label}": timed(partial(ask, name, path), args.calls)
                      for action, path in (("get_task", read), ("post_task", write))
-                     for name, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))}
-            for name, (one, pid) in {**postgres, **lite}.items():
-                gap = found["post_task call, SQLite" if "commit" in name
-                            else "get_task call, SQLite"]["wall_us"]
+                     for name, label in zip(DATABASES, ("SQLite", "PostgreSQL"), strict=True)}
+            for name, (one, pid, within) in {**postgres, **lite}.items():
+                gap = found[f"{within} call, SQLite"]["wall_us"]  # the app's work around it
                 found[name] = timed(one, args.calls, pid, gap)
             results["rounds"].append(found)
     finally:
